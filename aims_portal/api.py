@@ -1,0 +1,106 @@
+"""REST API building blocks shared by every app: matrix permissions, error mapping and a
+record viewset that writes only through the record type's services."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .permissions import MatrixPermission
+from .services import StaleVersionError
+
+__all__ = ["MatrixPermission", "RecordSerializer", "RecordViewSet", "exception_handler"]
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "stale_version"
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, StaleVersionError):
+        exc = Conflict(str(exc))
+    elif isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = APIValidationError(detail)
+    elif isinstance(exc, DjangoPermissionDenied):
+        from rest_framework.exceptions import PermissionDenied
+
+        exc = PermissionDenied(str(exc) or None)
+    return drf_exception_handler(exc, context)
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """Reads a record; on update, ``version`` must echo the version the client read."""
+
+    version = serializers.IntegerField(
+        required=False,
+        help_text="The record's edit version. Required on update: send the version you read; "
+        "a stale one is refused with 409.",
+    )
+
+    change_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        max_length=500,
+        help_text="Why the record changes; required on update, kept in its history.",
+    )
+
+    BOOKKEEPING = ("version", "change_reason")
+
+    class Meta:
+        read_only_fields = ("id", "created_at", "updated_at")
+
+    def record_data(self):
+        return {k: v for k, v in self.validated_data.items() if k not in self.BOOKKEEPING}
+
+
+class RetireSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class RecordViewSet(viewsets.ModelViewSet):
+    """CRUD over one record type; every write goes through its RecordType services."""
+
+    record_type = None
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    matrix_actions = {"retire": "delete"}
+
+    def filter_queryset(self, queryset):
+        # Filters (and the default "active only" status) narrow lists; a record stays
+        # reachable by its id once retired.
+        if self.action == "list":
+            return super().filter_queryset(queryset)
+        return queryset
+
+    def perform_create(self, serializer):
+        serializer.instance = self.record_type.create(
+            actor=self.request.user, data=serializer.record_data()
+        )
+
+    def perform_update(self, serializer):
+        expected = serializer.validated_data.get("version")
+        if expected is None:
+            raise APIValidationError({"version": "Send the version you are updating."})
+        serializer.instance = self.record_type.update(
+            serializer.instance,
+            actor=self.request.user,
+            data=serializer.record_data(),
+            expected_version=expected,
+            reason=serializer.validated_data.get("change_reason", ""),
+        )
+
+    @action(detail=True, methods=["post"], serializer_class=RetireSerializer)
+    def retire(self, request, pk=None):
+        if not self.record_type.retire:
+            raise APIValidationError({"detail": "This record type cannot be retired."})
+        record = self.get_object()
+        body = RetireSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = self.record_type.retire(record, actor=request.user, reason=body.data["reason"])
+        serializer = type(self).serializer_class(record, context=self.get_serializer_context())
+        return Response(serializer.data)

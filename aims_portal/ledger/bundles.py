@@ -1,0 +1,196 @@
+"""The evidence bundle: a ZIP an auditor verifies offline with verify_bundle.py.
+
+Contents: manifest.json, ledger.jsonl (every entry, in order), records.jsonl (the covered
+record versions of the exported area as canonical JSON, in ledger order, then any history
+row that no entry covers), checkpoints.json, public_key.pem, verify_bundle.py, README.txt.
+A bundle of one area still carries the whole chain (hashes only), so the chain verifies;
+only that area's record versions are included.
+
+Rules enforced here: only roles with "export" on the ledger may request a bundle, and only
+for an area that has records; the bundle is built in the background with progress.
+"""
+
+import hashlib
+import json
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from .. import roles
+from . import selectors, services, signing
+from .models import Checkpoint, EvidenceBundle
+
+VERIFIER = Path(__file__).with_name("verify_bundle.py")
+README = """AIMS portal evidence bundle
+===========================
+
+{title}, exported {exported_at} by {exported_by}.
+
+To verify it (Python 3.10+ with the `cryptography` package):
+
+    python3 verify_bundle.py {zip_name} --public-key <the ledger public key you trust>
+
+Without --public-key the key inside the bundle is used: then compare the fingerprint the
+verifier prints with the one published on the portal's integrity page.
+
+The verifier prints OK, or names each problem: a record version changed or deleted after it
+was recorded, ledger entries missing, inserted or reordered, or an invalid checkpoint
+signature.
+
+Files: manifest.json (what is in here), ledger.jsonl (the hash chain), records.jsonl (the
+record versions, canonical JSON), checkpoints.json (signed chain heads), public_key.pem.
+"""
+
+
+def bundle_dir():
+    path = Path(settings.MEDIA_ROOT) / "evidence-bundles"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def bundle_path(bundle):
+    return bundle_dir() / bundle.file_name
+
+
+def bundle_request(*, actor, area=""):
+    roles.require(actor, "export", "ledger")
+    if area and area not in dict(selectors.bundle_areas()):
+        raise ValidationError({"area": "Choose an area that has records, or the whole AIMS."})
+    bundle = EvidenceBundle.objects.create(requested_by=actor, area=area)
+    from .tasks import build_bundle
+
+    build_bundle.delay(bundle.pk)
+    bundle.refresh_from_db()
+    return bundle
+
+
+def _progress(bundle, done, total):
+    percent = min(99, int(done * 100 / total)) if total else 99
+    if percent != bundle.progress:
+        bundle.progress = percent
+        EvidenceBundle.objects.filter(pk=bundle.pk).update(progress=percent)
+
+
+def _write_lines(target, items):
+    for item in items:
+        target.write(json.dumps(item, sort_keys=True, ensure_ascii=False))
+        target.write("\n")
+
+
+def bundle_build(bundle_id, chunk_size=5000):
+    bundle = EvidenceBundle.objects.select_related("requested_by").get(pk=bundle_id)
+    EvidenceBundle.objects.filter(pk=bundle.pk).update(status=EvidenceBundle.Status.BUILDING)
+    try:
+        _build(bundle, chunk_size)
+    except Exception as error:
+        EvidenceBundle.objects.filter(pk=bundle.pk).update(
+            status=EvidenceBundle.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+    bundle.refresh_from_db()
+    return bundle
+
+
+def _build(bundle, chunk_size):
+    models = selectors.models_for_area(bundle.area)
+    labels = {m._meta.label_lower for m in models}
+    head = selectors.head() or {"sequence": 0, "entry_hash": ""}
+    total = head["sequence"]
+    exported_at = timezone.now()
+    area_label = roles.matrix().areas.get(bundle.area, "") if bundle.area else ""
+    title = f"Evidence bundle #{bundle.pk}: " + (area_label or "whole AIMS")
+    zip_name = f"aims-evidence-{bundle.pk}-{exported_at:%Y%m%d-%H%M%S}.zip"
+    entries = records = 0
+    with tempfile.TemporaryDirectory(dir=bundle_dir()) as work:
+        ledger_file = Path(work) / "ledger.jsonl"
+        records_file = Path(work) / "records.jsonl"
+        with (
+            ledger_file.open("w", encoding="utf-8") as ledger,
+            records_file.open("w", encoding="utf-8") as rows,
+        ):
+            for chunk in selectors.entry_chunks(chunk_size):
+                if chunk[-1]["sequence"] > total:
+                    chunk = [e for e in chunk if e["sequence"] <= total]
+                    if not chunk:
+                        break
+                _write_lines(ledger, chunk)
+                entries += len(chunk)
+                wanted = {}
+                for entry in chunk:
+                    if entry["covered_model"] in labels:
+                        wanted.setdefault(entry["covered_model"], []).append(entry["covered_id"])
+                found = {lbl: selectors.canonical_rows(lbl, ids) for lbl, ids in wanted.items()}
+                for entry in chunk:
+                    row = found.get(entry["covered_model"], {}).get(entry["covered_id"])
+                    if row is not None:
+                        records += 1
+                        _write_lines(
+                            rows,
+                            [
+                                {
+                                    "sequence": entry["sequence"],
+                                    "model": entry["covered_model"],
+                                    "id": entry["covered_id"],
+                                    "row": row,
+                                }
+                            ],
+                        )
+                _progress(bundle, entries, total)
+            for model in models:
+                label = model._meta.label_lower
+                stray = selectors.uncovered(model).values_list("pk", flat=True)
+                for pk, row in selectors.canonical_rows(label, list(stray[:10_000])).items():
+                    records += 1
+                    _write_lines(rows, [{"sequence": None, "model": label, "id": pk, "row": row}])
+        checkpoints = [
+            services.checkpoint_dict(c)
+            for c in Checkpoint.objects.filter(sequence__lte=total).order_by("sequence")
+        ]
+        manifest = {
+            "format": "aims-portal-evidence-bundle/1",
+            "title": title,
+            "area": bundle.area or "all",
+            "exported_at": exported_at.isoformat(),
+            "exported_by": bundle.requested_by.get_username(),
+            "record_models": sorted(labels),
+            "entries": entries,
+            "records": records,
+            "head": {"sequence": total, "entry_hash": head["entry_hash"]},
+            "checkpoints": len(checkpoints),
+            "public_key_fingerprint": signing.fingerprint(),
+        }
+        readme = README.format(
+            title=title,
+            exported_at=manifest["exported_at"],
+            exported_by=manifest["exported_by"],
+            zip_name=zip_name,
+        )
+        partial = Path(work) / zip_name
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+            archive.write(ledger_file, "ledger.jsonl")
+            archive.write(records_file, "records.jsonl")
+            archive.writestr("checkpoints.json", json.dumps(checkpoints, indent=1))
+            archive.writestr("public_key.pem", signing.public_key_pem())
+            archive.write(VERIFIER, "verify_bundle.py")
+            archive.writestr("README.txt", readme)
+        digest = hashlib.sha256()
+        with partial.open("rb") as done:
+            for block in iter(lambda: done.read(1 << 20), b""):
+                digest.update(block)
+        shutil.move(partial, bundle_dir() / zip_name)
+    EvidenceBundle.objects.filter(pk=bundle.pk).update(
+        status=EvidenceBundle.Status.READY,
+        progress=100,
+        entries=entries,
+        records=records,
+        file_name=zip_name,
+        size=(bundle_dir() / zip_name).stat().st_size,
+        sha256=digest.hexdigest(),
+        finished_at=timezone.now(),
+    )

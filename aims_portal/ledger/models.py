@@ -1,0 +1,124 @@
+"""The ledger's own tables.
+
+They are deliberately not TrackedModels: a ledger entry is the history (giving it history
+would chain the chain), checkpoints are signed and never change, and verification runs and
+bundle exports are job logs, not AIMS records. Nothing in the portal updates or deletes a
+ledger entry or a checkpoint; the verification exists to catch whoever does it with SQL.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class LedgerEntry(models.Model):
+    """One link of the hash chain: covers one row (a history row, later an attestation)."""
+
+    class Kind(models.TextChoices):
+        HISTORY = "history", "Record version"
+        ATTESTATION = "attestation", "Attestation"
+
+    sequence = models.BigIntegerField(primary_key=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    covered_model = models.CharField(max_length=100, help_text="app_label.model of the row")
+    covered_id = models.BigIntegerField()
+    content_hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)
+
+    class Meta:
+        app_label = "aims_portal"
+        ordering = ["sequence"]
+        verbose_name = "ledger entry"
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["covered_model", "covered_id"], name="ledger_covered")]
+
+    def __str__(self):
+        return f"Ledger entry {self.sequence}"
+
+
+class Checkpoint(models.Model):
+    """An Ed25519 signature over the chain head at ``sequence``."""
+
+    sequence = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    signature = models.CharField(max_length=128)
+    key_fingerprint = models.CharField(max_length=64)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        app_label = "aims_portal"
+        ordering = ["-sequence", "-signed_at"]
+        get_latest_by = "signed_at"
+
+    def __str__(self):
+        return f"Checkpoint at entry {self.sequence}"
+
+
+class VerificationRun(models.Model):
+    """One recomputation of the chain, with the problems it found (the first few)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        OK = "ok", "Intact"
+        FAILED = "failed", "Tampering detected"
+        ERROR = "error", "Could not finish"
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    entries_checked = models.BigIntegerField(default=0)
+    rows_checked = models.BigIntegerField(default=0)
+    checkpoints_checked = models.IntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    more_problems = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        app_label = "aims_portal"
+        ordering = ["-started_at", "-pk"]
+        get_latest_by = "started_at"
+
+    def __str__(self):
+        return f"Verification of {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def first_problem(self):
+        return self.problems[0] if self.problems else None
+
+
+class EvidenceBundle(models.Model):
+    """An evidence bundle export: built in the background, downloaded when ready."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    area = models.CharField(max_length=30, blank=True, help_text="Blank: the whole AIMS")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    entries = models.BigIntegerField(default=0)
+    records = models.BigIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        app_label = "aims_portal"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Evidence bundle #{self.pk}"

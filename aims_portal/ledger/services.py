@@ -1,0 +1,233 @@
+"""Writes to the ledger.
+
+Rules enforced here:
+- every history row of every model is appended to the hash chain in the transaction that
+  wrote it (signal handler ``history_row_created``);
+- appends are serialised: on PostgreSQL a transaction-level advisory lock, on SQLite the
+  IMMEDIATE transactions the settings configure, so concurrent writers never fork or gap
+  the chain;
+- history written before the ledger existed is adopted once (``ledger_adopt_existing``),
+  and never after the first checkpoint;
+- ``append(kind, instance)`` is the one way in: attestations and any other kind of covered
+  row use it too;
+- checkpoints sign the current chain head with the configured Ed25519 key; only roles with
+  "create" on the ledger area may ask for one (the beat task signs as nobody);
+- verification recomputes every entry, every covered row and every signature, streaming
+  the chain in chunks, and records the problems it found; any role that may view the
+  ledger may run it (it only reads).
+"""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import connections, router, transaction
+from django.utils import timezone
+
+from .. import roles
+from . import selectors, signing
+from .canonical import _datetime, canonical_instance
+from .models import Checkpoint, LedgerEntry, VerificationRun
+from .verify_bundle import (
+    GENESIS,
+    MAX_PROBLEMS,
+    ROW_MISSING,
+    ChainChecker,
+    checkpoint_message,
+    content_hash,
+    entry_hash,
+)
+
+log = logging.getLogger(__name__)
+
+ADVISORY_LOCK_KEY = 4200142001  # any fixed bigint: "the ledger append lock"
+
+
+HEAD_SQL = (
+    f"SELECT sequence, entry_hash FROM {LedgerEntry._meta.db_table} ORDER BY sequence DESC LIMIT 1"
+)
+
+
+def _lock_and_read_head(cursor, vendor):
+    if vendor == "postgresql":
+        # One round trip, two statements: each takes its own snapshot (READ COMMITTED), so
+        # the head is read after the lock is held, never before.
+        cursor.execute(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY}); {HEAD_SQL}")
+        cursor.nextset()
+    else:
+        cursor.execute(HEAD_SQL)
+    return cursor.fetchone() or (0, GENESIS)
+
+
+def append_rows(kind, label, rows, using=None):
+    """Append entries covering ``rows`` [(pk, canonical dict)] of model ``label``.
+
+    Three queries whatever the number of rows: lock, read head, insert.
+    """
+    using = using or router.db_for_write(LedgerEntry)
+    connection = connections[using]
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        sequence, prev = _lock_and_read_head(cursor, connection.vendor)
+        params = []
+        for pk, row in rows:
+            sequence += 1
+            digest = content_hash(row)
+            this = entry_hash(prev, kind, label, pk, digest)
+            params.append((sequence, kind, label, pk, digest, prev, this))
+            prev = this
+        cursor.executemany(
+            f"INSERT INTO {LedgerEntry._meta.db_table} (sequence, kind, covered_model, "
+            "covered_id, content_hash, prev_hash, entry_hash) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            params,
+        )
+    return sequence, prev
+
+
+def append(kind, instance, using=None):
+    """Append one entry covering a saved row; returns (sequence, entry hash).
+
+    The generic entry point: attestations will call ``append("attestation", attestation)``.
+    """
+    label = instance._meta.label_lower
+    return append_rows(kind, label, [(instance.pk, canonical_instance(instance))], using)
+
+
+def history_row_created(sender, history_instance, using=None, **kwargs):
+    """post_create_historical_record: chain the history row in the same transaction."""
+    append(LedgerEntry.Kind.HISTORY, history_instance, using)
+
+
+def history_m2m_rows_created(sender, created_rows, **kwargs):
+    """post_create_historical_m2m_records: chain each m2m history row."""
+    if created_rows:
+        label = sender._meta.label_lower
+        append_rows(
+            LedgerEntry.Kind.HISTORY, label, [(r.pk, canonical_instance(r)) for r in created_rows]
+        )
+
+
+def ledger_adopt_existing(chunk_size=1000):
+    """Chain history rows written before the ledger was installed; returns how many.
+
+    Only before the first checkpoint: after it, a history row with no entry can only have
+    been inserted behind the portal's back, and adopting it would hide the tampering.
+    """
+    if Checkpoint.objects.exists():
+        raise ValidationError(
+            "The ledger already has signed checkpoints: history rows without an entry are "
+            "tampering to report, not rows to adopt."
+        )
+    adopted = 0
+    for model in selectors.historical_models():
+        label = model._meta.label_lower
+        while True:
+            pks = list(selectors.uncovered(model).values_list("pk", flat=True)[:chunk_size])
+            if not pks:
+                break
+            rows = selectors.canonical_rows(label, pks)
+            append_rows(LedgerEntry.Kind.HISTORY, label, sorted(rows.items()))
+            adopted += len(rows)
+    return adopted
+
+
+def checkpoint_create(*, actor=None, only_if_new=False):
+    """Sign the chain head. ``actor`` None is the scheduled task; ``only_if_new`` skips
+    signing when the latest checkpoint already covers the head with the current key."""
+    if actor is not None:
+        roles.require(actor, "create", "ledger")
+    head = selectors.head()
+    if head is None:
+        raise ValidationError("The ledger is empty: there is nothing to sign yet.")
+    fingerprint = signing.fingerprint()
+    if only_if_new:
+        latest = Checkpoint.objects.first()
+        if latest and latest.sequence == head["sequence"] and latest.key_fingerprint == fingerprint:
+            return latest
+    signed_at = timezone.now()
+    message = checkpoint_message(head["sequence"], head["entry_hash"], _datetime(signed_at))
+    return Checkpoint.objects.create(
+        sequence=head["sequence"],
+        head_hash=head["entry_hash"],
+        signed_at=signed_at,
+        signature=signing.sign(message),
+        key_fingerprint=fingerprint,
+        made_by=actor,
+    )
+
+
+def checkpoint_dict(checkpoint):
+    return {
+        "sequence": checkpoint.sequence,
+        "head_hash": checkpoint.head_hash,
+        "signed_at": _datetime(checkpoint.signed_at),
+        "signature": checkpoint.signature,
+        "key_fingerprint": checkpoint.key_fingerprint,
+    }
+
+
+def chain_check(*, chunk_size=5000, on_chunk=None):
+    """Recompute the whole chain from the tables; returns the finished ChainChecker.
+
+    Memory stays constant: one chunk of entries and the rows they cover at a time.
+    """
+    checkpoints = [checkpoint_dict(c) for c in Checkpoint.objects.order_by("sequence")]
+    checker = ChainChecker(checkpoints, signing.public_key())
+    for chunk, hashes in _chunks_with_row_hashes(chunk_size):
+        for entry in chunk:
+            found = hashes[entry["covered_model"]].get(entry["covered_id"], ROW_MISSING)
+            checker.entry(entry, found)
+        if on_chunk:
+            on_chunk(checker)
+    for label, pk in selectors.uncovered_rows(MAX_PROBLEMS):
+        checker.uncovered(label, pk)
+    checker.finish()
+    return checker
+
+
+def _row_hashes_for(chunk):
+    wanted = {}
+    for entry in chunk:
+        wanted.setdefault(entry["covered_model"], []).append(entry["covered_id"])
+    return {label: selectors.row_hashes(label, ids) for label, ids in wanted.items()}
+
+
+def _chunks_with_row_hashes(chunk_size):
+    for chunk in selectors.entry_chunks(chunk_size):
+        yield chunk, _row_hashes_for(chunk)
+
+
+def verification_start(*, actor):
+    """Queue a verification run (inline when there is no broker)."""
+    roles.require(actor, "view", "ledger")
+    run = VerificationRun.objects.create(triggered_by=actor)
+    from .tasks import verify_ledger
+
+    verify_ledger.delay(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def verification_run(run=None):
+    """Run a verification and store its outcome on ``run`` (a new one when None)."""
+    run = run or VerificationRun.objects.create()
+
+    def progress(checker):  # lets the page show how far a long run has got
+        VerificationRun.objects.filter(pk=run.pk).update(entries_checked=checker.entries)
+
+    try:
+        checker = chain_check(on_chunk=progress)
+    except Exception as error:  # stored for the page, then re-raised for the logs
+        run.status, run.error = VerificationRun.Status.ERROR, str(error)[:2000]
+        run.finished_at = timezone.now()
+        run.save()
+        raise
+    run.entries_checked = checker.entries
+    run.rows_checked = checker.rows_checked
+    run.checkpoints_checked = checker.checkpoint_count
+    run.problems = checker.problems
+    run.more_problems = checker.truncated
+    run.status = VerificationRun.Status.FAILED if checker.problems else VerificationRun.Status.OK
+    run.finished_at = timezone.now()
+    run.save()
+    if checker.problems:
+        log.error("Ledger verification failed: %s", checker.first["message"])
+    return run

@@ -1,0 +1,109 @@
+"""The portal's user and the base every record type inherits from."""
+
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class User(AbstractUser):
+    """A portal user; the role comes from the Django group named after it (see roles.yaml).
+
+    ``access_from`` / ``access_until`` bound when the user may log in at all (used for
+    external auditors); outside that window logins are refused and sessions end.
+    """
+
+    access_from = models.DateTimeField(
+        "access from", null=True, blank=True, help_text="Login refused before this time."
+    )
+    access_until = models.DateTimeField(
+        "access until", null=True, blank=True, help_text="Login refused after this time."
+    )
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class TrackedModel(models.Model):
+    """Base of every AIMS record: timestamps, an edit version and full history.
+
+    ``version`` is bumped by the services on every update; edit forms and API updates send
+    back the version they were based on, and a stale one is refused (optimistic locking).
+    Subclasses declare the matrix ``area`` they belong to and, when they have one, the
+    ``owner_field`` used for "own records only" grants.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(inherit=True)
+
+    area: ClassVar[str]
+    owner_field: ClassVar[str | None] = None
+
+    class Meta:
+        abstract = True
+
+
+class AccessLog(models.Model):
+    """One page view or download by a user whose reads are logged (auditors).
+
+    Append-only: rows are written by the access-log middleware and never changed; the
+    admin shows them read-only and nothing offers to edit or delete them.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_log")
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    query = models.CharField(max_length=2000, blank=True)
+    status = models.PositiveSmallIntegerField()
+    is_download = models.BooleanField(default=False)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.user} {self.method} {self.path}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Access log entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Access log entries cannot be deleted.")
+
+
+class Notification(models.Model):
+    """An in-app notice to one user (also e-mailed); ``key`` names the event it is about,
+    and is unique per user, so an event is notified once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(max_length=200)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_notification_per_event")
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.title}"
+
+
+from .ledger.models import Checkpoint, EvidenceBundle, LedgerEntry, VerificationRun  # noqa: E402,F401

@@ -1,0 +1,148 @@
+from dataclasses import dataclass, field
+
+from django.urls import path, reverse
+
+_REGISTRY = {}
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A related list on a detail page: the records reached through ``related_name``."""
+
+    title: str
+    related_name: str
+    columns: tuple[str, ...]
+    select_related: tuple[str, ...] = ()
+    empty: str = "Nothing linked yet."
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    fields: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class RecordType:
+    model: type
+    app_name: str
+    url_name: str
+    url_path: str
+    table_class: type
+    filterset_class: type
+    form_class: type
+    create: callable
+    update: callable
+    retire: callable = None
+    sections: tuple[Section, ...] = ()
+    panels: tuple[Panel, ...] = ()
+    list_select_related: tuple[str, ...] = ()
+    workflow: object = None  # aims_portal.workflow.Workflow
+    transition: callable = None  # service taking (record, name, actor=, reason=)
+    editable: callable = None  # record -> bool; False hides and refuses edits
+    detail_template: str = "records/detail.html"
+    detail_context: callable = None  # (record, request) -> extra template context
+    extra_urls: tuple = ()  # more path()s in this record type's namespace
+    nav_label: str = ""
+    icon: str = "card-list"
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        _REGISTRY[self.model] = self
+
+    @property
+    def area(self):
+        return self.model.area
+
+    @property
+    def verbose_name(self):
+        return str(self.model._meta.verbose_name)
+
+    @property
+    def verbose_name_plural(self):
+        return str(self.model._meta.verbose_name_plural)
+
+    def route(self, action):
+        return f"{self.app_name}:{self.url_name}-{action}"
+
+    @property
+    def list_url(self):
+        return reverse(self.route("list"))
+
+    @property
+    def create_url(self):
+        return reverse(self.route("create"))
+
+    def object_urls(self, record):
+        meta = self.model._meta
+        urls = {
+            "detail": record.get_absolute_url(),
+            "edit": reverse(self.route("edit"), args=[record.pk]),
+            "history": reverse("record-history", args=[meta.app_label, meta.model_name, record.pk]),
+        }
+        if self.retire:
+            urls["retire"] = reverse(self.route("retire"), args=[record.pk])
+        return urls
+
+    def is_editable(self, record):
+        return self.editable is None or self.editable(record)
+
+    def run_transition(self, record, step, *, actor, reason):
+        if self.transition:
+            return self.transition(record, step, actor=actor, reason=reason)
+        return self.workflow.run(record, step, actor=actor, reason=reason)
+
+    def queryset(self):
+        return self.model.objects.select_related(*self.list_select_related)
+
+    def urls(self):
+        from . import views
+
+        kwargs = {"record_type": self}
+        name = self.url_name
+        patterns = [
+            path(f"{self.url_path}/", views.RecordListView.as_view(**kwargs), name=f"{name}-list"),
+            path(
+                f"{self.url_path}/new/",
+                views.RecordCreateView.as_view(**kwargs),
+                name=f"{name}-create",
+            ),
+            path(
+                f"{self.url_path}/<int:pk>/",
+                views.RecordDetailView.as_view(**kwargs),
+                name=f"{name}-detail",
+            ),
+            path(
+                f"{self.url_path}/<int:pk>/edit/",
+                views.RecordUpdateView.as_view(**kwargs),
+                name=f"{name}-edit",
+            ),
+        ]
+        if self.workflow:
+            patterns.append(
+                path(
+                    f"{self.url_path}/<int:pk>/step/<str:step>/",
+                    views.RecordTransitionView.as_view(**kwargs),
+                    name=f"{name}-transition",
+                )
+            )
+        patterns.extend(self.extra_urls)
+        if self.retire:
+            patterns.append(
+                path(
+                    f"{self.url_path}/<int:pk>/retire/",
+                    views.RecordRetireView.as_view(**kwargs),
+                    name=f"{name}-retire",
+                )
+            )
+        return patterns
+
+
+def record_type_for(model):
+    return _REGISTRY.get(model)
+
+
+def registered_types():
+    return list(_REGISTRY.values())

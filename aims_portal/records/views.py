@@ -1,0 +1,217 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
+from django.views import View
+from django.views.generic import TemplateView
+from django_tables2 import RequestConfig
+
+from .. import history, roles
+from ..display import record_fields
+from ..services import StaleVersionError
+from .export import csv_response
+from .forms import attach_errors, edit_form_class
+
+PER_PAGE = 25
+
+
+class RecordMixin:
+    record_type = None
+    action = "view"
+
+    def dispatch(self, request, *args, **kwargs):
+        roles.require(request.user, self.action, self.record_type.area)
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def object(self):
+        return get_object_or_404(self.record_type.queryset(), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rt = self.record_type
+        context["rt"] = rt
+        if "pk" in self.kwargs:
+            context["object"] = self.object
+            context["urls"] = rt.object_urls(self.object)
+        context["can"] = roles.can_list(self.request.user, rt.area)
+        return context
+
+
+class RecordListView(RecordMixin, TemplateView):
+    template_name = "records/list.html"
+
+    def get(self, request, *args, **kwargs):
+        rt = self.record_type
+        filterset = rt.filterset_class(request.GET, queryset=rt.queryset(), request=request)
+        table = rt.table_class(filterset.qs if filterset.is_valid() else rt.queryset().none())
+        export_format = request.GET.get("_export")
+        if export_format:
+            roles.require(request.user, "export", rt.area)
+            if export_format != "csv":
+                return self.render_to_response(
+                    self.get_context_data(filterset=filterset, table=table), status=400
+                )
+            RequestConfig(request, paginate=False).configure(table)
+            return csv_response(table, f"{rt.url_path}.csv", exclude_columns=("actions",))
+        RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+        return self.render_to_response(self.get_context_data(filterset=filterset, table=table))
+
+
+class RecordDetailView(RecordMixin, TemplateView):
+    RECENT_VERSIONS = 5
+
+    def get_template_names(self):
+        return [self.record_type.detail_template]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        record, rt = self.object, self.record_type
+        context["sections"] = [(s.title, record_fields(record, s.fields)) for s in rt.sections]
+        context["panels"] = [self.panel(record, panel) for panel in rt.panels]
+        context["recent_versions"] = history.versions(rt.model, record.pk)[: self.RECENT_VERSIONS]
+        context["can_edit"] = rt.is_editable(record) and roles.can(
+            self.request.user, "change", rt.area, record
+        )
+        if rt.workflow:
+            context["transitions"] = [
+                (t, reverse(rt.route("transition"), args=[record.pk, t.name]))
+                for t in rt.workflow.available(record, self.request.user)
+            ]
+        if rt.detail_context:
+            context.update(rt.detail_context(record, self.request))
+        context["can_retire"] = bool(rt.retire) and roles.can(
+            self.request.user, "delete", rt.area, record
+        )
+        return context
+
+    @staticmethod
+    def panel(record, panel):
+        manager = getattr(record, panel.related_name)
+        related = manager.select_related(*panel.select_related)[: panel.limit]
+        model = manager.model
+        rows = [(item, record_fields(item, panel.columns)) for item in related]
+        headers = [capfirst(model._meta.get_field(c).verbose_name) for c in panel.columns]
+        return {"panel": panel, "headers": headers, "rows": rows, "total": manager.count()}
+
+
+class RecordFormView(RecordMixin, TemplateView):
+    template_name = "records/form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["mode"] = self.mode
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = self.build_form(request.POST)
+        if form.is_valid():
+            try:
+                record = self.save(form)
+            except StaleVersionError as conflict:
+                form.add_error(None, str(conflict))
+                return self.render_form(form, status=409, conflict=conflict.current)
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(request, self.success_message(record))
+                return redirect(record.get_absolute_url())
+        return self.render_form(form, status=400)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_form(self.build_form())
+
+    def render_form(self, form, status=200, **extra):
+        return self.render_to_response(self.get_context_data(form=form, **extra), status=status)
+
+
+class RecordCreateView(RecordFormView):
+    action = "create"
+    mode = "create"
+
+    def build_form(self, data=None):
+        return self.record_type.form_class(data)
+
+    def save(self, form):
+        return self.record_type.create(actor=self.request.user, data=form.cleaned_data)
+
+    def success_message(self, record):
+        return f"{capfirst(self.record_type.verbose_name)} “{record}” created."
+
+
+class RecordUpdateView(RecordFormView):
+    action = "change"
+    mode = "edit"
+
+    def get(self, request, *args, **kwargs):
+        if getattr(self.object, "retired_at", None):
+            messages.warning(request, f"“{self.object}” is retired and can no longer be edited.")
+            return redirect(self.object.get_absolute_url())
+        if not self.record_type.is_editable(self.object):
+            messages.warning(request, f"“{self.object}” cannot be edited in its current state.")
+            return redirect(self.object.get_absolute_url())
+        return super().get(request, *args, **kwargs)
+
+    def build_form(self, data=None):
+        record = self.object
+        roles.require(self.request.user, "change", self.record_type.area, record)
+        form_class = edit_form_class(self.record_type.form_class)
+        return form_class(data, instance=record, initial={"expected_version": record.version})
+
+    def save(self, form):
+        return self.record_type.update(
+            self.object,
+            actor=self.request.user,
+            data=form.record_data(),
+            expected_version=form.cleaned_data["expected_version"],
+            reason=form.cleaned_data["change_reason"],
+        )
+
+    def success_message(self, record):
+        return f"Saved “{record}” (version {record.version})."
+
+
+class RecordRetireView(RecordMixin, TemplateView):
+    action = "delete"
+    template_name = "records/retire.html"
+
+    def get(self, request, *args, **kwargs):
+        if not roles.can(request.user, "delete", self.record_type.area, self.object):
+            raise PermissionDenied
+        return self.render_to_response(self.get_context_data())
+
+    def post(self, request, *args, **kwargs):
+        reason = request.POST.get("change_reason", "")
+        try:
+            record = self.record_type.retire(self.object, actor=request.user, reason=reason)
+        except ValidationError as error:
+            return self.render_to_response(
+                self.get_context_data(errors=error.messages, reason=reason), status=400
+            )
+        messages.success(request, f"“{record}” retired. It stays in the history.")
+        return redirect(record.get_absolute_url())
+
+
+class RecordTransitionView(RecordMixin, View):
+    """POST-only: take one workflow step (submit, approve, ...) with an optional reason."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        record, rt = self.object, self.record_type
+        try:
+            record = rt.run_transition(
+                record, kwargs["step"], actor=request.user, reason=request.POST.get("reason", "")
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            label = rt.workflow.get(kwargs["step"]).label
+            messages.success(request, f"{label}: done. “{record}” is now {_status(rt, record)}.")
+        return redirect(record.get_absolute_url())
+
+
+def _status(rt, record):
+    return getattr(record, f"get_{rt.workflow.status_field}_display")().lower()

@@ -1,0 +1,89 @@
+"""Generic write operations every record type's services build on.
+
+Rules enforced here, for every record type:
+- the actor's role must allow the action in the record's area (roles.yaml), own-only grants
+  included;
+- an update must be based on the current version of the record (optimistic locking): a
+  stale edit is refused with StaleVersionError and the newer save is kept;
+- every write runs model validation and is atomic, and records who made it and why in the
+  record's history.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import roles
+
+
+class StaleVersionError(Exception):
+    """The record changed after the editor loaded it; their save would overwrite that."""
+
+    def __init__(self, current):
+        self.current = current
+        who = getattr(current.history.first(), "history_user", None)
+        when = timezone.localtime(current.updated_at).strftime("%d %b %Y %H:%M")
+        super().__init__(
+            f"{current} was changed by {who or 'someone else'} at {when} after you opened it "
+            f"(now version {current.version}). Your changes were not saved: reload the "
+            "record and apply them again."
+        )
+
+
+def _apply(instance, data):
+    m2m = {}
+    for field, value in data.items():
+        model_field = instance._meta.get_field(field)
+        if model_field.many_to_many:
+            m2m[field] = value
+        else:
+            setattr(instance, field, value)
+    return m2m
+
+
+def _save(instance, *, actor, reason, m2m):
+    instance.full_clean()
+    instance._history_user = actor
+    instance._change_reason = reason
+    instance.save()
+    for field, value in m2m.items():
+        getattr(instance, field).set(value)
+    return instance
+
+
+@transaction.atomic
+def record_create(model, *, actor, data, reason="Created"):
+    roles.require(actor, "create", model.area)
+    instance = model()
+    m2m = _apply(instance, data)
+    return _save(instance, actor=actor, reason=reason, m2m=m2m)
+
+
+@transaction.atomic
+def record_update(instance, *, actor, data, expected_version, reason):
+    """Apply ``data`` to the record if ``expected_version`` is still the current one."""
+    if not reason or not reason.strip():
+        raise ValidationError({"change_reason": "Say why you are making this change."})
+    model = type(instance)
+    current = model.objects.select_for_update().get(pk=instance.pk)
+    roles.require(actor, "change", model.area, current)
+    if expected_version is None or int(expected_version) != current.version:
+        raise StaleVersionError(current)
+    m2m = _apply(current, data)
+    current.version += 1
+    return _save(current, actor=actor, reason=reason.strip(), m2m=m2m)
+
+
+@transaction.atomic
+def record_retire(instance, *, actor, reason):
+    """Mark a record retired: it stays, with its history, but leaves the active lists."""
+    if not reason or not reason.strip():
+        raise ValidationError({"change_reason": "Say why this record is being retired."})
+    model = type(instance)
+    current = model.objects.select_for_update().get(pk=instance.pk)
+    roles.require(actor, "delete", model.area, current)
+    if current.retired_at is not None:
+        raise ValidationError(f"{current} is already retired.")
+    current.retired_at = timezone.now()
+    current.version += 1
+    return _save(current, actor=actor, reason=reason.strip(), m2m={})

@@ -1,0 +1,15 @@
+from celery import shared_task
+
+
+@shared_task(name="aims_portal.ping")
+def ping(payload=None):
+    """Round trip through the broker and a worker: for monitoring and the test suite."""
+    return {"pong": True, "echo": payload}
+
+
+@shared_task(name="aims_portal.send_reminders")
+def send_reminders():
+    """Daily (Celery beat): reviews due, actions overdue, access expiring; once per event."""
+    from .notifications import send_reminders as run
+
+    return run()

@@ -1,0 +1,73 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import DefaultRouter
+
+from assessments.urls import api_router as assessments_api
+from audits.urls import api_router as audits_api
+from controls.urls import api_router as controls_api
+from registry.urls import api_router as registry_api
+
+from . import views
+
+
+class APIRoot(DefaultRouter.APIRootView):
+    """Index of the AIMS portal API. Every endpoint needs a session or a token."""
+
+    permission_classes = [IsAuthenticated]
+
+
+api = DefaultRouter()
+api.APIRootView = APIRoot
+for app_router in (registry_api, assessments_api, controls_api, audits_api):
+    api.registry.extend(app_router.registry)
+
+# The admin has no login page of its own: it sends people to the portal's.
+admin.site.login = views.admin_login
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path(
+        "accounts/login/",
+        login_not_required(views.PortalLoginView.as_view()),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/two-factor/", views.two_factor_settings, name="two-factor"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path(
+        "history/<str:app_label>/<str:model_name>/<int:pk>/",
+        views.record_history,
+        name="record-history",
+    ),
+    path(
+        "history/<str:app_label>/<str:model_name>/<int:pk>/diff/",
+        views.record_history_diff,
+        name="record-history-diff",
+    ),
+    path("inventory/", include("registry.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("controls/", include("controls.urls")),
+    path("audits/", include("audits.urls")),
+    path("integrity/", include("aims_portal.ledger.urls")),
+    path("api/v1/", include(api.urls)),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
+    ),
+    path("admin/", admin.site.urls),
+]

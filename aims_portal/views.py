@@ -1,0 +1,158 @@
+from base64 import b32encode
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import LoginView, redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django_otp import login as otp_login
+
+from . import dashboard, history, notifications, roles, two_factor
+from .forms import OTPCodeForm, PortalAuthenticationForm
+from .models import TrackedModel
+from .records import record_type_for
+
+
+@login_not_required
+@never_cache
+def health(request):
+    """Liveness for load balancers and compose: the app answers and the database responds."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+    except Exception:  # the point is to report, not to raise
+        database = "unavailable"
+    status = 200 if database == "ok" else 503
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "degraded", "database": database}, status=status
+    )
+
+
+@login_not_required
+def admin_login(request, extra_context=None):
+    """Stands in for the admin's own login form, so there is one login page."""
+    if request.user.is_authenticated:
+        raise PermissionDenied("The administration site is for administrators only.")
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+
+
+def home(request):
+    roles.require(request.user, "view", "dashboard")
+    return render(request, "aims_portal/home.html", {"cards": dashboard.cards_for(request.user)})
+
+
+def _tracked_model(app_label, model_name):
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError as missing:
+        raise Http404("No such record type.") from missing
+    if not issubclass(model, TrackedModel):
+        raise Http404("No such record type.")
+    return model
+
+
+def _history_context(request, app_label, model_name, pk):
+    model = _tracked_model(app_label, model_name)
+    if not roles.can(request.user, "view", model.area):
+        raise PermissionDenied
+    record = model._base_manager.filter(pk=pk).first()
+    rt = record_type_for(model)
+    return model, {
+        "model_name": str(model._meta.verbose_name),
+        "record": record,
+        "record_label": str(record) if record else f"{model._meta.verbose_name} #{pk} (deleted)",
+        "rt": rt,
+        "history_url_args": (app_label, model_name, pk),
+    }
+
+
+def record_history(request, app_label, model_name, pk):
+    model, context = _history_context(request, app_label, model_name, pk)
+    page = Paginator(history.versions(model, pk), 25).get_page(request.GET.get("page"))
+    if not page.object_list and page.number == 1:
+        raise Http404("This record has no history.")
+    context["page_obj"] = page
+    context["rows"] = history.changed_fields_per_version(model, pk, page)
+    return render(request, "history/list.html", context)
+
+
+def record_history_diff(request, app_label, model_name, pk):
+    model, context = _history_context(request, app_label, model_name, pk)
+    chosen = [request.GET.get("from"), request.GET.get("to")]
+    if not all(v and v.isdigit() for v in chosen):
+        raise Http404("Choose two versions to compare.")
+    rows = {
+        row.history_id: row for row in history.versions(model, pk).filter(history_id__in=chosen)
+    }
+    if len(rows) != len(set(chosen)) or len(set(chosen)) != 2:
+        raise Http404("Those versions do not belong to this record.")
+    older, newer = sorted(rows.values(), key=lambda row: row.history_id)
+    context.update(
+        older=older,
+        newer=newer,
+        changes=history.diff(model, older, newer),
+    )
+    return render(request, "history/diff.html", context)
+
+
+class PortalLoginView(LoginView):
+    """Password login; marks the session verified when an authenticator code was given."""
+
+    authentication_form = PortalAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if form.otp_device is not None:
+            otp_login(self.request, form.otp_device)
+        return response
+
+
+def two_factor_settings(request):
+    """Turn two-factor authentication on (scan, then confirm a code) or off."""
+    user = request.user
+    device = two_factor.confirmed_device(user)
+    form = OTPCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"]
+        try:
+            if request.POST.get("action") == "disable":
+                two_factor.disable(user, token)
+                messages.success(request, "Two-factor authentication is off.")
+            else:
+                device = two_factor.setup_confirm(user, token)
+                otp_login(request, device)
+                messages.success(request, "Two-factor authentication is on for your account.")
+            return redirect("two-factor")
+        except ValidationError as error:
+            form.add_error("token", error)
+    pending = None
+    if device is None:
+        pending = two_factor.pending_device(user)
+        if pending is None or request.method == "GET":
+            pending = two_factor.setup_start(user)
+    context = {
+        "device": device,
+        "form": form,
+        "required": two_factor.required_for(user),
+        "qr_svg": two_factor.qr_code_svg(pending) if pending else "",
+        "secret": b32encode(pending.bin_key).decode() if pending else "",
+    }
+    return render(request, "registration/two_factor.html", context)
+
+
+def notification_list(request):
+    """The user's notifications, newest first; POST marks them read."""
+    if request.method == "POST":
+        notifications.mark_read(request.user)
+        messages.success(request, "All notifications marked as read.")
+        return redirect("notifications")
+    page = Paginator(request.user.notifications.all(), 25).get_page(request.GET.get("page"))
+    return render(request, "aims_portal/notifications.html", {"page_obj": page})

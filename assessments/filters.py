@@ -1,0 +1,117 @@
+from datetime import timedelta
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from aims_portal.records.filters import RecordFilterSet
+from registry.models import AISystem
+
+from .models import ImpactAssessment, Risk
+from .selectors import scoring_method
+
+
+def _users(request):
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class StatusFieldFilterSet(RecordFilterSet):
+    """These records have a workflow ``status`` of their own, not the retired filter."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        django_filters.FilterSet.__init__(self, data, *args, **kwargs)
+
+    @property
+    def qs(self):
+        return django_filters.FilterSet.qs.fget(self)
+
+
+def _level_choices():
+    return [(level["label"], level["label"]) for level in scoring_method().levels]
+
+
+RATINGS = [(n, str(n)) for n in range(1, 11)]
+
+
+class RiskFilterSet(StatusFieldFilterSet):
+    search_fields = ("reference", "title", "description", "source", "linked_systems")
+
+    status = django_filters.ChoiceFilter(choices=Risk.Status.choices)
+    inherent_level = django_filters.ChoiceFilter(
+        label="Inherent level", choices=_level_choices, method="filter_level"
+    )
+    residual_level = django_filters.ChoiceFilter(
+        label="Residual level", choices=_level_choices, method="filter_level"
+    )
+    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    system = django_filters.ModelChoiceFilter(
+        field_name="systems", queryset=AISystem.objects.all(), label="AI system"
+    )
+    review_due = django_filters.ChoiceFilter(
+        label="Review due",
+        method="filter_review_due",
+        choices=[("overdue", "Overdue"), ("30", "Within 30 days"), ("90", "Within 90 days")],
+    )
+    inherent_likelihood = django_filters.TypedChoiceFilter(
+        choices=RATINGS, coerce=int, label="Inherent likelihood"
+    )
+    inherent_impact = django_filters.TypedChoiceFilter(
+        choices=RATINGS, coerce=int, label="Inherent impact"
+    )
+    residual_likelihood = django_filters.TypedChoiceFilter(
+        choices=RATINGS, coerce=int, label="Residual likelihood"
+    )
+    residual_impact = django_filters.TypedChoiceFilter(
+        choices=RATINGS, coerce=int, label="Residual impact"
+    )
+
+    CELL_FILTERS = (
+        "inherent_likelihood",
+        "inherent_impact",
+        "residual_likelihood",
+        "residual_impact",
+    )
+
+    class Meta:
+        model = Risk
+        fields = [
+            "q",
+            "status",
+            "treatment",
+            "inherent_level",
+            "residual_level",
+            "owner",
+            "system",
+            "review_due",
+        ]
+
+    def filter_level(self, queryset, name, value: str):
+        bounds = scoring_method().score_range(value)
+        if bounds is None:
+            return queryset.none()
+        score = "inherent_score" if name == "inherent_level" else "residual_score"
+        return queryset.filter(**{f"{score}__gte": bounds[0], f"{score}__lte": bounds[1]})
+
+    def filter_review_due(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "overdue":
+            return queryset.filter(review_date__lt=today)
+        return queryset.filter(review_date__lte=today + timedelta(days=int(value)))
+
+
+class AssessmentFilterSet(StatusFieldFilterSet):
+    search_fields = ("reference", "system__name", "system__slug", "purpose")
+
+    status = django_filters.ChoiceFilter(choices=ImpactAssessment.Status.choices)
+    needs_reassessment = django_filters.BooleanFilter(label="Needs re-assessment")
+    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    current = django_filters.BooleanFilter(label="Current revisions only", method="filter_current")
+
+    class Meta:
+        model = ImpactAssessment
+        fields = ["q", "status", "system", "decision", "needs_reassessment", "owner", "current"]
+
+    def filter_current(self, queryset, name, value):
+        if value:
+            return queryset.exclude(status=ImpactAssessment.Status.SUPERSEDED)
+        return queryset

@@ -1,0 +1,91 @@
+"""Reads of the assessments app: the scoring method in force, heat-map counts, the
+assessments of a system."""
+
+from django.db.models import Count
+
+from aims_portal.charts import HeatCell
+
+from .models import ImpactAssessment, Risk, ScoringMethod
+
+AXES = {
+    "inherent": ("inherent_likelihood", "inherent_impact"),
+    "residual": ("residual_likelihood", "residual_impact"),
+}
+
+
+def scoring_method():
+    """The scoring method in force (the default one is loaded on first use)."""
+    method = ScoringMethod.objects.order_by("pk").first()
+    if method is None:
+        from .services import scoring_method_load_default
+
+        method = scoring_method_load_default()
+    return method
+
+
+def heat_map_counts(queryset, axis):
+    """{(likelihood, impact): number of risks} for ``axis`` "inherent" or "residual"."""
+    row, col = AXES[axis]
+    rows = queryset.order_by().values_list(row, col).annotate(n=Count("id"))
+    return {(likelihood, impact): n for likelihood, impact, n in rows}
+
+
+def heat_map_counts_both(queryset):
+    """Both maps' counts from one scan: {"inherent": {...}, "residual": {...}}."""
+    rows = (
+        queryset.order_by()
+        .values_list(*AXES["inherent"], *AXES["residual"])
+        .annotate(n=Count("id"))
+    )
+    counts = {"inherent": {}, "residual": {}}
+    for il, ii, rl, ri, n in rows:
+        counts["inherent"][(il, ii)] = counts["inherent"].get((il, ii), 0) + n
+        counts["residual"][(rl, ri)] = counts["residual"].get((rl, ri), 0) + n
+    return counts
+
+
+def heat_cells(counts, method, href=None, selected=None):
+    """HeatCells for every position of the method's matrix, with level and link."""
+    cells = []
+    for row in range(1, method.matrix_size + 1):
+        for col in range(1, method.matrix_size + 1):
+            level = method.level_for(row * col)
+            cells.append(
+                HeatCell(
+                    row=row,
+                    col=col,
+                    count=counts.get((row, col), 0),
+                    level=level["label"],
+                    colour=level.get("colour", "#e9ecef"),
+                    href=href(row, col) if href else "",
+                    selected=selected == (row, col),
+                )
+            )
+    return cells
+
+
+def risk_queryset():
+    return Risk.objects.select_related("owner")
+
+
+def current_assessments(system):
+    """The assessments of a system still in force or in progress (not superseded)."""
+    return ImpactAssessment.objects.filter(system=system).exclude(
+        status=ImpactAssessment.Status.SUPERSEDED
+    )
+
+
+def open_revision(assessment):
+    """A draft, returned or in-review revision of the same assessment, if one exists."""
+    return (
+        ImpactAssessment.objects.filter(reference=assessment.reference)
+        .exclude(pk=assessment.pk)
+        .filter(
+            status__in=[
+                ImpactAssessment.Status.DRAFT,
+                ImpactAssessment.Status.RETURNED,
+                ImpactAssessment.Status.IN_REVIEW,
+            ]
+        )
+        .first()
+    )

@@ -1,0 +1,120 @@
+"""The status workflows of impact assessments and risks, as data (aims_portal.workflow)."""
+
+from aims_portal.workflow import Transition, Workflow
+
+
+def _assessment_problems(assessment):
+    from .services import assessment_problems
+
+    return assessment_problems(assessment)
+
+
+def _newer_revision_approved(assessment):
+    from .models import ImpactAssessment
+
+    newer = ImpactAssessment.objects.filter(
+        reference=assessment.reference,
+        revision__gt=assessment.revision,
+        status=ImpactAssessment.Status.APPROVED,
+    )
+    return [] if newer.exists() else ["Only a newer approved revision supersedes this one."]
+
+
+def _risk_acceptance_problems(risk):
+    problems = []
+    if risk.treatment != risk.Treatment.ACCEPT and not risk.treatment_plan.strip():
+        problems.append("Describe the treatment plan before asking for acceptance.")
+    if not risk.review_date:
+        problems.append("Set a review date: accepted risks are reviewed again.")
+    return problems
+
+
+assessment_workflow = Workflow(
+    status_field="status",
+    submitter_field="submitted_by",
+    transitions=(
+        Transition(
+            "submit",
+            ("draft", "returned"),
+            "in_review",
+            "Submit for review",
+            guard=_assessment_problems,
+        ),
+        Transition(
+            "approve",
+            ("in_review",),
+            "approved",
+            "Approve",
+            action="approve",
+            four_eyes=True,
+            style="success",
+        ),
+        Transition(
+            "return",
+            ("in_review",),
+            "returned",
+            "Return for changes",
+            action="approve",
+            reason_required=True,
+            style="outline-danger",
+        ),
+        Transition(
+            "supersede",
+            ("approved",),
+            "superseded",
+            "Mark superseded",
+            action="approve",
+            guard=_newer_revision_approved,
+            style="outline-secondary",
+        ),
+    ),
+)
+
+risk_workflow = Workflow(
+    status_field="status",
+    # Four-eyes on acceptance: the risk owner never accepts their own risk.
+    submitter_field="owner",
+    transitions=(
+        Transition(
+            "request_acceptance",
+            ("open",),
+            "pending_acceptance",
+            "Request acceptance",
+            guard=_risk_acceptance_problems,
+        ),
+        Transition(
+            "accept",
+            ("pending_acceptance",),
+            "accepted",
+            "Accept risk",
+            action="approve",
+            four_eyes=True,
+            style="success",
+        ),
+        Transition(
+            "decline",
+            ("pending_acceptance",),
+            "open",
+            "Decline acceptance",
+            action="approve",
+            reason_required=True,
+            style="outline-danger",
+        ),
+        Transition(
+            "close",
+            ("open", "accepted"),
+            "closed",
+            "Close",
+            reason_required=True,
+            style="outline-secondary",
+        ),
+        Transition(
+            "reopen",
+            ("accepted", "closed"),
+            "open",
+            "Reopen",
+            reason_required=True,
+            style="outline-primary",
+        ),
+    ),
+)

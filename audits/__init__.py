@@ -1,0 +1,1 @@
+"""Audit programme, internal audits, findings, corrective actions, management reviews."""

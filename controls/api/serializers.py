@@ -1,0 +1,174 @@
+from rest_framework import serializers
+
+from aims_portal.api import RecordSerializer
+
+from ..models import (
+    Control,
+    ControlledDocument,
+    CrosswalkMapping,
+    DocumentExport,
+    Requirement,
+    SoAEntry,
+    SoARevision,
+    StatementOfApplicability,
+)
+
+
+class CrosswalkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CrosswalkMapping
+        fields = ["framework", "reference", "label"]
+
+
+class ControlSerializer(RecordSerializer):
+    crosswalks = CrosswalkSerializer(many=True, read_only=True)
+
+    class Meta(RecordSerializer.Meta):
+        model = Control
+        fields = [
+            "id",
+            "ref",
+            "title",
+            "group",
+            "group_title",
+            "purpose",
+            "crosswalks",
+            "version",
+            "change_reason",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class RequirementSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = Requirement
+        fields = ["id", "ref", "title", "clause", "version", "change_reason", "updated_at"]
+
+
+class SoAEntrySerializer(RecordSerializer):
+    control_ref = serializers.CharField(source="control.ref", read_only=True)
+    control_title = serializers.CharField(source="control.title", read_only=True)
+    evidence = serializers.ListField(child=serializers.CharField(max_length=500), required=False)
+
+    class Meta(RecordSerializer.Meta):
+        model = SoAEntry
+        fields = [
+            "id",
+            "control",
+            "control_ref",
+            "control_title",
+            "applicability",
+            "justification",
+            "implementation_status",
+            "owner",
+            "systems",
+            "risks",
+            "evidence",
+            "last_reviewed",
+            "version",
+            "change_reason",
+            "updated_at",
+        ]
+        read_only_fields = (*RecordSerializer.Meta.read_only_fields, "control")
+
+
+class SoASerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StatementOfApplicability
+        fields = ["id", "title", "scope", "status", "submitted_by", "submitted_at", "version"]
+        read_only_fields = fields
+
+
+class ControlsStepSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False)
+
+
+class SoARevisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SoARevision
+        fields = [
+            "id",
+            "number",
+            "approved_by",
+            "approved_at",
+            "submitted_by",
+            "approval_note",
+            "entries",
+            "changes",
+        ]
+        read_only_fields = fields
+
+
+class SoARevisionSummarySerializer(SoARevisionSerializer):
+    class Meta(SoARevisionSerializer.Meta):
+        fields = ["id", "number", "approved_by", "approved_at", "submitted_by", "approval_note"]
+        read_only_fields = fields
+
+
+class DocumentExportSerializer(serializers.ModelSerializer):
+    revision = serializers.IntegerField(
+        source="revision.number",
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Revision number to export; leave out for the current draft.",
+    )
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DocumentExport
+        fields = [
+            "id",
+            "format",
+            "revision",
+            "status",
+            "progress",
+            "error",
+            "requested_by",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+        read_only_fields = [f for f in fields if f not in ("format", "revision")]
+
+    def get_download_url(self, job) -> str | None:
+        if job.status != DocumentExport.Status.DONE:
+            return None
+        request = self.context.get("request")
+        url = f"/api/v1/controls/exports/{job.pk}/download/"
+        return request.build_absolute_uri(url) if request else url
+
+
+class ControlledDocumentSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = ControlledDocument
+        fields = [
+            "id",
+            "ref",
+            "title",
+            "kind",
+            "summary",
+            "owner",
+            "doc_version",
+            "status",
+            "submitted_by",
+            "approved_by",
+            "approved_at",
+            "review_date",
+            "file_sha256",
+            "controls",
+            "version",
+            "change_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = (
+            *RecordSerializer.Meta.read_only_fields,
+            "status",
+            "submitted_by",
+            "approved_by",
+            "approved_at",
+            "file_sha256",
+        )

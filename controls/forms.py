@@ -1,0 +1,130 @@
+from django import forms
+
+from assessments.models import Risk
+from registry.models import AISystem
+
+from .models import Control, ControlledDocument, Requirement, SoAEntry
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class LinesField(forms.CharField):
+    """A list of short texts typed one per line (evidence references)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list | tuple):
+            return [str(v).strip() for v in value if str(v).strip()]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class ControlForm(forms.ModelForm):
+    class Meta:
+        model = Control
+        fields = ["ref", "title", "group", "group_title", "purpose"]
+        widgets = {"purpose": forms.Textarea(attrs={"rows": 4})}
+
+
+class RequirementForm(forms.ModelForm):
+    class Meta:
+        model = Requirement
+        fields = ["ref", "title", "clause"]
+
+
+class SoAEntryForm(forms.ModelForm):
+    evidence = LinesField(
+        label="Evidence references",
+        required=False,
+        help_text="One per line: a document ID, a ticket or a URL.",
+        max_length=5000,
+    )
+
+    class Meta:
+        model = SoAEntry
+        fields = [
+            "applicability",
+            "justification",
+            "implementation_status",
+            "owner",
+            "systems",
+            "risks",
+            "evidence",
+            "last_reviewed",
+        ]
+        widgets = {
+            "justification": forms.Textarea(attrs={"rows": 3}),
+            "last_reviewed": DATE,
+            "systems": forms.SelectMultiple(attrs={"size": 5}),
+            "risks": forms.SelectMultiple(attrs={"size": 5}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "owner" in self.fields:
+            self.fields["owner"].queryset = self.fields["owner"].queryset.filter(is_active=True)
+            self.fields["systems"].queryset = AISystem.objects.order_by("name")
+            self.fields["risks"].queryset = Risk.objects.order_by("reference")
+
+
+class SoAEntryInlineForm(SoAEntryForm):
+    """The SoA page's inline row editor: the decision fields only, plus the reason."""
+
+    change_reason = forms.CharField(label="Reason for this change", max_length=500)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta(SoAEntryForm.Meta):
+        fields = ["applicability", "justification", "implementation_status", "evidence"]
+
+    BOOKKEEPING = ("expected_version", "change_reason")
+
+    def record_data(self):
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.BOOKKEEPING}
+
+
+class ControlledDocumentForm(forms.ModelForm):
+    class Meta:
+        model = ControlledDocument
+        fields = [
+            "ref",
+            "title",
+            "kind",
+            "summary",
+            "owner",
+            "doc_version",
+            "review_date",
+            "controls",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "review_date": DATE,
+            "controls": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = self.fields["owner"].queryset.filter(is_active=True)
+
+
+class DocumentFileForm(forms.Form):
+    file = forms.FileField(help_text="PDF, Word or similar; at most 20 MB.")
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+    change_reason = forms.CharField(label="Reason for this change", max_length=500)
+
+    MAX_SIZE = 20 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_SIZE:
+            raise forms.ValidationError("The file is larger than 20 MB.")
+        return upload
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateField(label="Show the SoA as of", widget=DATE)

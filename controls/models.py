@@ -1,0 +1,316 @@
+"""The control catalogue (Annex A, clauses 4-10, crosswalks), the Statement of Applicability
+with its approved revisions, controlled documents and export jobs."""
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.urls import reverse
+
+from aims_portal.models import TrackedModel
+
+
+def private_storage():
+    """Files under MEDIA_ROOT, never served by the web server: only permission-checked views
+    hand them out."""
+    return FileSystemStorage(location=settings.MEDIA_ROOT, base_url=None)
+
+
+class Requirement(TrackedModel):
+    """A requirement of the management-system clauses 4-10 (ID and short title)."""
+
+    area = "controls"
+
+    ref = models.CharField("ID", max_length=10, unique=True)
+    title = models.CharField(max_length=200)
+    clause = models.PositiveSmallIntegerField(help_text="The clause number, 4 to 10.")
+    sort_key = models.CharField(max_length=40, editable=False, default="")
+
+    class Meta:
+        ordering = ["sort_key"]
+        verbose_name = "clause requirement"
+
+    def __str__(self):
+        return f"{self.ref} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("controls:requirement-detail", args=[self.pk])
+
+
+class Control(TrackedModel):
+    """An Annex A control (or an additional control the organisation adds)."""
+
+    area = "controls"
+
+    ref = models.CharField("ID", max_length=12, unique=True, help_text="e.g. A.6.2.4")
+    title = models.CharField(max_length=200)
+    group = models.CharField(max_length=8, help_text="The Annex A group, e.g. A.6")
+    group_title = models.CharField(max_length=200)
+    purpose = models.TextField(help_text="What the control is for, in our own words.")
+    sort_key = models.CharField(max_length=40, editable=False, default="")
+
+    class Meta:
+        ordering = ["sort_key"]
+
+    def __str__(self):
+        return f"{self.ref} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("controls:control-detail", args=[self.pk])
+
+
+class CrosswalkMapping(TrackedModel):
+    """One mapping from a control to another framework's function, category or article."""
+
+    area = "controls"
+
+    class Framework(models.TextChoices):
+        NIST_AI_RMF = "nist", "NIST AI RMF"
+        EU_AI_ACT = "euaia", "EU AI Act"
+
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="crosswalks")
+    framework = models.CharField(max_length=8, choices=Framework.choices)
+    reference = models.CharField(max_length=40, help_text="e.g. GOVERN 1 or Art. 10")
+    label = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["control__sort_key", "framework", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["control", "framework", "reference"], name="unique_crosswalk_row"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.control.ref} → {self.get_framework_display()} {self.reference}"
+
+    def get_absolute_url(self):
+        return self.control.get_absolute_url()
+
+
+class StatementOfApplicability(TrackedModel):
+    """The SoA as a document: its status in the approval workflow and revision counter."""
+
+    area = "controls"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+
+    title = models.CharField(max_length=200, default="Statement of Applicability")
+    scope = models.TextField(blank=True, help_text="The AIMS scope this SoA covers.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "statement of applicability"
+        verbose_name_plural = "statements of applicability"
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("controls:soa")
+
+
+class SoAEntry(TrackedModel):
+    """The SoA's position on one control."""
+
+    area = "controls"
+    owner_field = "owner"
+
+    class Applicability(models.TextChoices):
+        UNDECIDED = "undecided", "Not yet decided"
+        APPLICABLE = "applicable", "Applicable"
+        EXCLUDED = "excluded", "Excluded"
+
+    class Implementation(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        PLANNED = "planned", "Planned"
+        PARTIAL = "partial", "Partially implemented"
+        IMPLEMENTED = "implemented", "Implemented"
+
+    control = models.OneToOneField(Control, on_delete=models.PROTECT, related_name="soa_entry")
+    applicability = models.CharField(
+        max_length=12, choices=Applicability.choices, default=Applicability.UNDECIDED
+    )
+    justification = models.TextField(
+        blank=True, help_text="Why the control is included or excluded; required either way."
+    )
+    implementation_status = models.CharField(
+        "implementation",
+        max_length=12,
+        choices=Implementation.choices,
+        default=Implementation.NOT_STARTED,
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_soa_entries",
+    )
+    systems = models.ManyToManyField(
+        "registry.AISystem",
+        blank=True,
+        related_name="soa_entries",
+        verbose_name="AI systems",
+        help_text="Systems that make this control necessary or where it is implemented.",
+    )
+    risks = models.ManyToManyField(
+        "assessments.Risk",
+        blank=True,
+        related_name="soa_entries",
+        help_text="Risks of the register that this control treats.",
+    )
+    evidence = models.JSONField(
+        "evidence references",
+        default=list,
+        blank=True,
+        help_text="Where the proof lives: document names, ticket IDs or URLs.",
+    )
+    last_reviewed = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["control__sort_key"]
+        verbose_name = "SoA entry"
+        verbose_name_plural = "SoA entries"
+
+    def __str__(self):
+        return f"SoA {self.control.ref} {self.control.title}"
+
+    def get_absolute_url(self):
+        return reverse("controls:soaentry-detail", args=[self.pk])
+
+
+class SoARevision(TrackedModel):
+    """An approved, frozen SoA: every entry as data, with document control."""
+
+    area = "controls"
+
+    soa = models.ForeignKey(
+        StatementOfApplicability, on_delete=models.PROTECT, related_name="revisions"
+    )
+    number = models.PositiveIntegerField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    approval_note = models.TextField(blank=True)
+    entries = models.JSONField(help_text="The frozen entries, one dict per control.")
+    changes = models.JSONField(
+        default=list, help_text="What changed since the previous revision, per control."
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["soa", "number"], name="unique_soa_revision_number")
+        ]
+        verbose_name = "SoA revision"
+
+    def __str__(self):
+        return f"SoA revision {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("controls:soa-revision", args=[self.number])
+
+
+class ControlledDocument(TrackedModel):
+    """Documented information (clause 7.5): the AI policy and other controlled documents."""
+
+    area = "controls"
+    owner_field = "owner"
+
+    class Kind(models.TextChoices):
+        POLICY = "policy", "Policy"
+        PROCEDURE = "procedure", "Procedure"
+        STANDARD = "standard", "Standard"
+        RECORD = "record", "Record"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+
+    ref = models.CharField("ID", max_length=30, unique=True, help_text="e.g. POL-001")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.POLICY)
+    summary = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_documents"
+    )
+    doc_version = models.CharField("document version", max_length=20, default="0.1")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    review_date = models.DateField("next review", null=True, blank=True)
+    file = models.FileField(upload_to="documents/", storage=private_storage, blank=True)
+    file_sha256 = models.CharField("file SHA-256", max_length=64, blank=True, editable=False)
+    controls = models.ManyToManyField(Control, blank=True, related_name="documents")
+
+    class Meta:
+        ordering = ["ref"]
+        verbose_name = "controlled document"
+
+    def __str__(self):
+        return f"{self.ref} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("controls:document-detail", args=[self.pk])
+
+
+class DocumentExport(TrackedModel):
+    """A requested SoA export; long ones are rendered by a Celery task that reports progress."""
+
+    area = "controls"
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Rendering"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    format = models.CharField(max_length=5, choices=Format.choices)
+    revision = models.ForeignKey(
+        SoARevision, on_delete=models.PROTECT, null=True, blank=True, related_name="exports"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", storage=private_storage, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        what = f"revision {self.revision.number}" if self.revision_id else "current draft"
+        return f"SoA {self.get_format_display()} export ({what})"
+
+    def get_absolute_url(self):
+        return reverse("controls:export-detail", args=[self.pk])

@@ -1,0 +1,209 @@
+"""Reads of the control catalogue and the SoA: whole-SoA snapshots (current, frozen or as of a
+date), progress per group and the differences between two snapshots. Each read runs a fixed
+number of queries whatever the number of entries, systems or evidence references."""
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from assessments.models import Risk
+from registry.models import AISystem
+
+from .catalogue import soa_document
+from .models import Control, SoAEntry, SoARevision
+
+# The fields of a frozen entry a reader compares, with their labels.
+COMPARED_FIELDS = OrderedDict(
+    [
+        ("applicability", "Applicability"),
+        ("justification", "Justification"),
+        ("implementation_status", "Implementation"),
+        ("owner", "Owner"),
+        ("systems", "AI systems"),
+        ("risks", "Risks"),
+        ("evidence", "Evidence"),
+        ("last_reviewed", "Last reviewed"),
+    ]
+)
+
+APPLICABILITY_LABELS = dict(SoAEntry.Applicability.choices)
+IMPLEMENTATION_LABELS = dict(SoAEntry.Implementation.choices)
+
+
+def soa_entries():
+    """Current entries with everything a page, an export or a snapshot shows."""
+    return SoAEntry.objects.select_related("control", "owner").prefetch_related(
+        Prefetch("systems", queryset=AISystem.objects.order_by("name").only("id", "name", "slug")),
+        Prefetch(
+            "risks", queryset=Risk.objects.order_by("reference").only("id", "reference", "title")
+        ),
+    )
+
+
+def entry_data(entry, control=None, systems=None, risks=None):
+    """One entry as plain data: what a revision freezes and what exports print."""
+    control = control or entry.control
+    if systems is None:
+        systems = [s.name for s in entry.systems.all()]
+    if risks is None:
+        risks = [f"{r.reference} {r.title}" for r in entry.risks.all()]
+    return {
+        "ref": control.ref,
+        "title": control.title,
+        "group": control.group,
+        "group_title": control.group_title,
+        "applicability": entry.applicability,
+        "justification": entry.justification,
+        "implementation_status": entry.implementation_status,
+        "owner": str(entry.owner) if entry.owner_id else "",
+        "systems": sorted(systems),
+        "risks": sorted(risks),
+        "evidence": list(entry.evidence or []),
+        "last_reviewed": entry.last_reviewed.isoformat() if entry.last_reviewed else "",
+    }
+
+
+def current_snapshot():
+    return [entry_data(entry) for entry in soa_entries()]
+
+
+def snapshot_as_of(moment):
+    """The entries as they stood at ``moment``, rebuilt from their history.
+
+    Linked systems and risks are not versioned by the history tables, so they are not
+    shown."""
+    controls = {c.pk: c for c in Control.objects.all()}
+    historical = SoAEntry.history.as_of(moment)
+    owners = {}
+    rows = []
+    entries = list(historical)
+    user_ids = {e.owner_id for e in entries if e.owner_id}
+    if user_ids:
+        from django.contrib.auth import get_user_model
+
+        owners = get_user_model().objects.in_bulk(user_ids)
+    for entry in entries:
+        entry.owner = owners.get(entry.owner_id)
+        control = controls.get(entry.control_id)
+        if control is not None:
+            rows.append(entry_data(entry, control=control, systems=[], risks=[]))
+    rows.sort(key=lambda row: controls_sort_key(row["ref"]))
+    return rows
+
+
+def controls_sort_key(ref):
+    from .catalogue import sort_key
+
+    return sort_key(ref)
+
+
+@dataclass
+class GroupProgress:
+    group: str
+    title: str
+    total: int
+    applicable: int
+    excluded: int
+    undecided: int
+    implemented: int
+    partial: int
+
+    @property
+    def percent(self):
+        """Implemented share of the applicable controls (partial counts half)."""
+        if not self.applicable:
+            return 0
+        return round(100 * (self.implemented + 0.5 * self.partial) / self.applicable)
+
+
+def progress_by_group(rows):
+    groups = OrderedDict()
+    for row in rows:
+        g = groups.setdefault(
+            row["group"], GroupProgress(row["group"], row["group_title"], 0, 0, 0, 0, 0, 0)
+        )
+        g.total += 1
+        if row["applicability"] == SoAEntry.Applicability.APPLICABLE:
+            g.applicable += 1
+            if row["implementation_status"] == SoAEntry.Implementation.IMPLEMENTED:
+                g.implemented += 1
+            elif row["implementation_status"] == SoAEntry.Implementation.PARTIAL:
+                g.partial += 1
+        elif row["applicability"] == SoAEntry.Applicability.EXCLUDED:
+            g.excluded += 1
+        else:
+            g.undecided += 1
+    return list(groups.values())
+
+
+def overall_progress(groups):
+    total = GroupProgress("", "All controls", 0, 0, 0, 0, 0, 0)
+    for g in groups:
+        for name in ("total", "applicable", "excluded", "undecided", "implemented", "partial"):
+            setattr(total, name, getattr(total, name) + getattr(g, name))
+    return total
+
+
+def display(field, value):
+    if field == "applicability":
+        return APPLICABILITY_LABELS.get(value, value)
+    if field == "implementation_status":
+        return IMPLEMENTATION_LABELS.get(value, value)
+    if isinstance(value, list):
+        return "; ".join(value)
+    return value or "—"
+
+
+def labelled(rows):
+    """Rows with display labels added, for templates and exports."""
+    return [
+        {
+            **row,
+            "applicability_label": display("applicability", row["applicability"]),
+            "implementation_label": display("implementation_status", row["implementation_status"]),
+        }
+        for row in rows
+    ]
+
+
+def snapshot_changes(older, newer):
+    """What changed from ``older`` to ``newer`` (lists of entry dicts), per control and field."""
+    before = {row["ref"]: row for row in older or []}
+    changes = []
+    for row in newer:
+        previous = before.pop(row["ref"], None)
+        if previous is None:
+            changes.append(_change(row, "control", "—", "Added"))
+            continue
+        for field, label in COMPARED_FIELDS.items():
+            if previous.get(field) != row.get(field):
+                changes.append(
+                    _change(
+                        row,
+                        label,
+                        display(field, previous.get(field)),
+                        display(field, row.get(field)),
+                    )
+                )
+    for row in before.values():
+        changes.append(_change(row, "control", "Present", "Removed"))
+    return changes
+
+
+def _change(row, field, old, new):
+    return {"ref": row["ref"], "title": row["title"], "field": field, "old": old, "new": new}
+
+
+def revisions():
+    return SoARevision.objects.select_related("approved_by", "submitted_by").defer("entries")
+
+
+def latest_revision():
+    return revisions().order_by("-number").first()
+
+
+def revision(number):
+    return SoARevision.objects.select_related("approved_by", "submitted_by").get(
+        soa=soa_document(), number=number
+    )

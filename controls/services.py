@@ -1,0 +1,367 @@
+"""Controls write operations: catalogue records, SoA entries, the SoA approval workflow,
+controlled documents and export requests.
+
+Rules enforced here (on top of aims_portal.services: roles, optimistic locking, history):
+- an SoA entry that is decided (applicable or excluded) needs a justification, for an
+  inclusion as much as for an exclusion;
+- an excluded control cannot claim an implementation status beyond "not started";
+- entries cannot change while the SoA is in review; changing an entry of an approved SoA
+  opens a new draft (through the workflow, so the history says why);
+- the SoA can be submitted only when every entry is decided and justified and something
+  changed since the last revision; approving it is four-eyes (not the submitter) and
+  freezes a numbered revision with the approver, the date and the changes since the
+  previous revision;
+- a controlled document is edited only as a draft, approved four-eyes, and its approval
+  records approver and date; a file upload stores the file's SHA-256;
+- exports need the export grant; a revision export prints the frozen revision, never the
+  current entries.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from aims_portal import roles
+from aims_portal import services as records
+from aims_portal.workflow import Transition, Workflow
+
+from . import selectors
+from .catalogue import soa_document, sort_key
+from .models import (
+    Control,
+    ControlledDocument,
+    DocumentExport,
+    Requirement,
+    SoAEntry,
+    SoARevision,
+    StatementOfApplicability,
+)
+
+# --- catalogue --------------------------------------------------------------------------------
+
+
+def _check_control(data):
+    ref = data.get("ref", "")
+    if ref and not ref.replace(".", "").replace("-", "").isalnum():
+        raise ValidationError({"ref": "Use letters, digits, dots and dashes only, e.g. X.1.2."})
+
+
+def control_create(*, actor, data):
+    """An additional control (beyond Annex A), with its SoA entry."""
+    _check_control(data)
+    data = {**data, "sort_key": sort_key(data.get("ref", ""))}
+    with transaction.atomic():
+        control = records.record_create(Control, actor=actor, data=data)
+        records.record_create(SoAEntry, actor=actor, data={"control": control})
+    return control
+
+
+def control_update(control, *, actor, data, expected_version, reason):
+    _check_control(data)
+    if "ref" in data:
+        data = {**data, "sort_key": sort_key(data["ref"])}
+    return records.record_update(
+        control, actor=actor, data=data, expected_version=expected_version, reason=reason
+    )
+
+
+def requirement_create(*, actor, data):
+    data = {**data, "sort_key": sort_key(data.get("ref", ""))}
+    return records.record_create(Requirement, actor=actor, data=data)
+
+
+def requirement_update(requirement, *, actor, data, expected_version, reason):
+    if "ref" in data:
+        data = {**data, "sort_key": sort_key(data["ref"])}
+    return records.record_update(
+        requirement, actor=actor, data=data, expected_version=expected_version, reason=reason
+    )
+
+
+# --- SoA entries ------------------------------------------------------------------------------
+
+
+def check_entry(values):
+    """Problems with an entry's values (dict of field -> value), as a field -> message dict."""
+    errors = {}
+    applicability = values.get("applicability")
+    if (
+        applicability != SoAEntry.Applicability.UNDECIDED
+        and not (values.get("justification") or "").strip()
+    ):
+        word = "includes" if applicability == SoAEntry.Applicability.APPLICABLE else "excludes"
+        errors["justification"] = f"Say why the SoA {word} this control."
+    if applicability == SoAEntry.Applicability.EXCLUDED and values.get(
+        "implementation_status"
+    ) not in (None, SoAEntry.Implementation.NOT_STARTED):
+        errors["implementation_status"] = (
+            "An excluded control is not implemented under the AIMS; set it to “Not started” "
+            "or include the control."
+        )
+    return errors
+
+
+def soa_entry_update(entry, *, actor, data, expected_version, reason):
+    current = SoAEntry.objects.get(pk=entry.pk)
+    values = {
+        f: data.get(f, getattr(current, f))
+        for f in ("applicability", "justification", "implementation_status")
+    }
+    errors = check_entry(values)
+    if errors:
+        raise ValidationError(errors)
+    if "evidence" in data:
+        data = {**data, "evidence": [e.strip() for e in data["evidence"] if e and e.strip()]}
+    with transaction.atomic():
+        soa = StatementOfApplicability.objects.select_for_update().get(pk=soa_document().pk)
+        if soa.status == StatementOfApplicability.Status.IN_REVIEW:
+            raise ValidationError(
+                "The SoA is in review: an approver must approve or return it before entries change."
+            )
+        entry = records.record_update(
+            entry, actor=actor, data=data, expected_version=expected_version, reason=reason
+        )
+        if soa.status == StatementOfApplicability.Status.APPROVED:
+            SOA_WORKFLOW.run(
+                soa, "reopen", actor=actor, reason=f"{entry.control.ref} changed: {reason}"
+            )
+    return entry
+
+
+def soa_entry_create(*, actor, data):
+    raise ValidationError(
+        "SoA entries are created with their control: add a control to the catalogue instead."
+    )
+
+
+# --- the SoA approval workflow ---------------------------------------------------------------
+
+
+def _ready_for_review(soa):
+    problems = []
+    rows = selectors.current_snapshot()
+    undecided = [r["ref"] for r in rows if r["applicability"] == SoAEntry.Applicability.UNDECIDED]
+    if undecided:
+        problems.append(
+            f"{len(undecided)} control(s) are not yet decided: {', '.join(undecided[:8])}"
+            + ("…" if len(undecided) > 8 else "")
+        )
+    unjustified = [
+        r["ref"]
+        for r in rows
+        if r["applicability"] != SoAEntry.Applicability.UNDECIDED and not r["justification"].strip()
+    ]
+    if unjustified:
+        problems.append(f"Justification missing for: {', '.join(unjustified)}")
+    latest = selectors.latest_revision()
+    if latest is not None and not problems:
+        frozen = SoARevision.objects.only("entries").get(pk=latest.pk).entries
+        if not selectors.snapshot_changes(frozen, rows):
+            problems.append(f"Nothing changed since revision {latest.number}.")
+    return problems
+
+
+SOA_WORKFLOW = Workflow(
+    status_field="status",
+    submitter_field="submitted_by",
+    transitions=(
+        Transition(
+            "submit",
+            source=("draft",),
+            target="in_review",
+            label="Submit for approval",
+            guard=_ready_for_review,
+        ),
+        Transition(
+            "approve",
+            source=("in_review",),
+            target="approved",
+            label="Approve and freeze revision",
+            action="approve",
+            four_eyes=True,
+            style="success",
+        ),
+        Transition(
+            "return",
+            source=("in_review",),
+            target="draft",
+            label="Return for changes",
+            action="approve",
+            four_eyes=True,
+            reason_required=True,
+            style="outline-danger",
+        ),
+        Transition(
+            "reopen",
+            source=("approved",),
+            target="draft",
+            label="Start a new draft",
+            reason_required=True,
+            style="outline-secondary",
+        ),
+    ),
+)
+
+
+@transaction.atomic
+def soa_transition(soa, name, *, actor, reason="", expected_version=None):
+    """Take an SoA workflow step; approving freezes the next numbered revision."""
+    changes = {}
+    if name == "submit":
+        changes = {"submitted_by": actor, "submitted_at": timezone.now()}
+    soa = SOA_WORKFLOW.run(
+        soa, name, actor=actor, reason=reason, expected_version=expected_version, changes=changes
+    )
+    if name == "approve":
+        soa_revision_freeze(soa, actor=actor, note=reason)
+    return soa
+
+
+def soa_revision_freeze(soa, *, actor, note=""):
+    previous = SoARevision.objects.filter(soa=soa).order_by("-number").first()
+    rows = selectors.current_snapshot()
+    revision = SoARevision(
+        soa=soa,
+        number=(previous.number + 1) if previous else 1,
+        approved_by=actor,
+        approved_at=timezone.now(),
+        submitted_by=soa.submitted_by,
+        approval_note=note,
+        entries=rows,
+        changes=selectors.snapshot_changes(previous.entries if previous else [], rows),
+    )
+    revision.full_clean()
+    revision._history_user = actor
+    revision._change_reason = f"SoA approved as revision {revision.number}"
+    revision.save()
+    return revision
+
+
+# --- controlled documents ---------------------------------------------------------------------
+
+
+def _check_document(data):
+    if data.get("review_date") and data["review_date"] < timezone.localdate():
+        raise ValidationError({"review_date": "The next review date is in the past."})
+
+
+def document_create(*, actor, data):
+    _check_document(data)
+    return records.record_create(ControlledDocument, actor=actor, data=data)
+
+
+def document_update(document, *, actor, data, expected_version, reason):
+    current = ControlledDocument.objects.get(pk=document.pk)
+    if current.status != ControlledDocument.Status.DRAFT:
+        raise ValidationError(
+            f"{current} is {current.get_status_display().lower()}: start a new draft to change it."
+        )
+    _check_document(data)
+    return records.record_update(
+        document, actor=actor, data=data, expected_version=expected_version, reason=reason
+    )
+
+
+def document_attach_file(document, *, actor, upload, expected_version, reason):
+    """Store a new file for a draft document, with its SHA-256 in the record's history."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return document_update(
+        document,
+        actor=actor,
+        data={"file": upload, "file_sha256": digest.hexdigest()},
+        expected_version=expected_version,
+        reason=reason,
+    )
+
+
+def _document_has_approval_basis(document):
+    problems = []
+    if not document.review_date:
+        problems.append("Set the next review date before submitting.")
+    return problems
+
+
+DOCUMENT_WORKFLOW = Workflow(
+    status_field="status",
+    submitter_field="submitted_by",
+    transitions=(
+        Transition(
+            "submit",
+            source=("draft",),
+            target="in_review",
+            label="Submit for approval",
+            guard=_document_has_approval_basis,
+        ),
+        Transition(
+            "approve",
+            source=("in_review",),
+            target="approved",
+            label="Approve",
+            action="approve",
+            four_eyes=True,
+            style="success",
+        ),
+        Transition(
+            "return",
+            source=("in_review",),
+            target="draft",
+            label="Return for changes",
+            action="approve",
+            four_eyes=True,
+            reason_required=True,
+            style="outline-danger",
+        ),
+        Transition(
+            "revise",
+            source=("approved",),
+            target="draft",
+            label="Start a new draft",
+            reason_required=True,
+            style="outline-secondary",
+        ),
+    ),
+)
+
+
+def document_transition(document, name, *, actor, reason="", expected_version=None):
+    changes = {}
+    if name == "submit":
+        changes = {"submitted_by": actor}
+    elif name == "approve":
+        changes = {"approved_by": actor, "approved_at": timezone.now()}
+    return DOCUMENT_WORKFLOW.run(
+        document,
+        name,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        changes=changes,
+    )
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+def export_request(*, actor, fmt, revision=None):
+    """Record an export job and start it (inline when there is no Celery broker)."""
+    roles.require(actor, "export", "controls")
+    if fmt not in DocumentExport.Format.values:
+        raise ValidationError({"format": f"Unknown export format “{fmt}”: use pdf, csv or xlsx."})
+    job = DocumentExport(format=fmt, revision=revision, requested_by=actor)
+    job._history_user = actor
+    job._change_reason = "Export requested"
+    job.save()
+    from .tasks import render_export
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        render_export.delay(job.pk)  # no broker: render now, in this request
+        job.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: render_export.delay(job.pk))
+    return job

@@ -1,0 +1,49 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+from .api.views import (
+    ControlledDocumentViewSet,
+    ControlViewSet,
+    DocumentExportViewSet,
+    RequirementViewSet,
+    SoAEntryViewSet,
+    SoARevisionViewSet,
+    SoAViewSet,
+)
+from .records import controls, documents, requirements, soa_entries
+
+app_name = "controls"
+
+urlpatterns = [
+    # Before the SoA entries' generic pages: /controls/soa/ is the whole-SoA overview.
+    path("soa/", views.soa_overview, name="soa"),
+    path("soa/step/<str:step>/", views.soa_transition, name="soa-transition"),
+    path("soa/entries/<int:pk>/inline/", views.soa_entry_inline, name="soa-entry-inline"),
+    path("soa/revisions/", views.revision_list, name="soa-revisions"),
+    path("soa/revisions/compare/", views.revision_compare, name="soa-compare"),
+    path("soa/revisions/<int:number>/", views.revision_detail, name="soa-revision"),
+    path("soa/export/", views.export_create, name="soa-export"),
+    path("exports/<int:pk>/", views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/download/", views.export_download, name="export-download"),
+    path("documents/<int:pk>/file/", views.document_file_upload, name="document-file"),
+    path(
+        "documents/<int:pk>/file/download/",
+        views.document_file_download,
+        name="document-file-download",
+    ),
+    *soa_entries.urls(),
+    *controls.urls(),
+    *requirements.urls(),
+    *documents.urls(),
+]
+
+# API: registered under /api/v1/ by aims_portal/urls.py.
+api_router = SimpleRouter()
+api_router.register("controls/catalogue", ControlViewSet, basename="control")
+api_router.register("controls/clauses", RequirementViewSet, basename="requirement")
+api_router.register("controls/soa-entries", SoAEntryViewSet, basename="soaentry")
+api_router.register("controls/soa", SoAViewSet, basename="soa")
+api_router.register("controls/soa-revisions", SoARevisionViewSet, basename="soarevision")
+api_router.register("controls/exports", DocumentExportViewSet, basename="documentexport")
+api_router.register("controls/documents", ControlledDocumentViewSet, basename="document")

@@ -1,0 +1,287 @@
+"""Pages the generic record views cannot give: the SoA overview with inline editing, its
+workflow, revisions (view, compare), the as-of view, exports and document files. Every view
+checks the roles matrix and leaves the rules to services."""
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from aims_portal import roles
+from aims_portal.records.forms import attach_errors
+from aims_portal.services import StaleVersionError
+
+from . import charts, selectors, services
+from .catalogue import soa_document
+from .forms import AsOfForm, DocumentFileForm, SoAEntryInlineForm
+from .models import ControlledDocument, DocumentExport, SoAEntry, SoARevision
+
+AREA = "controls"
+
+
+def _require(request, action="view"):
+    roles.require(request.user, action, AREA)
+
+
+def soa_overview(request):
+    """The whole SoA at a glance: progress per group, every entry, workflow and exports."""
+    _require(request)
+    soa = soa_document()
+    as_of_form = AsOfForm(request.GET or None)
+    as_of = None
+    if request.GET.get("as_of") and as_of_form.is_valid():
+        as_of = as_of_form.cleaned_data["as_of"]
+        moment = timezone.make_aware(datetime.combine(as_of, time.max))
+        rows = selectors.labelled(selectors.snapshot_as_of(moment))
+        entries = {}
+    else:
+        entries = {e.control.ref: e for e in selectors.soa_entries()}
+        rows = selectors.labelled([selectors.entry_data(e) for e in entries.values()])
+    for row in rows:
+        row["entry"] = entries.get(row["ref"])
+    groups = selectors.progress_by_group(rows)
+    can = roles.can_list(request.user, AREA)
+    transitions = []
+    if as_of is None:
+        transitions = [
+            (t, reverse("controls:soa-transition", args=[t.name]))
+            for t in services.SOA_WORKFLOW.available(soa, request.user)
+        ]
+    latest = selectors.latest_revision()
+    return render(
+        request,
+        "controls/soa.html",
+        {
+            "soa": soa,
+            "rows": rows,
+            "groups": groups,
+            "chart": charts.progress_bars(groups),
+            "overall": selectors.overall_progress(groups),
+            "as_of": as_of,
+            "as_of_form": as_of_form,
+            "can": can,
+            "can_edit": as_of is None and "change" in can and soa.status != soa.Status.IN_REVIEW,
+            "transitions": transitions,
+            "latest": latest,
+            "revision_count": selectors.revisions().count(),
+        },
+    )
+
+
+def _inline_row(request, entry, form=None, status=200):
+    if form is None:
+        row = selectors.labelled([selectors.entry_data(entry)])[0]
+        row["entry"] = entry
+        return render(
+            request,
+            "controls/_soa_row.html",
+            {"row": row, "can_edit": roles.can(request.user, "change", AREA, entry)},
+            status=status,
+        )
+    return render(
+        request, "controls/_soa_row_form.html", {"entry": entry, "form": form}, status=status
+    )
+
+
+def _entry(pk):
+    return get_object_or_404(
+        SoAEntry.objects.select_related("control", "owner").prefetch_related("systems"), pk=pk
+    )
+
+
+def soa_entry_inline(request, pk):
+    """GET: the row (``?edit=1``: its form); POST: save the row through the service."""
+    _require(request)
+    entry = _entry(pk)
+    if request.method == "GET":
+        if not request.GET.get("edit"):
+            return _inline_row(request, entry)
+        roles.require(request.user, "change", AREA, entry)
+        form = SoAEntryInlineForm(instance=entry, initial={"expected_version": entry.version})
+        return _inline_row(request, entry, form)
+    roles.require(request.user, "change", AREA, entry)
+    form = SoAEntryInlineForm(request.POST, instance=SoAEntry.objects.get(pk=pk))
+    if form.is_valid():
+        try:
+            services.soa_entry_update(
+                entry,
+                actor=request.user,
+                data=form.record_data(),
+                expected_version=form.cleaned_data["expected_version"],
+                reason=form.cleaned_data["change_reason"],
+            )
+        except StaleVersionError as conflict:
+            form.add_error(None, str(conflict))
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            return _inline_row(request, _entry(pk))
+    # htmx swaps only 2xx answers by default: the form with its errors comes back as 200,
+    # flagged for scripts and tests by a header.
+    response = _inline_row(request, entry, form)
+    response["X-Form-Errors"] = "1"
+    return response
+
+
+@require_POST
+def soa_transition(request, step):
+    _require(request)
+    soa = soa_document()
+    try:
+        soa = services.soa_transition(
+            soa, step, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        label = services.SOA_WORKFLOW.get(step).label
+        if step == "approve":
+            revision = selectors.latest_revision()
+            messages.success(request, f"{label}: revision {revision.number} is frozen.")
+            return redirect(revision.get_absolute_url())
+        messages.success(request, f"{label}: done. The SoA is now {soa.get_status_display()}.")
+    return redirect("controls:soa")
+
+
+def revision_list(request):
+    _require(request)
+    return render(
+        request,
+        "controls/revision_list.html",
+        {"revisions": list(selectors.revisions()), "can": roles.can_list(request.user, AREA)},
+    )
+
+
+def revision_detail(request, number):
+    _require(request)
+    try:
+        revision = selectors.revision(number)
+    except SoARevision.DoesNotExist:
+        raise Http404("No such SoA revision.") from None
+    rows = selectors.labelled(revision.entries)
+    groups = selectors.progress_by_group(rows)
+    return render(
+        request,
+        "controls/revision_detail.html",
+        {
+            "revision": revision,
+            "rows": rows,
+            "groups": groups,
+            "chart": charts.progress_bars(groups),
+            "overall": selectors.overall_progress(groups),
+            "others": list(
+                selectors.revisions().exclude(pk=revision.pk).values_list("number", flat=True)
+            ),
+            "can": roles.can_list(request.user, AREA),
+        },
+    )
+
+
+def revision_compare(request):
+    _require(request)
+    numbers = list(selectors.revisions().order_by("number").values_list("number", flat=True))
+    try:
+        older = int(request.GET.get("from") or (numbers[-2] if len(numbers) > 1 else 0))
+        newer = int(request.GET.get("to") or (numbers[-1] if numbers else 0))
+    except ValueError:
+        older = newer = 0
+    context = {"numbers": numbers, "older": older, "newer": newer, "changes": None}
+    if older and newer:
+        found = {
+            r.number: r
+            for r in SoARevision.objects.filter(soa=soa_document(), number__in=[older, newer])
+        }
+        if older not in found or newer not in found:
+            messages.error(request, "Choose two revisions that exist.")
+        else:
+            context["changes"] = selectors.snapshot_changes(
+                found[older].entries, found[newer].entries
+            )
+    return render(request, "controls/revision_compare.html", context)
+
+
+@require_POST
+def export_create(request):
+    _require(request, "export")
+    number = request.POST.get("revision")
+    revision = None
+    if number:
+        revision = get_object_or_404(SoARevision, soa=soa_document(), number=number)
+    try:
+        job = services.export_request(
+            actor=request.user, fmt=request.POST.get("format", ""), revision=revision
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("controls:soa")
+    return redirect(job.get_absolute_url())
+
+
+def _job(request, pk):
+    _require(request, "export")
+    job = get_object_or_404(DocumentExport.objects.select_related("revision"), pk=pk)
+    if job.requested_by_id != request.user.pk and not roles.can(request.user, "approve", AREA):
+        # Exports are personal: others request their own.
+        raise PermissionDenied("This export was requested by someone else.")
+    return job
+
+
+def export_detail(request, pk):
+    job = _job(request, pk)
+    template = "controls/_export_status.html" if request.htmx else "controls/export_detail.html"
+    return render(request, template, {"job": job})
+
+
+def export_download(request, pk):
+    job = _job(request, pk)
+    if job.status != DocumentExport.Status.DONE or not job.file:
+        raise Http404("This export is not ready.")
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=job.file.name.split("/")[-1]
+    )
+
+
+def document_file_upload(request, pk):
+    _require(request, "change")
+    document = get_object_or_404(ControlledDocument.objects.select_related("owner"), pk=pk)
+    roles.require(request.user, "change", AREA, document)
+    form = DocumentFileForm(
+        request.POST or None, request.FILES or None, initial={"expected_version": document.version}
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.document_attach_file(
+                    document,
+                    actor=request.user,
+                    upload=form.cleaned_data["file"],
+                    expected_version=form.cleaned_data["expected_version"],
+                    reason=form.cleaned_data["change_reason"],
+                )
+            except StaleVersionError as conflict:
+                form.add_error(None, str(conflict))
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(request, f"File attached to “{document}”.")
+                return redirect(document.get_absolute_url())
+        status = 400
+    return render(
+        request, "controls/document_file.html", {"object": document, "form": form}, status=status
+    )
+
+
+def document_file_download(request, pk):
+    _require(request)
+    document = get_object_or_404(ControlledDocument, pk=pk)
+    if not document.file:
+        raise Http404("No file attached.")
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.file.name.split("/")[-1]
+    )

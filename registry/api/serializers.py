@@ -1,0 +1,229 @@
+from rest_framework import serializers
+
+from aims_portal.api import RecordSerializer
+
+from ..models import (
+    AISystem,
+    ChangeRequest,
+    DataSource,
+    Incident,
+    ModelVersion,
+    RegistryPolicy,
+    Supplier,
+)
+
+
+class SupplierSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = Supplier
+        fields = [
+            "id",
+            "name",
+            "services",
+            "description",
+            "website",
+            "contact_name",
+            "contact_email",
+            "owner",
+            "due_diligence_status",
+            "due_diligence_notes",
+            "last_reviewed",
+            "next_review",
+            "retired_at",
+            "version",
+            "change_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = (*RecordSerializer.Meta.read_only_fields, "retired_at")
+
+
+class AISystemSerializer(RecordSerializer):
+    regions = serializers.ListField(child=serializers.CharField(max_length=60), required=False)
+    affected_parties = serializers.ListField(
+        child=serializers.CharField(max_length=120), required=False
+    )
+    approved_by = serializers.ListField(child=serializers.CharField(max_length=120), required=False)
+
+    class Meta(RecordSerializer.Meta):
+        model = AISystem
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "description",
+            "owner",
+            "contact",
+            "environment",
+            "regions",
+            "endpoint",
+            "purpose",
+            "data_sensitivity",
+            "risk_tier",
+            "eu_ai_act_tier",
+            "affected_parties",
+            "model_type",
+            "base_model",
+            "provider",
+            "supplier",
+            "version_pinned",
+            "weights_location",
+            "impact_assessment_ref",
+            "approved_by",
+            "last_reviewed",
+            "next_review",
+            "stage",
+            "decommission_date",
+            "version",
+            "change_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = (*RecordSerializer.Meta.read_only_fields, "stage")
+
+
+class DataSourceSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = DataSource
+        fields = [
+            "id",
+            "system",
+            "kind",
+            "name",
+            "location",
+            "pii",
+            "retention_days",
+            "provenance",
+            "licence",
+            "retired_at",
+            "version",
+            "change_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = (*RecordSerializer.Meta.read_only_fields, "retired_at")
+
+
+class ModelVersionSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = ModelVersion
+        fields = [
+            "id",
+            "system",
+            "label",
+            "base_model",
+            "provider",
+            "configuration",
+            "data_snapshot",
+            "deployed_at",
+            "superseded_at",
+            "change",
+            "recorded_by",
+            "version",
+            "change_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = (*RecordSerializer.Meta.read_only_fields, "change", "recorded_by")
+
+
+class IncidentSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = Incident
+        fields = [
+            "id",
+            "system",
+            "title",
+            "severity",
+            "detected_at",
+            "detection",
+            "description",
+            "containment",
+            "investigation",
+            "postmortem",
+            "status",
+            "reported_by",
+            "version",
+            "change_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = (*RecordSerializer.Meta.read_only_fields, "status", "reported_by")
+
+
+class ChangeRequestSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = ChangeRequest
+        fields = [
+            "id",
+            "system",
+            "kind",
+            "from_stage",
+            "target_stage",
+            "new_value",
+            "reason",
+            "regression_evidence",
+            "impact_assessment_update",
+            "updated_impact_assessment_ref",
+            "policy_passed",
+            "policy_denials",
+            "policy_checked_at",
+            "status",
+            "requested_by",
+            "decided_by",
+            "decided_role",
+            "decided_at",
+            "applied_at",
+            "version",
+            "change_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = (
+            *RecordSerializer.Meta.read_only_fields,
+            "from_stage",
+            "policy_passed",
+            "policy_denials",
+            "policy_checked_at",
+            "status",
+            "requested_by",
+            "decided_by",
+            "decided_role",
+            "decided_at",
+            "applied_at",
+        )
+
+
+class RegistryPolicySerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = RegistryPolicy
+        fields = [
+            "id",
+            "name",
+            "title",
+            "description",
+            "rego",
+            "enabled",
+            "retired_at",
+            "version",
+            "change_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = (*RecordSerializer.Meta.read_only_fields, "retired_at")
+
+
+class StepSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class DenialSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    message = serializers.CharField()
+
+
+class YAMLFilesSerializer(serializers.Serializer):
+    files = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        help_text="File name → YAML text, one system per file.",
+    )

@@ -1,0 +1,258 @@
+"""Lifecycle change requests (services): the only path by which an AI system changes stage.
+
+Rules enforced here:
+- a change request names a stage different from the current one (stage change) or the new
+  base model, embedding model, tool or data source (material change), and a reason;
+- only the system's owner, a governance lead or an administrator can request a change;
+- the registry-policy result for the system *as it would be after the change* is computed
+  and frozen on the request when it is made;
+- four-eyes: the requester can neither approve nor reject their own request; approving
+  needs the matrix's "approve" grant (executive/approver, admin), and the approver's role is
+  recorded on the request;
+- a change can be approved only while the system is still in the stage it was requested
+  from; when the system ends up in production the frozen policy check must have passed and
+  regression-evaluation evidence must be attached, as for every material change; when the
+  impact assessment must be updated, the updated assessment's ID must be given;
+- approving applies the change in the same transaction: the stage moves through the
+  system's stage workflow, whose guard accepts only an approved, passed, unapplied change,
+  and a material change records a new model version (lineage).
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from aims_portal import roles
+from aims_portal import services as records
+from aims_portal.workflow import Transition, Workflow
+
+from . import policy
+from .documents import system_document
+from .models import AISystem, ChangeRequest
+
+PRODUCTION = AISystem.Stage.PRODUCTION
+
+
+def _resulting_stage(change):
+    return change.target_stage if change.kind == ChangeRequest.Kind.STAGE else change.from_stage
+
+
+def approval_problems(change):
+    problems = []
+    system = change.system
+    if system.stage != change.from_stage:
+        problems.append(
+            f"{system} is now {system.get_stage_display().lower()}, not "
+            f"{change.get_from_stage_display().lower()} as when this change was requested: "
+            "raise a new request."
+        )
+    production = _resulting_stage(change) == PRODUCTION
+    if production and not change.policy_passed:
+        problems.append(
+            "The registry policy check failed when this change was requested; a system goes "
+            "to production only through a change whose policy check passed. Fix the system "
+            "record and raise a new request."
+        )
+    if (production or change.kind != ChangeRequest.Kind.STAGE) and not (
+        change.regression_evidence.strip()
+    ):
+        problems.append("Attach the regression-evaluation evidence before approving.")
+    if change.impact_assessment_update and not change.updated_impact_assessment_ref.strip():
+        problems.append("Give the ID of the updated impact assessment before approving.")
+    return problems
+
+
+change_workflow = Workflow(
+    status_field="status",
+    submitter_field="requested_by",
+    transitions=(
+        Transition(
+            "approve",
+            ("submitted",),
+            "approved",
+            "Approve change",
+            action="approve",
+            four_eyes=True,
+            guard=approval_problems,
+            style="success",
+        ),
+        Transition(
+            "reject",
+            ("submitted",),
+            "rejected",
+            "Reject change",
+            action="approve",
+            four_eyes=True,
+            reason_required=True,
+            style="outline-danger",
+        ),
+        Transition(
+            "withdraw",
+            ("submitted",),
+            "withdrawn",
+            "Withdraw request",
+            action="create",
+            style="outline-secondary",
+        ),
+    ),
+)
+
+
+def _stage_guard(target):
+    def guard(system):
+        ready = ChangeRequest.objects.filter(
+            system=system,
+            kind=ChangeRequest.Kind.STAGE,
+            target_stage=target,
+            status=ChangeRequest.Status.APPROVED,
+            applied_at__isnull=True,
+        )
+        if target == PRODUCTION:
+            ready = ready.filter(policy_passed=True)
+        if not ready.exists():
+            return [f"Moving to {target} needs an approved lifecycle change request."]
+        return []
+
+    return guard
+
+
+# The system's stage: every move needs an approved change request for that target.
+stage_workflow = Workflow(
+    status_field="stage",
+    transitions=tuple(
+        Transition(
+            stage,
+            tuple(s for s in AISystem.Stage.values if s != stage),
+            stage,
+            f"Move to {label.lower()}",
+            action="approve",
+            guard=_stage_guard(stage),
+        )
+        for stage, label in AISystem.Stage.choices
+    ),
+)
+
+
+def _policy_document(system, data):
+    kind = data["kind"]
+    if kind == ChangeRequest.Kind.STAGE:
+        return system_document(system, stage=data["target_stage"])
+    if kind == ChangeRequest.Kind.BASE_MODEL:
+        return system_document(system, base_model=data["new_value"])
+    return system_document(system)
+
+
+def _check_request(actor, system, data):
+    if not (
+        roles.can(actor, "change", "inventory", system) and roles.can(actor, "create", "inventory")
+    ):
+        raise PermissionDenied("Only the system's owner or a governance lead can request a change.")
+    kind = data.get("kind")
+    if kind == ChangeRequest.Kind.STAGE:
+        target = data.get("target_stage")
+        if not target:
+            raise ValidationError({"target_stage": "Choose the stage the system should move to."})
+        if target == system.stage:
+            raise ValidationError({"target_stage": f"{system} is already {target}."})
+        data["new_value"] = ""
+    elif kind:
+        if not (data.get("new_value") or "").strip():
+            raise ValidationError({"new_value": "Name the new model, tool or data source."})
+        data["target_stage"] = ""
+    if system.stage == AISystem.Stage.RETIRED and kind != ChangeRequest.Kind.STAGE:
+        raise ValidationError({"system": f"{system} is retired."})
+
+
+@transaction.atomic
+def change_request_create(*, actor, data):
+    """Record a change request with the policy result frozen at this moment."""
+    data = dict(data)
+    system = AISystem.objects.select_related("owner", "supplier").get(pk=data["system"].pk)
+    _check_request(actor, system, data)
+    denials = policy.evaluate(_policy_document(system, data))
+    data.update(
+        system=system,
+        from_stage=system.stage,
+        requested_by=actor,
+        policy_passed=not denials,
+        policy_denials=[d.as_dict() for d in denials],
+        policy_checked_at=timezone.now(),
+    )
+    return records.record_create(ChangeRequest, actor=actor, data=data, reason="Requested")
+
+
+def change_request_update(change, *, actor, data, expected_version, reason):
+    """Evidence and the impact-assessment link can be added while the request waits."""
+    if change.status != ChangeRequest.Status.SUBMITTED:
+        raise ValidationError("Only a change awaiting approval can be edited.")
+    allowed = {
+        "reason",
+        "regression_evidence",
+        "impact_assessment_update",
+        "updated_impact_assessment_ref",
+    }
+    data = {k: v for k, v in data.items() if k in allowed}
+    return records.record_update(
+        change, actor=actor, data=data, expected_version=expected_version, reason=reason
+    )
+
+
+def _approver_role(actor):
+    held = [r for r in roles.role_names() if r in roles.user_roles(actor)]
+    granted = [r for r in held if roles.matrix().grant(r, "inventory", "approve")]
+    return roles.role_label((granted or held or [roles.ADMIN])[0])
+
+
+def _apply(change, actor):
+    from .services import record_model_version, system_write
+
+    reason = f"CR-{change.pk} approved by {actor}: {change.get_kind_display().lower()}"
+    system = change.system
+    if change.kind == ChangeRequest.Kind.STAGE:
+        changes = {}
+        if change.target_stage == AISystem.Stage.RETIRED and not system.decommission_date:
+            changes["decommission_date"] = timezone.localdate()
+        if change.impact_assessment_update:
+            changes["impact_assessment_ref"] = change.updated_impact_assessment_ref
+        stage_workflow.run(
+            system, change.target_stage, actor=actor, reason=f"CR-{change.pk}", changes=changes
+        )
+    else:
+        fields = {}
+        if change.kind == ChangeRequest.Kind.BASE_MODEL:
+            fields["base_model"] = change.new_value
+        if change.impact_assessment_update:
+            fields["impact_assessment_ref"] = change.updated_impact_assessment_ref
+        if fields:
+            system = system_write(system, actor=actor, reason=reason, **fields)
+        record_model_version(
+            actor=actor,
+            data={
+                "system": system,
+                "label": f"CR-{change.pk}",
+                "base_model": system.base_model,
+                "provider": system.provider,
+                "configuration": f"{change.get_kind_display()}: {change.new_value}",
+            },
+            change=change,
+            reason=reason,
+        )
+    ChangeRequest.objects.filter(pk=change.pk).update(applied_at=timezone.now())
+
+
+@transaction.atomic
+def change_request_transition(change, name, *, actor, reason=""):
+    if name == "withdraw" and change.requested_by_id != actor.pk:
+        raise PermissionDenied("Only the person who requested the change can withdraw it.")
+    extra = {}
+    if name in ("approve", "reject"):
+        extra = {
+            "decided_by": actor,
+            "decided_role": _approver_role(actor),
+            "decided_at": timezone.now(),
+        }
+    change = change_workflow.run(change, name, actor=actor, reason=reason, changes=extra)
+    if name == "approve":
+        _apply(change, actor)
+        change.refresh_from_db()
+    return change

@@ -1,0 +1,216 @@
+"""Demo inventory: suppliers, the example registry YAML files, and the real paths behind
+them — lifecycle change requests raised by the import and approved by the executive,
+model versions, incidents and a Rego policy added later that now denies one system.
+
+``load(users)`` is called by ``manage.py seed_demo`` with the demo user of each role; it
+creates only what is missing, so it can run again.
+"""
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from django.utils import timezone
+
+from aims_portal import roles
+
+from . import services as registry
+from .changes import change_request_update
+from .models import AISystem, ChangeRequest, Incident, Supplier
+from .yaml_io import yaml_files
+
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+
+SUPPLIERS = [
+    {
+        "name": "Northwind Models",
+        "services": "Hosted large language model API",
+        "website": "https://northwind.example",
+        "contact_name": "Priya Shah",
+        "contact_email": "trust@northwind.example",
+        "due_diligence_status": Supplier.DueDiligence.APPROVED,
+        "due_diligence_notes": "SOC 2 type II report reviewed; data processing agreement signed.",
+        "last_reviewed": -120,
+        "next_review": 245,
+    },
+    {
+        "name": "Labelworks",
+        "services": "Data labelling and annotation",
+        "contact_email": "ops@labelworks.example",
+        "due_diligence_status": Supplier.DueDiligence.IN_PROGRESS,
+        "due_diligence_notes": "Awaiting the sub-processor list.",
+        "next_review": 20,
+    },
+    {
+        "name": "VectorVault",
+        "services": "Managed vector database for retrieval",
+        "contact_email": "security@vectorvault.example",
+        "due_diligence_status": Supplier.DueDiligence.CONDITIONAL,
+        "due_diligence_notes": "Approved on condition that EU data residency is enabled.",
+        "last_reviewed": -30,
+        "next_review": 150,
+    },
+]
+
+DATE_FIELDS = ("last_reviewed", "next_review")
+
+
+def _dates(data):
+    today = date.today()
+    return {
+        key: today + timedelta(days=value) if key in DATE_FIELDS else value
+        for key, value in data.items()
+    }
+
+
+def _at(days_ago, hour=9):
+    day = date.today() - timedelta(days=days_ago)
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour))
+
+
+EVIDENCE = {
+    "support-assistant": "Golden answers set v4: 94% acceptable (threshold 90%); no PII leaks "
+    "in 2,000 red-team prompts. Report: https://wiki.example/eval/support-2026-10",
+    "invoice-extractor": "Field accuracy 98.7% on 1,200 held-out invoices (previous 98.1%).",
+}
+
+
+def _approve_imported_changes(lead, executive):
+    for change in ChangeRequest.objects.filter(status=ChangeRequest.Status.SUBMITTED):
+        slug = change.system.slug
+        change = change_request_update(
+            change,
+            actor=lead,
+            data={"regression_evidence": EVIDENCE.get(slug, "Not needed for this stage.")},
+            expected_version=change.version,
+            reason="Regression evaluation attached",
+        )
+        registry.change_request_transition(
+            change, "approve", actor=executive, reason="Evidence reviewed; policy check passed"
+        )
+
+
+def _lineage(lead, owner, executive):
+    support = AISystem.objects.get(slug="support-assistant")
+    registry.model_version_create(
+        actor=lead,
+        data={
+            "system": support,
+            "label": "2026-03-01",
+            "base_model": "northwind-chat-medium",
+            "provider": "Northwind Models",
+            "configuration": "temperature 0.2; prompt template v7; top-k 5 retrieval",
+            "data_snapshot": "help-centre 2026-02 export",
+            "deployed_at": _at(260),
+        },
+    )
+    registry.model_version_create(
+        actor=lead,
+        data={
+            "system": support,
+            "label": "2026-09-01",
+            "base_model": "northwind-chat-large",
+            "provider": "Northwind Models",
+            "configuration": "temperature 0.1; prompt template v9; top-k 8 retrieval",
+            "data_snapshot": "help-centre 2026-10 export; resolved tickets (90 days, masked)",
+            "deployed_at": _at(80),
+        },
+    )
+    # A material change waiting for the executive: a new embedding model.
+    registry.change_request_create(
+        actor=owner,
+        data={
+            "system": support,
+            "kind": ChangeRequest.Kind.EMBEDDING_MODEL,
+            "new_value": "northwind-embed-3",
+            "reason": "The current embedding model is deprecated by the supplier in March.",
+            "regression_evidence": "Retrieval recall@8 0.91 vs 0.89 on the golden set.",
+        },
+    )
+    # An approved material change on another system records a model version by itself.
+    bot = AISystem.objects.get(slug="code-review-bot")
+    change = registry.change_request_create(
+        actor=owner,
+        data={
+            "system": bot,
+            "kind": ChangeRequest.Kind.TOOL,
+            "new_value": "repository search tool",
+            "reason": "Let the helper look up call sites before commenting.",
+            "regression_evidence": "False-positive comments down from 31% to 22% on 50 PRs.",
+        },
+    )
+    registry.change_request_transition(change, "approve", actor=executive, reason="Low risk")
+    # A go-live request that fails the policies: frozen as failed, it cannot be approved.
+    registry.change_request_create(
+        actor=owner,
+        data={
+            "system": AISystem.objects.get(slug="hr-screening"),
+            "kind": ChangeRequest.Kind.STAGE,
+            "target_stage": AISystem.Stage.PRODUCTION,
+            "reason": "Recruiting wants the pilot live for the spring intake.",
+        },
+    )
+
+
+def _incidents(lead, owner):
+    support = AISystem.objects.get(slug="support-assistant")
+    incident = registry.incident_create(
+        actor=owner,
+        data={
+            "system": support,
+            "title": "Draft reply quoted another customer's order number",
+            "severity": Incident.Severity.HIGH,
+            "detected_at": _at(30, 14),
+            "detection": Incident.Detection.STAFF,
+            "description": "An agent noticed a suggested reply citing an order that belonged "
+            "to a different customer. The agent did not send it.",
+            "containment": "Resolved-tickets source switched off within two hours.",
+            "investigation": "Masking missed order numbers in free-text ticket bodies.",
+            "postmortem": "Masking now covers order numbers; a leak test runs before each "
+            "corpus refresh. No customer data left the company.",
+        },
+    )
+    for step in ("contain", "resolve"):
+        incident = registry.incident_transition(incident, step, actor=owner)
+    registry.incident_transition(incident, "close", actor=lead, reason="Postmortem reviewed")
+    incident = registry.incident_create(
+        actor=owner,
+        data={
+            "system": AISystem.objects.get(slug="invoice-extractor"),
+            "title": "Totals misread on multi-page invoices",
+            "severity": Incident.Severity.MEDIUM,
+            "detected_at": _at(6, 11),
+            "detection": Incident.Detection.MONITORING,
+            "description": "Reconciliation flagged 14 invoices whose extracted total was the "
+            "first page's subtotal.",
+            "containment": "Multi-page invoices are routed to manual entry until fixed.",
+        },
+    )
+    registry.incident_transition(incident, "contain", actor=owner)
+
+
+def load(users):
+    lead, owner = users[roles.GOVERNANCE_LEAD], users[roles.SYSTEM_OWNER]
+    executive = users[roles.EXECUTIVE]
+    for data in SUPPLIERS:
+        if not Supplier.objects.filter(name=data["name"]).exists():
+            registry.supplier_create(actor=lead, data={**_dates(data), "owner": lead})
+    if AISystem.objects.filter(slug="support-assistant").exists():
+        return
+    # The inventory comes in as the YAML files teams keep in git; the import raises a change
+    # request wherever a file's stage differs, and the executive approves them.
+    registry.import_files(yaml_files(EXAMPLES), actor=lead)
+    _approve_imported_changes(lead, executive)
+    _lineage(lead, owner, executive)
+    _incidents(lead, owner)
+    # A rule added after go-live: the invoice extractor now shows a denial on its page.
+    registry.policy_create(
+        actor=lead,
+        data={
+            "name": "production-needs-evaluation-data",
+            "title": "Production systems name their evaluation data",
+            "description": "Quality monitoring needs a named evaluation set for every system "
+            "in production.",
+            "rego": (EXAMPLES / "policies" / "production-needs-evaluation-data.rego").read_text(),
+            "enabled": True,
+        },
+    )

@@ -1,0 +1,208 @@
+"""YAML import (services): registry files into the inventory, all or nothing.
+
+Rules enforced here:
+- every file is parsed and validated before anything is written; any problem in any file
+  (syntax, unknown key, wrong type, duplicate id, unknown owner or supplier) refuses the
+  whole import with messages naming the file and the key path;
+- systems are created or updated through the normal services (roles, history with the
+  file name as the reason); a record already equal to its file is left alone;
+- the file's lifecycle stage is never written: where it differs from the portal's, the
+  import raises a lifecycle change request (policy result frozen) for approval, unless one
+  for that stage is already waiting.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from . import yaml_io
+from .documents import SOURCE_KEYS, source_document, system_document
+from .models import AISystem, ChangeRequest, DataSource, Supplier
+
+SYSTEM_FIELDS = {
+    # document path -> model field
+    ("name",): "name",
+    ("description",): "description",
+    ("contact",): "contact",
+    ("deployment", "environment"): "environment",
+    ("deployment", "regions"): "regions",
+    ("deployment", "endpoint"): "endpoint",
+    ("classification", "purpose"): "purpose",
+    ("classification", "data_sensitivity"): "data_sensitivity",
+    ("classification", "risk_tier"): "risk_tier",
+    ("classification", "eu_ai_act_tier"): "eu_ai_act_tier",
+    ("classification", "affected_parties"): "affected_parties",
+    ("model", "type"): "model_type",
+    ("model", "base_model"): "base_model",
+    ("model", "provider"): "provider",
+    ("model", "version_pinned"): "version_pinned",
+    ("model", "weights_location"): "weights_location",
+    ("governance", "impact_assessment_id"): "impact_assessment_ref",
+    ("governance", "last_reviewed"): "last_reviewed",
+    ("governance", "next_review"): "next_review",
+    ("governance", "approved_by"): "approved_by",
+    ("lifecycle", "decommission_date"): "decommission_date",
+}
+
+
+@dataclass
+class ImportResult:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    change_requests: list = field(default_factory=list)
+
+    def summary(self):
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.change_requests)} change requests raised"
+        )
+
+
+def _get(doc, path):
+    for key in path:
+        doc = doc[key]
+    return doc
+
+
+def _resolve(files):
+    """Owner and supplier objects for each file, or every problem found."""
+    User = get_user_model()
+    names = {f.doc["owner"] for f in files}
+    users = {}
+    for user in User.objects.filter(Q(username__in=names) | Q(email__in=names), is_active=True):
+        users.setdefault(user.username, user)
+        users.setdefault(user.email, user)
+    suppliers = {s.name: s for s in Supplier.objects.filter(retired_at__isnull=True)}
+    problems, resolved = [], []
+    for f in files:
+        owner = users.get(f.doc["owner"])
+        if owner is None:
+            problems.append(f"{f.name}: owner: no active user {f.doc['owner']!r}")
+        supplier_name = f.doc["model"]["supplier"]
+        supplier = suppliers.get(supplier_name) if supplier_name else None
+        if supplier_name and supplier is None:
+            problems.append(f"{f.name}: model.supplier: no active supplier {supplier_name!r}")
+        resolved.append((f, owner, supplier))
+    return resolved, problems
+
+
+def _system_data(doc, owner, supplier):
+    data = {model_field: _get(doc, path) for path, model_field in SYSTEM_FIELDS.items()}
+    return {**data, "owner": owner, "supplier": supplier}
+
+
+def _sync_sources(system, doc, actor, reason):
+    from .services import data_source_create, data_source_retire, data_source_update
+
+    existing = list(system.data_sources.filter(retired_at__isnull=True).order_by("position", "pk"))
+    for kind, key in SOURCE_KEYS.items():
+        have = [s for s in existing if s.kind == kind]
+        want = doc["data"][key]
+        for position, item in enumerate(want):
+            if position < len(have):
+                source = have[position]
+                if source_document(source) != item or source.position != position:
+                    data_source_update(
+                        source,
+                        actor=actor,
+                        data={**item, "position": position},
+                        expected_version=source.version,
+                        reason=reason,
+                    )
+            else:
+                data_source_create(actor=actor, data={**item, "system": system, "kind": kind})
+        for source in have[len(want) :]:
+            data_source_retire(source, actor=actor, reason=reason)
+
+
+def _import_one(f, owner, supplier, actor, result):
+    from .changes import change_request_create
+    from .services import ai_system_create, ai_system_update
+
+    doc, reason = f.doc, f"Imported from {f.name}"
+    data = _system_data(doc, owner, supplier)
+    system = AISystem.objects.filter(slug=doc["id"]).first()
+    if system is None:
+        system = ai_system_create(actor=actor, data={**data, "slug": doc["id"]}, reason=reason)
+        result.created.append(system)
+    else:
+        current = _system_data(
+            yaml_io.validate(_stored_doc(system), f.name), system.owner, system.supplier
+        )
+        if current != data:
+            system = ai_system_update(
+                system, actor=actor, data=data, expected_version=system.version, reason=reason
+            )
+            result.updated.append(system)
+        else:
+            result.unchanged.append(system)
+    before = list(system.data_sources.filter(retired_at__isnull=True).values_list("version", "pk"))
+    _sync_sources(system, doc, actor, reason)
+    after = list(system.data_sources.filter(retired_at__isnull=True).values_list("version", "pk"))
+    if before != after and system in result.unchanged:
+        result.unchanged.remove(system)
+        result.updated.append(system)
+    stage = doc["lifecycle"]["stage"] or AISystem.Stage.PROPOSED
+    if stage != system.stage:
+        waiting = system.changes.filter(
+            kind=ChangeRequest.Kind.STAGE, target_stage=stage, status=ChangeRequest.Status.SUBMITTED
+        ).exists()
+        if not waiting:
+            change = change_request_create(
+                actor=actor,
+                data={
+                    "system": system,
+                    "kind": ChangeRequest.Kind.STAGE,
+                    "target_stage": stage,
+                    "reason": f"{f.name} lists the system as {stage}.",
+                },
+            )
+            result.change_requests.append(change)
+
+
+def _stored_doc(system):
+    return system_document(AISystem.objects.select_related("owner", "supplier").get(pk=system.pk))
+
+
+@transaction.atomic
+def import_files(paths, *, actor):
+    """Import registry YAML files; ValidationError with every problem and nothing written."""
+    files, problems = yaml_io.read_files(paths)
+    resolved, more = _resolve(files)
+    problems += more
+    if problems:
+        raise ValidationError(problems)
+    if not files:
+        raise ValidationError("No .yaml files to import.")
+    result = ImportResult()
+    for f, owner, supplier in resolved:
+        try:
+            _import_one(f, owner, supplier, actor, result)
+        except ValidationError as error:
+            messages = (
+                [f"{k}: {m}" for k, ms in error.message_dict.items() for m in ms]
+                if hasattr(error, "error_dict")
+                else error.messages
+            )
+            raise ValidationError([f"{f.name}: {m}" for m in messages]) from None
+    return result
+
+
+def export_all():
+    """(file name, YAML text) for every system, in slug order."""
+    systems = AISystem.objects.select_related("owner", "supplier").order_by("slug")
+    sources = {}
+    for source in DataSource.objects.filter(retired_at__isnull=True).order_by("position", "pk"):
+        sources.setdefault(source.system_id, []).append(source)
+    for system in systems.iterator(chunk_size=2000):
+        doc = system_document(system, sources.get(system.pk, []))
+        yield yaml_io.file_name(doc), yaml_io.dump(doc)
+
+
+def export_one(system):
+    doc = _stored_doc(system)
+    return yaml_io.file_name(doc), yaml_io.dump(doc)

@@ -1,0 +1,17 @@
+"""Registry records: the inventory, its lineage, lifecycle changes, incidents and policies."""
+
+from .changes import ChangeRequest
+from .incidents import Incident
+from .inventory import AISystem, Supplier
+from .lineage import DataSource, ModelVersion
+from .policies import RegistryPolicy
+
+__all__ = [
+    "AISystem",
+    "ChangeRequest",
+    "DataSource",
+    "Incident",
+    "ModelVersion",
+    "RegistryPolicy",
+    "Supplier",
+]

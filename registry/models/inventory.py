@@ -1,0 +1,160 @@
+"""The AI system inventory and the suppliers behind it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from aims_portal.models import TrackedModel
+
+
+class Supplier(TrackedModel):
+    """A third party that provides models, data, tools or hosting for AI systems."""
+
+    area = "inventory"
+    owner_field = "owner"
+
+    class DueDiligence(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        APPROVED = "approved", "Approved"
+        CONDITIONAL = "conditional", "Approved with conditions"
+        REJECTED = "rejected", "Rejected"
+
+    name = models.CharField(max_length=200, unique=True)
+    services = models.CharField(
+        "services provided", max_length=300, help_text="e.g. hosted LLM API, labelled data"
+    )
+    description = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_suppliers",
+        help_text="Who manages the relationship with this supplier.",
+    )
+    due_diligence_status = models.CharField(
+        "due diligence",
+        max_length=20,
+        choices=DueDiligence.choices,
+        default=DueDiligence.NOT_STARTED,
+    )
+    due_diligence_notes = models.TextField(blank=True)
+    last_reviewed = models.DateField(null=True, blank=True)
+    next_review = models.DateField("next review", null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = [Lower("name")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("registry:supplier-detail", args=[self.pk])
+
+    @property
+    def is_retired(self):
+        return self.retired_at is not None
+
+
+class AISystem(TrackedModel):
+    """One AI system in the inventory; fields mirror the model-registry YAML (DESIGN.md §5)."""
+
+    area = "inventory"
+    owner_field = "owner"
+
+    class Environment(models.TextChoices):
+        DEVELOPMENT = "development", "Development"
+        STAGING = "staging", "Staging"
+        PRODUCTION = "production", "Production"
+
+    class DataSensitivity(models.TextChoices):
+        PUBLIC = "public", "Public"
+        INTERNAL = "internal", "Internal"
+        CONFIDENTIAL = "confidential", "Confidential"
+        PII = "pii", "Personal data (PII)"
+        SPECIAL = "special-category", "Special-category data"
+
+    class RiskTier(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    class EUAIActTier(models.TextChoices):
+        PROHIBITED = "prohibited", "Prohibited"
+        HIGH = "high", "High risk"
+        LIMITED = "limited", "Limited risk"
+        MINIMAL = "minimal", "Minimal risk"
+
+    class Stage(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        DEVELOPMENT = "development", "Development"
+        VALIDATION = "validation", "Validation"
+        PRODUCTION = "production", "Production"
+        RETIRED = "retired", "Retired"
+
+    slug = models.SlugField("ID", max_length=80, unique=True, help_text="e.g. support-assistant")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_ai_systems"
+    )
+    contact = models.EmailField(help_text="Where questions and incidents about it go.")
+    # deployment
+    environment = models.CharField(
+        max_length=20, choices=Environment.choices, default=Environment.DEVELOPMENT
+    )
+    regions = models.JSONField(default=list, blank=True)
+    endpoint = models.CharField(max_length=300, blank=True)
+    # classification
+    purpose = models.TextField()
+    data_sensitivity = models.CharField(max_length=20, choices=DataSensitivity.choices)
+    risk_tier = models.CharField(max_length=10, choices=RiskTier.choices)
+    eu_ai_act_tier = models.CharField("EU AI Act tier", max_length=12, choices=EUAIActTier.choices)
+    affected_parties = models.JSONField(default=list, blank=True)
+    # model
+    model_type = models.CharField(max_length=60, blank=True, help_text="e.g. llm-rag, classifier")
+    base_model = models.CharField(max_length=120, blank=True)
+    provider = models.CharField(max_length=120, blank=True)
+    supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ai_systems",
+        help_text="The supplier of the base model or service, if external.",
+    )
+    version_pinned = models.CharField(max_length=120, blank=True)
+    weights_location = models.CharField(max_length=300, blank=True)
+    # governance
+    impact_assessment_ref = models.CharField(
+        "impact assessment",
+        max_length=40,
+        blank=True,
+        help_text="ID of the AI impact assessment, e.g. IA-2026-014.",
+    )
+    approved_by = models.JSONField(
+        "sign-offs",
+        default=list,
+        blank=True,
+        help_text="Who signed the system off, as role:name, e.g. dpo:Dana Ortiz, security:Sam Lee.",
+    )
+    last_reviewed = models.DateField(null=True, blank=True)
+    next_review = models.DateField("next review", null=True, blank=True)
+    # lifecycle
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.PROPOSED)
+    decommission_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = [Lower("name")]
+        verbose_name = "AI system"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("registry:aisystem-detail", args=[self.pk])

@@ -1,0 +1,77 @@
+import os
+
+import pytest
+
+from aims_portal import roles
+
+from . import factories
+
+pytest_plugins = ["tests.browser"]
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role=None, **kwargs):
+        return factories.UserFactory(role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def lead(make_user):
+    return make_user(roles.GOVERNANCE_LEAD, username="lead")
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user(roles.SYSTEM_OWNER, username="owner")
+
+
+@pytest.fixture
+def executive(make_user):
+    return make_user(roles.EXECUTIVE, username="exec")
+
+
+@pytest.fixture
+def auditor(make_user):
+    return make_user(roles.AUDITOR, username="auditor")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(roles.ADMIN, username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def users(lead, owner, executive, auditor, admin_user):
+    return {
+        roles.GOVERNANCE_LEAD: lead,
+        roles.SYSTEM_OWNER: owner,
+        roles.EXECUTIVE: executive,
+        roles.AUDITOR: auditor,
+        roles.ADMIN: admin_user,
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client logged in as the given user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def require_service(env_var, what):
+    """Tests that need a real service: skipped on a developer machine without it, failed in
+    CI (where bin/test sets the variables), never silently passed."""
+    value = os.environ.get(env_var)
+    if not value:
+        if IN_CI:
+            pytest.fail(f"{env_var} is not set under CI=true: {what} is required")
+        pytest.skip(f"{env_var} not set: {what} not available on this machine")
+    return value

@@ -1,0 +1,195 @@
+"""factory-boy factories. Records are built through the services where rules apply, so the
+test data carries history with a user, as real data does."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from registry import services as registry
+from registry.models import AISystem, Supplier
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.test")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if extracted:
+            # get_or_create: transactional tests flush the groups the migration made.
+            self.groups.add(Group.objects.get_or_create(name=extracted)[0])
+        if create:
+            self.save()
+
+
+def supplier(actor, **overrides):
+    data = {
+        "name": f"Supplier {Supplier.objects.count() + 1}",
+        "services": "Hosted model API",
+        "owner": actor,
+        **overrides,
+    }
+    return registry.supplier_create(actor=actor, data=data)
+
+
+def ai_system(actor, **overrides):
+    n = AISystem.objects.count() + 1
+    data = {
+        "slug": f"system-{n}",
+        "name": f"System {n}",
+        "owner": actor,
+        "contact": "owner@example.test",
+        "purpose": "Answer questions",
+        "data_sensitivity": AISystem.DataSensitivity.INTERNAL,
+        "risk_tier": AISystem.RiskTier.LOW,
+        "eu_ai_act_tier": AISystem.EUAIActTier.MINIMAL,
+        **overrides,
+    }
+    return registry.ai_system_create(actor=actor, data=data)
+
+
+def form_data(form_class, instance=None, **overrides):
+    """POST data a user would send from ``form_class`` filled from ``instance``."""
+    form = form_class(instance=instance)
+    data = {}
+    for name, field in form.fields.items():
+        value = field.prepare_value(form[name].value())
+        data[name] = "" if value is None else value
+    data.update(overrides)
+    return data
+
+
+def edit_data(form_class, record, reason="Routine update", **overrides):
+    """POST data for a record's edit form, based on the version the editor loaded."""
+    return form_data(
+        form_class,
+        instance=record,
+        expected_version=record.version,
+        change_reason=reason,
+        **overrides,
+    )
+
+
+# --- assessments (appended by the assessments app) -----------------------------------------
+
+
+def risk(actor, **overrides):
+    from assessments import services as assessments
+
+    data = {
+        "title": "Model output leaks personal data",
+        "owner": actor,
+        "inherent_likelihood": 3,
+        "inherent_impact": 4,
+        "treatment": "mitigate",
+        "treatment_plan": "Filter outputs for personal data.",
+        "residual_likelihood": 2,
+        "residual_impact": 2,
+        **overrides,
+    }
+    return assessments.risk_create(actor=actor, data=data)
+
+
+COMPLETE_IMPACT = {
+    "category": "privacy",
+    "direction": "negative",
+    "description": "Answers could reveal another customer's details.",
+    "likelihood": 3,
+    "severity": 4,
+    "technical_mitigations": "Retrieval filtered by customer.",
+    "procedural_mitigations": "Agents review every answer.",
+    "residual_likelihood": 1,
+    "residual_severity": 4,
+}
+
+
+def impact_assessment(actor, system=None, complete=True, impacts=None, **overrides):
+    """An assessment; ``complete`` fills every section so that it can be submitted."""
+    from assessments import services as assessments
+
+    data = {"system": system or ai_system(actor), "owner": actor}
+    if complete:
+        data |= {
+            "purpose": "Suggest replies to support agents.",
+            "intended_users": "Support agents",
+            "environment": "Production, EU region",
+            "data_flows": "Tickets in, suggested replies out",
+            "direct_users": "Support agents",
+            "third_parties": "Customers who wrote the tickets",
+            "vulnerable_groups": "Customers in financial difficulty",
+            "decision": "mitigate",
+            "decision_rationale": "Acceptable with the listed mitigations.",
+            "next_review": "2027-06-30",
+        }
+    data |= overrides
+    data["impacts"] = impacts if impacts is not None else ([COMPLETE_IMPACT] if complete else [])
+    return assessments.assessment_create(actor=actor, data=data)
+
+
+# --- controls (SoA) -------------------------------------------------------------------------
+
+
+def soa_decide_all(actor, justification="Needed for our AI systems: {ref}.", **overrides):
+    """Decide every SoA entry (applicable, justified) through the service, as a user would."""
+    from controls import services as controls
+    from controls.models import SoAEntry
+
+    entries = list(SoAEntry.objects.select_related("control"))
+    for entry in entries:
+        data = {
+            "applicability": SoAEntry.Applicability.APPLICABLE,
+            "justification": justification.format(ref=entry.control.ref),
+            **overrides,
+        }
+        controls.soa_entry_update(
+            entry, actor=actor, data=data, expected_version=entry.version, reason="Decided"
+        )
+    return entries
+
+
+def soa_approve(submitter, approver, reason=""):
+    """Submit the SoA and approve it: returns the frozen revision."""
+    from controls import services as controls
+    from controls.catalogue import soa_document
+
+    controls.soa_transition(soa_document(), "submit", actor=submitter)
+    controls.soa_transition(soa_document(), "approve", actor=approver, reason=reason)
+    return soa_document().revisions.order_by("-number").first()
+
+
+def production_ready(actor, **overrides):
+    """An AI system that passes every built-in registry rule once in production."""
+    import datetime
+
+    data = {
+        "data_sensitivity": "pii",
+        "risk_tier": "high",
+        "impact_assessment_ref": "IA-2026-001",
+        "approved_by": ["dpo:Dana Ortiz"],
+        "last_reviewed": datetime.date(2026, 10, 1),
+        **overrides,
+    }
+    return ai_system(actor, **data)
+
+
+def change_request(actor, system, **overrides):
+    from registry import services as registry_services
+
+    data = {
+        "system": system,
+        "kind": "stage",
+        "target_stage": "production",
+        "reason": "Ready for go-live",
+        "regression_evidence": "All regression checks passed.",
+        **overrides,
+    }
+    return registry_services.change_request_create(actor=actor, data=data)

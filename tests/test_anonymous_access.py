@@ -1,0 +1,110 @@
+"""Nothing is reachable anonymously but the login page, the health check and static files."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+ALLOWED_ANONYMOUS = {"/accounts/login/", "/health/"}
+
+
+def _fill_group(body, name):
+    """A sample value that the named group's own pattern accepts."""
+    candidates = ["json"] if name == "format" else ["1", "x", "submit", "a1"]
+    if "|" in body:  # e.g. the admin's (?P<app_label>auth|registry)
+        candidates.append(re.sub(r"[^\w-]", "", body.split("|")[0]))
+    for candidate in candidates:
+        if re.fullmatch(body, candidate):
+            return candidate
+    raise AssertionError(f"no sample value for ({name}: {body}); extend _fill_group")
+
+
+def _regex_to_path(regex):
+    out, i = [], 0
+    regex = regex.lstrip("^").rstrip("$").replace("\\Z", "")
+    while i < len(regex):
+        if regex.startswith("(?P<", i):
+            name_end = regex.index(">", i)
+            name = regex[i + 4 : name_end]
+            depth, j = 1, name_end + 1
+            while depth:
+                depth += {"(": 1, ")": -1}.get(regex[j], 0)
+                j += 1
+            out.append(_fill_group(regex[name_end + 1 : j - 1], name))
+            i = j
+        elif regex[i] == "\\":
+            out.append(regex[i + 1])
+            i += 2
+        elif regex[i] in "?*+":
+            i += 1
+        else:
+            out.append(regex[i])
+            i += 1
+    return "".join(out)
+
+
+def _route_to_path(route):
+    def sample(match):
+        converter, name = match.groups()
+        if name == "format":
+            return ".json" if converter == "drf_format_suffix" else "json"
+        return "1" if converter in (None, "int") else "x"
+
+    return re.sub(r"<(?:(\w+):)?(\w+)>", sample, route)
+
+
+def _to_path(pattern):
+    if hasattr(pattern.pattern, "_route"):
+        return _route_to_path(pattern.pattern._route)
+    return _regex_to_path(pattern.pattern._regex)
+
+
+def every_url(resolver=None, prefix="/"):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        path = prefix + _to_path(pattern)
+        if isinstance(pattern, URLResolver):
+            yield from every_url(pattern, path)
+        elif isinstance(pattern, URLPattern):
+            yield path.replace("//", "/")
+
+
+URLS = sorted(set(every_url()))
+REFUSED = [url for url in URLS if url not in ALLOWED_ANONYMOUS]
+
+
+def test_the_sweep_sees_the_portal():
+    # Guards the enumeration itself: if it found nothing, the sweep would prove nothing.
+    assert {"/", "/inventory/suppliers/", "/inventory/systems/1/edit/", "/admin/"} <= set(URLS)
+    assert any(url.startswith("/api/v1/registry/") for url in URLS)
+    assert len(URLS) > 40
+    assert set(URLS) >= ALLOWED_ANONYMOUS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", REFUSED)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_is_refused(client, url, method):
+    response = getattr(client, method)(url, follow=True)
+    if url.startswith("/api/"):
+        assert response.status_code in (401, 403), (url, response.status_code)
+    else:
+        # The admin sends people to its login URL first, which hands over to the portal's.
+        assert response.redirect_chain, (url, response.status_code)
+        final_url = response.redirect_chain[-1][0]
+        assert final_url.startswith("/accounts/login/"), (url, final_url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", sorted(ALLOWED_ANONYMOUS))
+def test_the_allowed_pages_answer_anonymously(client, url):
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_static_files_are_served_anonymously(live_server):
+    from urllib.request import urlopen
+
+    with urlopen(f"{live_server.url}/static/vendor/bootstrap/css/bootstrap.min.css") as resp:
+        assert resp.status == 200
+        assert b"Bootstrap" in resp.read(400)

@@ -1,0 +1,89 @@
+"""Exports: the assessment PDF for sign-off and the risk register as XLSX and CSV."""
+
+import io
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from assessments import services
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(content, tmp_path):
+    path = tmp_path / "assessment.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return " ".join(text.split())  # cells wrap: compare on single spaces
+
+
+@pytest.fixture
+def approved(lead, owner, executive):
+    system = factories.ai_system(lead, name="Support <assistant>")
+    assessment = factories.impact_assessment(lead, system=system, owner=owner)
+    assessment = services.assessment_transition(assessment, "submit", actor=lead)
+    return services.assessment_transition(assessment, "approve", actor=executive)
+
+
+def test_the_pdf_names_every_section_and_its_document_control(
+    approved, executive, client_for, tmp_path
+):
+    response = client_for(executive).get(f"/assessments/impact/{approved.pk}/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content, tmp_path)
+    for heading in (
+        "Document control",
+        "1. System context",
+        "2. Affected parties",
+        "3. Impacts",
+        "4. Impact matrix",
+        "5. Decision",
+        "6. Sign-off",
+    ):
+        assert heading in text
+    assert approved.reference in text
+    assert "Revision" in text and "Approved" in text
+    assert str(executive) in text  # the approver
+    assert approved.approved_at.strftime("%-d %b %Y") in text
+    assert "Vulnerable groups" in text and "Customers in financial difficulty" in text
+    assert "Answers could reveal another customer's details." in text
+    assert "Support <assistant>" in text  # user text escaped, shown literally
+
+
+def test_a_draft_pdf_says_it_is_not_approved(lead, client_for, tmp_path):
+    draft = factories.impact_assessment(lead)
+    text = pdf_text(client_for(lead).get(f"/assessments/impact/{draft.pk}/pdf/").content, tmp_path)
+    assert "not approved" in text
+    assert "Not submitted" in text
+
+
+def test_the_pdf_needs_the_export_grant(db, make_user, lead, client_for):
+    draft = factories.impact_assessment(lead)
+    nobody = make_user()
+    assert client_for(nobody).get(f"/assessments/impact/{draft.pk}/pdf/").status_code == 403
+
+
+def test_xlsx_export_holds_the_filtered_register_with_formulas_neutralised(lead, client_for):
+    factories.risk(lead, title='=HYPERLINK("http://evil")', inherent_likelihood=5)
+    factories.risk(lead, title="Plain risk", inherent_likelihood=1, inherent_impact=1)
+    response = client_for(lead).get("/assessments/risks/?_export=xlsx&inherent_level=Critical")
+    assert response["Content-Disposition"].endswith('risk-register.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("ID", "Title")
+    assert len(rows) == 2
+    assert rows[1][1] == '\'=HYPERLINK("http://evil")'
+    assert "20 Critical" in rows[1]
+
+
+def test_csv_export_of_the_register(lead, client_for):
+    factories.risk(lead, title="Drift")
+    response = client_for(lead).get("/assessments/risks/?_export=csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("ID,Title")
+    assert "Drift" in lines[1]

@@ -1,0 +1,66 @@
+"""The register's heat maps: counts per cell, text in every cell, each cell a filtered link."""
+
+import re
+
+import pytest
+
+from aims_portal.charts import HeatCell, heat_map
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def register(lead):
+    factories.risk(lead, inherent_likelihood=4, inherent_impact=5, residual_likelihood=2)
+    factories.risk(lead, inherent_likelihood=4, inherent_impact=5, residual_likelihood=1)
+    factories.risk(lead, inherent_likelihood=1, inherent_impact=2, title="Minor typo risk")
+
+
+def maps(client):
+    response = client.get("/assessments/risks/")
+    return {m["axis"]: str(m["svg"]) for m in response.context["heat_maps"]}
+
+
+def test_inherent_cells_count_the_risks(register, client_for, lead):
+    svg = maps(client_for(lead))["inherent"]
+    assert "Likelihood 4, impact 5: Critical, 2 items" in svg
+    assert "Likelihood 1, impact 2: Low, 1 item" in svg
+    assert "Likelihood 3, impact 3: Medium, 0 items" in svg
+    assert len(re.findall(r"<a href=", svg)) == 25
+
+
+def test_residual_cells_count_the_residual_scores(register, client_for, lead):
+    svg = maps(client_for(lead))["residual"]
+    assert "Likelihood 2, impact 2: Low, 2 items" in svg
+    assert "Likelihood 1, impact 2: Low, 1 item" in svg
+
+
+def test_a_cell_link_lists_exactly_its_risks(register, client_for, lead):
+    client = client_for(lead)
+    svg = maps(client)["inherent"]
+    href = re.search(r'<a href="([^"]+)" aria-label="Likelihood 4, impact 5', svg).group(1)
+    response = client.get(href.replace("&amp;", "&"))
+    assert response.context["table"].page.paginator.count == 2
+    assert "Minor typo risk" not in response.content.decode()
+
+
+def test_the_maps_follow_the_other_filters(register, client_for, lead):
+    response = client_for(lead).get("/assessments/risks/?q=typo")
+    inherent = str(response.context["heat_maps"][0]["svg"])
+    assert "Likelihood 4, impact 5: Critical, 0 items" in inherent
+    assert "Likelihood 1, impact 2: Low, 1 item" in inherent
+    assert "q=typo" in inherent
+
+
+def test_heat_map_escapes_labels_and_links():
+    svg = heat_map(
+        [HeatCell(1, 1, 3, "<b>Low</b>", "#fff", '/x?a=1&b="2"')],
+        size=1,
+        title="T & <script>",
+    )
+    assert "<script>" not in svg
+    assert "&lt;b&gt;Low&lt;/b&gt;" in svg
+    assert "&amp;b=&quot;2&quot;" in svg
+    assert ">3</text>" in svg

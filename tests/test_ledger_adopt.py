@@ -1,0 +1,27 @@
+"""History written before the ledger existed is adopted once, never after a checkpoint."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from aims_portal.ledger import services
+from aims_portal.ledger.models import LedgerEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_adopting_chains_history_that_has_no_entry(lead, make_user):
+    make_user(username="second")
+    LedgerEntry.objects.all().delete()  # as on a database from before the ledger
+    assert services.chain_check().problems
+    out = io.StringIO()
+    call_command("ledger_adopt", stdout=out)
+    assert "Adopted" in out.getvalue()
+    assert services.chain_check().problems == []
+
+
+def test_adopting_is_refused_after_a_checkpoint(lead):
+    services.checkpoint_create()
+    with pytest.raises(CommandError, match="tampering to report"):
+        call_command("ledger_adopt")

@@ -1,0 +1,99 @@
+"""Settings come from the environment, with safe defaults and a clean production mode."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE_VARS = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "SECRET_KEY",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
+
+
+def run_python(code, **env):
+    base = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
+    base.update(DJANGO_SETTINGS_MODULE="aims_portal.settings", **env)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True
+    )
+
+
+def settings_of(*names, **env):
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps({{n: str(getattr(s, n)) for n in {list(names)!r}}}))"
+    )
+    result = run_python(code, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_defaults_are_sqlite_and_inline_tasks(tmp_path):
+    values = settings_of(
+        "DATABASES",
+        "CELERY_TASK_ALWAYS_EAGER",
+        "DEBUG",
+        DJANGO_ENV="development",
+        AIMS_DATA_DIR=str(tmp_path),
+    )
+    assert "sqlite3" in values["DATABASES"]
+    assert values["CELERY_TASK_ALWAYS_EAGER"] == "True"
+    assert values["DEBUG"] == "True"
+
+
+def test_inline_task_runs_without_a_broker(tmp_path):
+    code = (
+        "import django; django.setup(); from aims_portal.tasks import ping; "
+        "print(ping.delay('x').get(timeout=5))"
+    )
+    result = run_python(code, DJANGO_ENV="test", AIMS_DATA_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "'pong': True" in result.stdout
+
+
+def test_service_urls_switch_to_postgresql_and_redis():
+    values = settings_of(
+        "DATABASES",
+        "CELERY_BROKER_URL",
+        "CELERY_TASK_ALWAYS_EAGER",
+        DJANGO_ENV="test",
+        DATABASE_URL="postgres://aims@db.example:5432/aims",
+        CELERY_BROKER_URL="redis://cache.example:6379/1",
+    )
+    assert "django.db.backends.postgresql" in values["DATABASES"]
+    assert "db.example" in values["DATABASES"]
+    assert values["CELERY_BROKER_URL"] == "redis://cache.example:6379/1"
+    assert values["CELERY_TASK_ALWAYS_EAGER"] == "False"
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_python(
+        "import django; django.setup()", DJANGO_ENV="production", ALLOWED_HOSTS="aims.example"
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_passes_check_deploy(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
+    env.update(
+        DJANGO_ENV="production",
+        SECRET_KEY="x7!" * 20 + "production-grade-secret-for-the-check",
+        ALLOWED_HOSTS="aims.example",
+        AIMS_DATA_DIR=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
