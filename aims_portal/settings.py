@@ -230,7 +230,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aims_portal.send_reminders",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Sign the ledger head every hour and recompute the whole chain every night.
+    "ledger-checkpoint": {"task": "aims_portal.ledger.checkpoint", "schedule": 3600.0},
+    "ledger-verify": {
+        "task": "aims_portal.ledger.verify",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+
+# --- Tamper-evident ledger -------------------------------------------------------------------
+# The Ed25519 key that signs checkpoints: a PEM string or the path of a PEM file. Required in
+# production; outside it a development key is generated under DATA_DIR on first use.
+LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "")
+LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE", "")
+
+# --- Registry policies -----------------------------------------------------------------------
+# Folder of user-written Rego rules (*.rego), evaluated beside the built-in rules.
+REGISTRY_POLICY_DIR = Path(os.environ.get("REGISTRY_POLICY_DIR", BASE_DIR / "policies"))
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -260,6 +276,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Choice sets shared by several fields get one name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "registry.models.AISystem.Stage",
+        "LevelEnum": "registry.models.Incident.Severity",
+        "ApprovalStatusEnum": "controls.models.StatementOfApplicability.Status",
+    },
 }
 
 # --- UI ----------------------------------------------------------------------------------

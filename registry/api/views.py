@@ -2,7 +2,8 @@ import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -79,7 +80,17 @@ class StepViewSet(RecordViewSet):
 
     matrix_actions = {"retire": "delete", "step": "view"}  # the workflow checks the role
 
-    @extend_schema(request=StepSerializer)
+    @extend_schema(
+        request=StepSerializer,
+        parameters=[
+            OpenApiParameter(
+                "step",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="The workflow step to run, e.g. approve.",
+            )
+        ],
+    )
     @action(detail=True, methods=["post"], url_path=r"step/(?P<step>[^/.]+)")
     def step(self, request, pk=None, step=None):
         body = StepSerializer(data=request.data)
@@ -156,7 +167,7 @@ class YAMLViewSet(viewsets.ViewSet):
     area = "inventory"
     matrix_actions = {"validate": "view", "import_files": "create", "export": "export"}
 
-    @extend_schema(request=YAMLFilesSerializer)
+    @extend_schema(request=YAMLFilesSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"])
     def validate(self, request):
         """Problems and policy denials per file; ``ok`` is false when there is any."""
@@ -174,7 +185,7 @@ class YAMLViewSet(viewsets.ViewSet):
             {"ok": not problems and not denials, "problems": problems, "denials": denials}
         )
 
-    @extend_schema(request=YAMLFilesSerializer)
+    @extend_schema(request=YAMLFilesSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"], url_path="import")
     def import_files(self, request):
         body = YAMLFilesSerializer(data=request.data)
@@ -195,6 +206,7 @@ class YAMLViewSet(viewsets.ViewSet):
             }
         )
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["get"])
     def export(self, request):
         """Every system as {file name: YAML text}."""
