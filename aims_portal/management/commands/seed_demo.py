@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.module_loading import module_has_submodule
 
 from aims_portal import roles
+from aims_portal.ledger import demo as ledger_demo
 
 DEMO_USERS = [
     # username, role, first name, last name
@@ -53,6 +54,8 @@ class Command(BaseCommand):
             # INSTALLED_APPS order so that records can refer to those of earlier apps.
             if module_has_submodule(app.module, "demo"):
                 import_module(f"{app.name}.demo").load(users)
+        # Last: sign a checkpoint over everything the apps just wrote, then verify it.
+        ledger_demo.load(users)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with:"))
         for username, role, _, _ in DEMO_USERS:
