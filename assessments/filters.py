@@ -52,6 +52,7 @@ class RiskFilterSet(StatusFieldFilterSet):
         method="filter_review_due",
         choices=[("overdue", "Overdue"), ("30", "Within 30 days"), ("90", "Within 90 days")],
     )
+    current = django_filters.BooleanFilter(label="Exclude closed risks", method="filter_current")
     inherent_likelihood = django_filters.TypedChoiceFilter(
         choices=RATINGS, coerce=int, label="Inherent likelihood"
     )
@@ -83,7 +84,13 @@ class RiskFilterSet(StatusFieldFilterSet):
             "owner",
             "system",
             "review_due",
+            "current",
         ]
+
+    def filter_current(self, queryset, name, value):
+        if value:
+            return queryset.exclude(status=Risk.Status.CLOSED)
+        return queryset
 
     def filter_level(self, queryset, name, value: str):
         bounds = scoring_method().score_range(value)
@@ -93,7 +100,9 @@ class RiskFilterSet(StatusFieldFilterSet):
         return queryset.filter(**{f"{score}__gte": bounds[0], f"{score}__lte": bounds[1]})
 
     def filter_review_due(self, queryset, name, value):
+        # A closed risk is no longer reviewed, whatever date it still carries.
         today = timezone.localdate()
+        queryset = queryset.exclude(status=Risk.Status.CLOSED)
         if value == "overdue":
             return queryset.filter(review_date__lt=today)
         return queryset.filter(review_date__lte=today + timedelta(days=int(value)))
@@ -106,10 +115,30 @@ class AssessmentFilterSet(StatusFieldFilterSet):
     needs_reassessment = django_filters.BooleanFilter(label="Needs re-assessment")
     owner = django_filters.ModelChoiceFilter(queryset=_users)
     current = django_filters.BooleanFilter(label="Current revisions only", method="filter_current")
+    review_due = django_filters.ChoiceFilter(
+        label="Review due",
+        method="filter_review_due",
+        choices=[("overdue", "Overdue"), ("30", "Within 30 days"), ("90", "Within 90 days")],
+    )
 
     class Meta:
         model = ImpactAssessment
-        fields = ["q", "status", "system", "decision", "needs_reassessment", "owner", "current"]
+        fields = [
+            "q",
+            "status",
+            "system",
+            "decision",
+            "needs_reassessment",
+            "owner",
+            "current",
+            "review_due",
+        ]
+
+    def filter_review_due(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "overdue":
+            return queryset.filter(next_review__lt=today)
+        return queryset.filter(next_review__lte=today + timedelta(days=int(value)))
 
     def filter_current(self, queryset, name, value):
         if value:

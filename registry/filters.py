@@ -53,10 +53,16 @@ class SupplierFilterSet(RecordFilterSet):
         return queryset.filter(next_review__lte=today + timedelta(days=int(value)))
 
 
+REVIEW_DUE_CHOICES = [("overdue", "Overdue"), ("30", "Within 30 days"), ("90", "Within 90 days")]
+
+
 class AISystemFilterSet(RecordFilterSet):
     search_fields = ("slug", "name", "description", "purpose", "base_model", "provider")
 
     owner = django_filters.ModelChoiceFilter(queryset=_users)
+    review_due = django_filters.ChoiceFilter(
+        label="Review due", method="filter_review_due", choices=REVIEW_DUE_CHOICES
+    )
 
     class Meta:
         model = AISystem
@@ -69,7 +75,28 @@ class AISystemFilterSet(RecordFilterSet):
             "environment",
             "owner",
             "supplier",
+            "review_due",
         ]
+
+    def filter_review_due(self, queryset, name, value):
+        """Systems still in service whose next review is overdue or within the period."""
+        today = timezone.localdate()
+        queryset = queryset.exclude(stage=AISystem.Stage.RETIRED)
+        if value == "overdue":
+            return queryset.filter(next_review__lt=today)
+        return queryset.filter(next_review__lte=today + timedelta(days=int(value)))
+
+
+class WorkflowStatusFilterSet(RecordFilterSet):
+    """For records whose ``status`` is a workflow state rather than retired/active: the
+    base class would drop the ``status`` filter for them."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        django_filters.FilterSet.__init__(self, data, *args, **kwargs)
+
+    @property
+    def qs(self):
+        return django_filters.FilterSet.qs.fget(self)
 
 
 class BySystem(django_filters.FilterSet):
@@ -98,16 +125,20 @@ class ModelVersionFilterSet(BySystem, RecordFilterSet):
         fields = ["q", "system", "current"]
 
 
-class IncidentFilterSet(BySystem, RecordFilterSet):
+class IncidentFilterSet(BySystem, WorkflowStatusFilterSet):
     search_fields = ("title", "description", "system__name", "system__slug")
+
+    status = django_filters.ChoiceFilter(choices=Incident.Status.choices)
 
     class Meta:
         model = Incident
         fields = ["q", "status", "severity", "detection", "system"]
 
 
-class ChangeRequestFilterSet(BySystem, RecordFilterSet):
+class ChangeRequestFilterSet(BySystem, WorkflowStatusFilterSet):
     search_fields = ("reason", "new_value", "system__name", "system__slug")
+
+    status = django_filters.ChoiceFilter(choices=ChangeRequest.Status.choices)
 
     class Meta:
         model = ChangeRequest

@@ -83,11 +83,17 @@ class AISystemForm(forms.ModelForm):
             "approved_by",
             "last_reviewed",
             "next_review",
+            "log_retention_days",
+            "monitoring",
+            "incident_runbook",
+            "runbook_tested_on",
             "decommission_date",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "purpose": forms.Textarea(attrs={"rows": 3}),
+            "monitoring": forms.Textarea(attrs={"rows": 3}),
+            "runbook_tested_on": DATE,
             "last_reviewed": DATE,
             "next_review": DATE,
             "decommission_date": DATE,
@@ -122,6 +128,7 @@ class DataSourceForm(forms.ModelForm):
             "retention_days",
             "provenance",
             "licence",
+            "access_logging",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -120,6 +120,10 @@ ai_systems = RecordType(
                 "decommission_date",
             ),
         ),
+        Section(
+            "Operation",
+            ("log_retention_days", "monitoring", "incident_runbook", "runbook_tested_on"),
+        ),
     ),
 )
 
@@ -173,7 +177,9 @@ data_sources = RecordType(
     list_select_related=("system",),
     sections=(
         Section("Data source", ("system", "kind", "name", "location")),
-        Section("Handling", ("pii", "retention_days", "provenance", "licence")),
+        Section(
+            "Handling", ("pii", "retention_days", "provenance", "licence", "access_logging")
+        ),
     ),
 )
 

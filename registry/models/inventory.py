@@ -145,6 +145,31 @@ class AISystem(TrackedModel):
     )
     last_reviewed = models.DateField(null=True, blank=True)
     next_review = models.DateField("next review", null=True, blank=True)
+    # operation: what certification readiness asks of a system in production
+    log_retention_days = models.PositiveIntegerField(
+        "prompt and response log retention (days)",
+        null=True,
+        blank=True,
+        help_text="How long prompts, responses and their metadata are kept; 0 means not logged.",
+    )
+    monitoring = models.TextField(
+        "quality and safety monitoring",
+        blank=True,
+        help_text="What is measured in operation (quality, safety, drift), the thresholds and "
+        "who is alerted.",
+    )
+    incident_runbook = models.CharField(
+        "incident runbook",
+        max_length=300,
+        blank=True,
+        help_text="Document ID or link of the runbook followed when this system misbehaves.",
+    )
+    runbook_tested_on = models.DateField(
+        "runbook last tested",
+        null=True,
+        blank=True,
+        help_text="When the runbook was last exercised, in a drill or a real incident.",
+    )
     # lifecycle
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.PROPOSED)
     decommission_date = models.DateField(null=True, blank=True)

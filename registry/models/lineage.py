@@ -42,6 +42,13 @@ class DataSource(SystemOwned, TrackedModel):
         max_length=300, blank=True, help_text="Where the data comes from and how it was collected."
     )
     licence = models.CharField(max_length=120, blank=True)
+    access_logging = models.CharField(
+        "access logging",
+        max_length=300,
+        blank=True,
+        help_text="Where reads of this source are logged (required for RAG corpora), "
+        "e.g. the audit-log index.",
+    )
     position = models.PositiveIntegerField(default=0, editable=False)
     retired_at = models.DateTimeField(null=True, blank=True, editable=False)
 
