@@ -1,6 +1,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from . import attestation_views
+from .api.attestation_views import AttestationTokenViewSet, AttestationViewSet
 from .api.views import (
     AISystemViewSet,
     ChangeRequestViewSet,
@@ -34,6 +36,7 @@ urlpatterns = [
     *incidents.urls(),
     *change_requests.urls(),
     *policies.urls(),
+    *attestation_views.urlpatterns,
 ]
 
 api_router = SimpleRouter()
@@ -45,3 +48,7 @@ api_router.register("registry/incidents", IncidentViewSet, basename="incident")
 api_router.register("registry/changes", ChangeRequestViewSet, basename="changerequest")
 api_router.register("registry/policies", RegistryPolicyViewSet, basename="registrypolicy")
 api_router.register("registry/yaml", YAMLViewSet, basename="registry-yaml")
+api_router.register("registry/attestations", AttestationViewSet, basename="attestation")
+api_router.register(
+    "registry/attestation-tokens", AttestationTokenViewSet, basename="attestationtoken"
+)

@@ -1,10 +1,11 @@
 """The evidence bundle: a ZIP an auditor verifies offline with verify_bundle.py.
 
 Contents: manifest.json, ledger.jsonl (every entry, in order), records.jsonl (the covered
-record versions of the exported area as canonical JSON, in ledger order, then any history
-row that no entry covers), checkpoints.json, public_key.pem, verify_bundle.py, README.txt.
-A bundle of one area still carries the whole chain (hashes only), so the chain verifies;
-only that area's record versions are included.
+rows of the exported area as canonical JSON, in ledger order: record versions and the rows
+of ledgered models such as attestations; then any covered row that no entry covers),
+checkpoints.json, public_key.pem, verify_bundle.py, README.txt. A bundle of one area still
+carries the whole chain (hashes only), so the chain verifies; only that area's rows are
+included. Ledgered models may add a summary to the manifest (attestations: per system).
 
 Rules enforced here: only roles with "export" on the ledger may request a bundle, and only
 for an area that has records; the bundle is built in the background with progress.
@@ -22,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .. import roles
-from . import selectors, services, signing
+from . import coverage, selectors, services, signing
 from .models import Checkpoint, EvidenceBundle
 
 VERIFIER = Path(__file__).with_name("verify_bundle.py")
@@ -43,7 +44,9 @@ was recorded, ledger entries missing, inserted or reordered, or an invalid check
 signature.
 
 Files: manifest.json (what is in here), ledger.jsonl (the hash chain), records.jsonl (the
-record versions, canonical JSON), checkpoints.json (signed chain heads), public_key.pem.
+record versions and attested AI outputs, canonical JSON), checkpoints.json (signed chain
+heads), public_key.pem. The manifest's "summaries" say how many rows of each kind the
+bundle holds (attestations: per AI system and model version).
 """
 
 
@@ -80,6 +83,15 @@ def _write_lines(target, items):
     for item in items:
         target.write(json.dumps(item, sort_keys=True, ensure_ascii=False))
         target.write("\n")
+
+
+def _summaries(labels, area, head_sequence):
+    """What each included ledgered model says about its rows up to the bundle's head."""
+    return {
+        m.label: m.bundle_summary(area=area, up_to_sequence=head_sequence)
+        for m in coverage.ledgered_models()
+        if m.label in labels and m.bundle_summary is not None
+    }
 
 
 def bundle_build(bundle_id, chunk_size=5000):
@@ -163,6 +175,7 @@ def _build(bundle, chunk_size):
             "head": {"sequence": total, "entry_hash": head["entry_hash"]},
             "checkpoints": len(checkpoints),
             "public_key_fingerprint": signing.fingerprint(),
+            "summaries": _summaries(labels, bundle.area, total),
         }
         readme = README.format(
             title=title,

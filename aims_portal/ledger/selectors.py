@@ -1,4 +1,8 @@
-"""Reads of the ledger: the chain in chunks, the rows it covers, what it does not cover."""
+"""Reads of the ledger: the chain in chunks, the rows it covers, what it does not cover.
+
+Covered rows are history rows of every model and the rows of every ledgered model
+(``coverage.register``); both are read the same way.
+"""
 
 import json
 from functools import cache
@@ -9,6 +13,7 @@ from django.db.models import Exists, OuterRef
 from simple_history.models import HistoricalChanges
 
 from .. import roles
+from . import coverage
 from .canonical import canonical_row, row_spec
 from .models import Checkpoint, EvidenceBundle, LedgerEntry, VerificationRun
 from .verify_bundle import content_hash
@@ -35,8 +40,16 @@ def historical_models():
     )
 
 
+def covered_models():
+    """Every table whose rows the ledger covers: history tables, then ledgered models."""
+    return historical_models() + tuple(m.model for m in coverage.ledgered_models())
+
+
 def model_area(historical_model):
-    """The roles-matrix area whose records a history table holds."""
+    """The roles-matrix area whose records a history table (or a ledgered model) holds."""
+    registered = coverage.lookup(historical_model)
+    if registered is not None:
+        return registered.area
     base = getattr(historical_model, "instance_type", None)
     area = getattr(base, "area", None)
     if area is None and base is not None and base._meta.label_lower == "aims_portal.user":
@@ -45,14 +58,14 @@ def model_area(historical_model):
 
 
 def bundle_areas():
-    """Areas one may export on their own: those with history tables."""
+    """Areas one may export on their own: those with covered rows."""
     names = roles.matrix().areas
-    present = {model_area(m) for m in historical_models()}
+    present = {model_area(m) for m in covered_models()}
     return [(area, label) for area, label in names.items() if area in present]
 
 
 def models_for_area(area=""):
-    return [m for m in historical_models() if not area or model_area(m) == area]
+    return [m for m in covered_models() if not area or model_area(m) == area]
 
 
 def head():
@@ -161,7 +174,7 @@ def row_hashes(label, ids):
 
 
 def uncovered(model):
-    """Rows of a history table that no ledger entry covers (inserted behind the portal)."""
+    """Rows of a covered table that no ledger entry covers (inserted behind the portal)."""
     label = model._meta.label_lower
     covered = LedgerEntry.objects.filter(covered_model=label, covered_id=OuterRef("pk"))
     return (
@@ -174,7 +187,7 @@ def uncovered(model):
 def uncovered_rows(limit):
     """Up to ``limit`` (label, pk) of rows that are in no ledger entry, table by table."""
     found = []
-    for model in historical_models():
+    for model in covered_models():
         if len(found) >= limit:
             break
         label = model._meta.label_lower

@@ -8,8 +8,9 @@ Rules enforced here:
   the chain;
 - history written before the ledger existed is adopted once (``ledger_adopt_existing``),
   and never after the first checkpoint;
-- ``append(kind, instance)`` is the one way in: attestations and any other kind of covered
-  row use it too;
+- ``append(kind, instance)`` / ``append_many(kind, instances)`` are the one way in: rows of
+  ledgered models (``coverage.register``, e.g. attestations) use them in the transaction
+  that inserts the rows, one lock for a whole batch;
 - checkpoints sign the current chain head with the configured Ed25519 key; only roles with
   "create" on the ledger area may ask for one (the beat task signs as nobody);
 - verification recomputes every entry, every covered row and every signature, streaming
@@ -61,34 +62,60 @@ def _lock_and_read_head(cursor, vendor):
 def append_rows(kind, label, rows, using=None):
     """Append entries covering ``rows`` [(pk, canonical dict)] of model ``label``.
 
-    Three queries whatever the number of rows: lock, read head, insert.
+    Three queries whatever the number of rows: lock, read head, insert. Returns the last
+    (sequence, entry hash).
     """
+    positions = _append(kind, label, rows, using)
+    return positions[-1] if positions else _head_position(using)
+
+
+def _head_position(using):
+    top = LedgerEntry.objects.using(using or router.db_for_write(LedgerEntry))
+    top = top.order_by("-sequence").values_list("sequence", "entry_hash").first()
+    return top or (0, GENESIS)
+
+
+def _append(kind, label, rows, using=None):
+    """Append the entries; returns [(sequence, entry hash)] in the order of ``rows``."""
+    if not rows:
+        return []
     using = using or router.db_for_write(LedgerEntry)
     connection = connections[using]
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         sequence, prev = _lock_and_read_head(cursor, connection.vendor)
-        params = []
+        params, positions = [], []
         for pk, row in rows:
             sequence += 1
             digest = content_hash(row)
             this = entry_hash(prev, kind, label, pk, digest)
             params.append((sequence, kind, label, pk, digest, prev, this))
+            positions.append((sequence, this))
             prev = this
         cursor.executemany(
             f"INSERT INTO {LedgerEntry._meta.db_table} (sequence, kind, covered_model, "
             "covered_id, content_hash, prev_hash, entry_hash) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             params,
         )
-    return sequence, prev
+    return positions
 
 
 def append(kind, instance, using=None):
-    """Append one entry covering a saved row; returns (sequence, entry hash).
-
-    The generic entry point: attestations will call ``append("attestation", attestation)``.
-    """
+    """Append one entry covering a saved row; returns (sequence, entry hash)."""
     label = instance._meta.label_lower
     return append_rows(kind, label, [(instance.pk, canonical_instance(instance))], using)
+
+
+def append_many(kind, instances, using=None):
+    """Append one entry per saved row (all of one model), under one lock, in the order
+    given; returns [(sequence, entry hash)] in that order. Call it inside the transaction
+    that inserted the rows, so rows and entries commit or vanish together."""
+    instances = list(instances)
+    if not instances:
+        return []
+    label = instances[0]._meta.label_lower
+    if any(i._meta.label_lower != label or i.pk is None for i in instances):
+        raise ValueError("append_many takes saved rows of one model")
+    return _append(kind, label, [(i.pk, canonical_instance(i)) for i in instances], using)
 
 
 def history_row_created(sender, history_instance, using=None, **kwargs):

@@ -134,6 +134,7 @@ class ChainChecker:
         self.truncated = False
         self.entries = 0
         self.rows_checked = 0
+        self.rows_by_kind = collections.Counter()  # "history", "attestation", ...
         self.expected = 1
         self.prev = GENESIS
         self.prev2 = None
@@ -227,6 +228,7 @@ class ChainChecker:
             )
         elif row_hash is not ROW_NOT_INCLUDED:
             self.rows_checked += 1
+            self.rows_by_kind[entry["kind"]] += 1
             if row_hash != entry["content_hash"]:
                 self.problem(
                     CHANGED,
@@ -330,9 +332,10 @@ def main(argv=None):
         return 2
     print(f"Bundle: {manifest.get('title', '')} exported {manifest.get('exported_at', '')}")
     print(f"Public key fingerprint (SHA-256): {checker.fingerprint}")
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(checker.rows_by_kind.items()))
     print(
-        f"Checked {checker.entries} ledger entries, {checker.rows_checked} record versions, "
-        f"{checker.checkpoint_count} signed checkpoint(s)."
+        f"Checked {checker.entries} ledger entries, {checker.rows_checked} covered rows"
+        f"{f' ({kinds})' if kinds else ''}, {checker.checkpoint_count} signed checkpoint(s)."
     )
     if not checker.problems:
         print("OK: every record version matches the ledger and every signature is valid.")

@@ -1,5 +1,7 @@
-"""Registry records: the inventory, its lineage, lifecycle changes, incidents and policies."""
+"""Registry records: the inventory, its lineage, lifecycle changes, incidents, policies and
+attestations of AI outputs."""
 
+from .attestations import Attestation, AttestationToken
 from .changes import ChangeRequest
 from .incidents import Incident
 from .inventory import AISystem, Supplier
@@ -8,6 +10,8 @@ from .policies import RegistryPolicy
 
 __all__ = [
     "AISystem",
+    "Attestation",
+    "AttestationToken",
     "ChangeRequest",
     "DataSource",
     "Incident",

@@ -1,0 +1,52 @@
+"""Row types the ledger covers besides history rows: "ledgered models".
+
+History rows enter the chain through django-simple-history's signals. Other append-only
+rows (attestations of AI outputs are the first) are declared here by the app that owns
+them, so the ledger covers them without knowing that app:
+
+    coverage.register(Attestation, kind="attestation", area="inventory")
+
+Rules for a registered model: its rows are appended with ``services.append_many`` in the
+transaction that inserts them, they are never updated or deleted, and so every row must be
+in the chain. Verification, the integrity page and the evidence bundle then treat them
+like history rows: a changed row, a deleted row and a row with no entry are all reported.
+Pre-ledger adoption (``ledger_adopt_existing``) never adopts them: such a row without an
+entry can only have been inserted behind the portal's back.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LedgeredModel:
+    model: Any
+    kind: str
+    area: str
+    # Optional: callable(area) -> JSON-able dict written into an evidence bundle's manifest
+    # (e.g. how many rows per system), so an auditor sees what the bundle holds at a glance.
+    bundle_summary: Any = None
+
+    @property
+    def label(self):
+        return self.model._meta.label_lower
+
+
+_registered: dict[str, LedgeredModel] = {}
+
+
+def register(model, *, kind, area, bundle_summary=None):
+    """Declare ``model`` as covered by the ledger; called once, when its module loads."""
+    entry = LedgeredModel(model=model, kind=kind, area=area, bundle_summary=bundle_summary)
+    _registered[entry.label] = entry
+    return model
+
+
+def ledgered_models():
+    """The registered models, in label order."""
+    return tuple(_registered[label] for label in sorted(_registered))
+
+
+def lookup(model):
+    """The registration of ``model`` (a model class), or None."""
+    return _registered.get(model._meta.label_lower)

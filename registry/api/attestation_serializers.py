@@ -1,0 +1,135 @@
+"""Shapes of the attestation endpoints. Requests are validated by the services
+(registry/attestations.py), which hold every rule; these classes document the request for
+the OpenAPI schema and render the responses."""
+
+from rest_framework import serializers
+
+from ..attestations import MAX_BATCH, MAX_METADATA_BYTES
+from ..models import Attestation, AttestationToken
+
+
+class AttestationInSerializer(serializers.Serializer):
+    system = serializers.SlugField(help_text="The AI system's ID (slug); must be the token's.")
+    model_version = serializers.IntegerField(
+        required=False,
+        help_text="Id of the model version that produced the output (or model_version_label).",
+    )
+    model_version_label = serializers.CharField(
+        required=False, help_text="The model version's label, e.g. v3.2.0 (or model_version)."
+    )
+    input_sha256 = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$", help_text="SHA-256 of the input, 64 hex digits."
+    )
+    output_sha256 = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$", help_text="SHA-256 of the output, 64 hex digits."
+    )
+    decision = serializers.ChoiceField(
+        choices=Attestation.Decision.choices, help_text="What the gateway did with the output."
+    )
+    metadata = serializers.DictField(
+        required=False,
+        help_text=f"Any JSON object, at most {MAX_METADATA_BYTES} bytes and 5 levels deep.",
+    )
+    occurred_at = serializers.DateTimeField(
+        required=False,
+        help_text="When the output was produced, ISO 8601 with a time zone (default: now).",
+    )
+
+
+class AttestationBatchInSerializer(serializers.Serializer):
+    attestations = AttestationInSerializer(
+        many=True, help_text=f"1 to {MAX_BATCH} attestations, registered all or none."
+    )
+
+
+class RegisteredSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The attestation's id.")
+    sequence = serializers.IntegerField(help_text="Its position in the integrity ledger.")
+    entry_hash = serializers.CharField(help_text="The ledger entry's SHA-256 (chain link).")
+    recorded_at = serializers.DateTimeField()
+
+
+class BatchRegisteredSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    attestations = RegisteredSerializer(many=True, help_text="In the order they were sent.")
+
+
+class ProblemSerializer(serializers.Serializer):
+    index = serializers.IntegerField(allow_null=True, help_text="Which item (0-based).")
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class RejectedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = ProblemSerializer(many=True)
+
+
+class AttestationSerializer(serializers.ModelSerializer):
+    system = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    model_version_label = serializers.CharField(source="model_version.label", read_only=True)
+    token = serializers.CharField(source="token.name", read_only=True)
+    sequence = serializers.IntegerField(read_only=True, allow_null=True)
+    entry_hash = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Attestation
+        fields = [
+            "id",
+            "system",
+            "model_version",
+            "model_version_label",
+            "input_sha256",
+            "output_sha256",
+            "decision",
+            "metadata",
+            "occurred_at",
+            "recorded_at",
+            "token",
+            "sequence",
+            "entry_hash",
+        ]
+        read_only_fields = fields
+
+
+class AttestationTokenSerializer(serializers.ModelSerializer):
+    system = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    created_by = serializers.StringRelatedField()
+    revoked_by = serializers.StringRelatedField()
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = AttestationToken
+        fields = [
+            "id",
+            "system",
+            "name",
+            "key_prefix",
+            "active",
+            "created_at",
+            "created_by",
+            "last_used_at",
+            "revoked_at",
+            "revoked_by",
+            "revoke_reason",
+        ]
+        read_only_fields = fields
+
+
+class AttestationTokenCreateSerializer(serializers.Serializer):
+    system = serializers.SlugField(help_text="The AI system's ID (slug).")
+    name = serializers.CharField(max_length=100, help_text="Which gateway or job will use it.")
+
+
+class AttestationTokenCreatedSerializer(AttestationTokenSerializer):
+    key = serializers.CharField(
+        read_only=True, help_text="The token key. Shown this once: store it in the gateway."
+    )
+
+    class Meta(AttestationTokenSerializer.Meta):
+        fields = [*AttestationTokenSerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class RevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)

@@ -1,0 +1,104 @@
+"""Attestation pages: the attestations of one AI system (filterable by model version), one
+attestation with its ledger entry, and the administrators' token page. Thin: selectors
+read, registry/attestations.py writes."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from aims_portal import roles
+
+from . import attestation_selectors as selectors
+from . import attestations as services
+from .models import AISystem, Attestation, AttestationToken
+
+PAGE_SIZE = 50
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def system_attestations(request, pk):
+    roles.require(request.user, "view", "inventory")
+    system = get_object_or_404(AISystem.objects.select_related("owner"), pk=pk)
+    versions = list(system.model_versions.order_by("-deployed_at", "-id"))
+    chosen = next((v for v in versions if v.pk == _int(request.GET.get("model_version"))), None)
+    decision = request.GET.get("decision")
+    if decision not in Attestation.Decision.values:
+        decision = None
+    queryset = selectors.attestations(system=system, model_version=chosen, decision=decision)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/attestation_list.html",
+        {
+            "system": system,
+            "versions": versions,
+            "chosen": chosen,
+            "decision": decision,
+            "decisions": Attestation.Decision.choices,
+            "page": page,
+            "query": query.urlencode(),
+            "can_manage_tokens": roles.can(request.user, "view", "administration"),
+        },
+    )
+
+
+def attestation_detail(request, pk):
+    roles.require(request.user, "view", "inventory")
+    attestation = get_object_or_404(selectors.attestations(), pk=pk)
+    return render(request, "registry/attestation_detail.html", {"attestation": attestation})
+
+
+def system_tokens(request, pk):
+    """List the system's tokens; POST creates one and shows its key on this response only."""
+    roles.require(request.user, "view", "administration")
+    system = get_object_or_404(AISystem, pk=pk)
+    context = {"system": system, "name_error": None, "created": None, "key": None}
+    status = 200
+    if request.method == "POST":
+        try:
+            token, key = services.attestation_token_create(
+                actor=request.user, system=system, name=request.POST.get("name", "")
+            )
+        except ValidationError as error:
+            context["name_error"] = " ".join(error.messages)
+            status = 400
+        else:
+            context.update(created=token, key=key)
+            status = 201
+    context["tokens"] = list(selectors.tokens(system))
+    response = render(request, "registry/attestation_tokens.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # the key must not stay in any cache
+    return response
+
+
+@require_POST
+def token_revoke(request, pk):
+    token = get_object_or_404(AttestationToken.objects.select_related("system"), pk=pk)
+    try:
+        services.attestation_token_revoke(
+            token, actor=request.user, reason=request.POST.get("reason")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Revoked {token}: it is refused from now on.")
+    return redirect("registry:attestation-tokens", pk=token.system_id)
+
+
+urlpatterns = [
+    path("systems/<int:pk>/attestations/", system_attestations, name="aisystem-attestations"),
+    path("attestations/<int:pk>/", attestation_detail, name="attestation-detail"),
+    path("systems/<int:pk>/attestation-tokens/", system_tokens, name="attestation-tokens"),
+    path("attestation-tokens/<int:pk>/revoke/", token_revoke, name="attestation-token-revoke"),
+]

@@ -1,0 +1,130 @@
+"""Attestations of AI outputs and the per-system API tokens that register them.
+
+An attestation says: this AI system, running this model version, turned an input with this
+SHA-256 into an output with that SHA-256, and the gateway decided this about it. The portal
+never sees the input or output themselves, only their hashes. Each attestation is a link of
+the integrity ledger (``aims_portal.ledger.coverage``), so it cannot be changed, removed or
+slipped in afterwards without verification naming it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from aims_portal.ledger import coverage
+from aims_portal.models import TrackedModel
+
+from .inventory import AISystem
+from .lineage import ModelVersion, SystemOwned
+
+
+class AttestationToken(SystemOwned, TrackedModel):
+    """A credential an AI gateway uses to register attestations for one AI system.
+
+    Only the SHA-256 of the key is stored; the key itself is shown once, when an
+    administrator creates the token. A revoked token stays, with its history, so that the
+    attestations it registered still say which credential sent them.
+    """
+
+    area = "inventory"
+
+    system = models.ForeignKey(
+        AISystem,
+        on_delete=models.PROTECT,
+        related_name="attestation_tokens",
+        verbose_name="AI system",
+    )
+    name = models.CharField(max_length=100, help_text="Which gateway or job uses it.")
+    key_prefix = models.CharField(
+        max_length=16, help_text="The start of the key, to recognise it in logs."
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Updated without a history row (at most once a minute): usage is not a record change.
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    revoke_reason = models.CharField(max_length=500, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "attestation API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
+
+
+class Attestation(SystemOwned, models.Model):
+    """One AI output registered by a gateway. Append-only: never updated, never deleted."""
+
+    area = "inventory"
+
+    class Decision(models.TextChoices):
+        ALLOWED = "allowed", "Delivered as produced"
+        MODIFIED = "modified", "Delivered after modification"
+        BLOCKED = "blocked", "Withheld"
+        ESCALATED = "escalated", "Sent for human review"
+        OVERRIDDEN = "overridden", "Replaced by a human decision"
+
+    system = models.ForeignKey(
+        AISystem, on_delete=models.PROTECT, related_name="attestations", verbose_name="AI system"
+    )
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="attestations"
+    )
+    input_sha256 = models.CharField("input SHA-256", max_length=64)
+    output_sha256 = models.CharField("output SHA-256", max_length=64)
+    decision = models.CharField(max_length=12, choices=Decision.choices)
+    metadata = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(
+        "produced at", help_text="When the output was produced (the gateway's clock)."
+    )
+    recorded_at = models.DateTimeField("registered at", help_text="The portal's clock.")
+    token = models.ForeignKey(
+        AttestationToken, on_delete=models.PROTECT, related_name="attestations"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["system", "-id"], name="attestation_system"),
+            models.Index(fields=["model_version", "-id"], name="attestation_version"),
+        ]
+
+    def __str__(self):
+        return f"Attestation #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Attestations cannot be changed once registered.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Attestations cannot be deleted.")
+
+    def get_absolute_url(self):
+        return reverse("registry:attestation-detail", args=[self.pk])
+
+
+def _bundle_summary(area, up_to_sequence):
+    from ..attestation_selectors import bundle_summary
+
+    return bundle_summary(up_to_sequence)
+
+
+coverage.register(
+    Attestation, kind="attestation", area=Attestation.area, bundle_summary=_bundle_summary
+)
