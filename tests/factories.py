@@ -193,3 +193,118 @@ def change_request(actor, system, **overrides):
         **overrides,
     }
     return registry_services.change_request_create(actor=actor, data=data)
+
+
+# --- audits (appended by the audits app) ----------------------------------------------------
+
+
+def audit_programme(actor, year=None, **overrides):
+    import datetime
+
+    from audits import services as audits
+
+    data = {
+        "year": year or datetime.date.today().year,
+        "title": "Internal audit programme",
+        "objectives": "Cover every clause and the high-risk controls once a year.",
+        "owner": actor,
+        **overrides,
+    }
+    return audits.programme_create(actor=actor, data=data)
+
+
+def audit(
+    actor,
+    lead_auditor,
+    *,
+    programme=None,
+    requirements=("9.2", "10.2"),
+    controls=(),
+    systems=(),
+    auditors=(),
+    **overrides,
+):
+    """A planned audit whose criteria are the given requirement and control IDs."""
+    import datetime
+
+    from audits import services as audits
+    from controls.models import Control, Requirement
+
+    programme = programme or audit_programme(actor)
+    start = datetime.date(programme.year, 3, 2)
+    data = {
+        "programme": programme,
+        "title": "AIMS internal audit",
+        "scope": "The AIMS processes at head office.",
+        "requirements": list(Requirement.objects.filter(ref__in=requirements)),
+        "controls": list(Control.objects.filter(ref__in=controls)),
+        "systems": list(systems),
+        "lead_auditor": lead_auditor,
+        "auditors": list(auditors),
+        "planned_start": start,
+        "planned_end": start + datetime.timedelta(days=3),
+        **overrides,
+    }
+    return audits.audit_create(actor=actor, data=data)
+
+
+def record_line(line, actor, result, notes="Checked the records."):
+    from audits import services as audits
+
+    line.refresh_from_db()
+    return audits.checklist_line_update(
+        line,
+        actor=actor,
+        data={"result": result, "notes": notes},
+        expected_version=line.version,
+        reason="Result recorded",
+    )
+
+
+def finding(line, actor, kind="minor_nc", **overrides):
+    from audits import services as audits
+
+    data = {
+        "checklist_line": line,
+        "kind": kind,
+        "title": "Audit results not reported to management",
+        "description": "The last audit report never reached the management review.",
+        "evidence_summary": "Minutes of the last review do not mention the audit.",
+        **overrides,
+    }
+    return audits.finding_raise(actor=actor, data=data)
+
+
+def corrective_action(actor, owner, *, finding=None, review=None, due_date=None, **overrides):
+    import datetime
+
+    from audits import services as audits
+
+    data = {
+        "finding": finding,
+        "review": review,
+        "title": "Put audit reports on the review agenda",
+        "root_cause": "The review agenda template has no audit item.",
+        "correction": "Audit report sent to the executive team.",
+        "action": "Add a standing audit item to the review agenda template.",
+        "owner": owner,
+        "due_date": due_date or datetime.date.today() + datetime.timedelta(days=30),
+        **overrides,
+    }
+    return audits.corrective_action_create(actor=actor, data=data)
+
+
+def management_review(actor, chair, **overrides):
+    import datetime
+
+    from audits import services as audits
+
+    data = {
+        "title": "AIMS management review",
+        "meeting_date": datetime.date.today(),
+        "chair": chair,
+        "attendees": [chair, actor],
+        "decisions": "Keep the AI policy; fund a second internal auditor.",
+        **overrides,
+    }
+    return audits.review_create(actor=actor, data=data)

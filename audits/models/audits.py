@@ -1,0 +1,176 @@
+"""The audit programme, its internal audits and each audit's checklist."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from aims_portal.models import TrackedModel
+
+
+class AuditProgramme(TrackedModel):
+    """The internal audits planned for one year, and what the programme aims to cover."""
+
+    area = "audits"
+    owner_field = "owner"
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    title = models.CharField(max_length=200)
+    objectives = models.TextField(
+        blank=True, help_text="What this year's audits should give assurance on."
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_audit_programmes",
+        help_text="Who plans the programme and reports on it.",
+    )
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = "audit programme"
+
+    def __str__(self):
+        return f"{self.title} ({self.year})"
+
+    def get_absolute_url(self):
+        return reverse("audits:programme-detail", args=[self.pk])
+
+
+class Audit(TrackedModel):
+    """One internal audit: scope, criteria (clauses and controls), team, dates and status."""
+
+    area = "audits"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    reference = models.CharField("ID", max_length=20, unique=True, editable=False)
+    programme = models.ForeignKey(AuditProgramme, on_delete=models.PROTECT, related_name="audits")
+    title = models.CharField(max_length=200)
+    scope = models.TextField(
+        help_text="Which parts of the AIMS, sites and processes are looked at."
+    )
+    systems = models.ManyToManyField(
+        "registry.AISystem",
+        blank=True,
+        related_name="audits",
+        verbose_name="AI systems in scope",
+    )
+    requirements = models.ManyToManyField(
+        "controls.Requirement",
+        blank=True,
+        related_name="audits",
+        verbose_name="clause requirements",
+        help_text="Clause requirements audited; each becomes a checklist line.",
+    )
+    controls = models.ManyToManyField(
+        "controls.Control",
+        blank=True,
+        related_name="audits",
+        verbose_name="Annex A controls",
+        help_text="Controls audited; each becomes a checklist line.",
+    )
+    lead_auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_audits"
+    )
+    auditors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="audits",
+        verbose_name="other auditors",
+    )
+    planned_start = models.DateField()
+    planned_end = models.DateField()
+    started_at = models.DateField("started", null=True, blank=True, editable=False)
+    completed_at = models.DateField("completed", null=True, blank=True, editable=False)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PLANNED, editable=False
+    )
+    conclusion = models.TextField(
+        blank=True, help_text="The audit team's overall conclusion; needed to complete the audit."
+    )
+    # The audit team as text, so every saved version in the history names it.
+    team = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-planned_start", "-reference"]
+        verbose_name = "internal audit"
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("audits:audit-detail", args=[self.pk])
+
+    @property
+    def is_open(self):
+        return self.status in (self.Status.PLANNED, self.Status.IN_PROGRESS)
+
+
+class ChecklistLine(TrackedModel):
+    """One requirement or control of an audit's criteria and what the auditors found."""
+
+    area = "audits"
+
+    class Result(models.TextChoices):
+        NOT_ASSESSED = "not_assessed", "Not assessed"
+        CONFORMS = "conforms", "Conforms"
+        NONCONFORMITY = "nonconformity", "Nonconformity"
+        OBSERVATION = "observation", "Observation"
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="checklist")
+    requirement = models.ForeignKey(
+        "controls.Requirement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    control = models.ForeignKey(
+        "controls.Control",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    ref = models.CharField("criterion", max_length=12, editable=False)
+    title = models.CharField(max_length=200, editable=False)
+    sort_key = models.CharField(max_length=50, editable=False, default="")
+    result = models.CharField(max_length=14, choices=Result.choices, default=Result.NOT_ASSESSED)
+    notes = models.TextField(
+        "audit notes",
+        blank=True,
+        help_text="What was examined, who was interviewed, what was seen.",
+    )
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    assessed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["audit", "sort_key"]
+        verbose_name = "checklist line"
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "ref"], name="one_line_per_criterion"),
+            models.CheckConstraint(
+                condition=models.Q(requirement__isnull=True, control__isnull=False)
+                | models.Q(requirement__isnull=False, control__isnull=True),
+                name="line_is_requirement_or_control",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.audit.reference} · {self.ref} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("audits:checklistline-detail", args=[self.pk])

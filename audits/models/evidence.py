@@ -1,0 +1,109 @@
+"""Evidence items: a file (kept with its SHA-256), a link, or a pointer to a portal record,
+attached to exactly one checklist line, finding, corrective action, SoA entry or impact
+assessment."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.urls import reverse
+
+from aims_portal.models import TrackedModel
+
+TARGETS = ("checklist_line", "finding", "corrective_action", "soa_entry", "assessment")
+
+
+def private_storage():
+    """Under MEDIA_ROOT, which no web server serves: files leave only through the
+    permission-checked download view."""
+    return FileSystemStorage(location=settings.MEDIA_ROOT, base_url=None)
+
+
+class EvidenceItem(TrackedModel):
+    area = "audits"
+
+    class Kind(models.TextChoices):
+        FILE = "file", "Uploaded file"
+        LINK = "link", "Link"
+        RECORD = "record", "Portal record"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    file = models.FileField(
+        upload_to="evidence/%Y/%m/", storage=private_storage, blank=True, editable=False
+    )
+    file_name = models.CharField("file name", max_length=255, blank=True, editable=False)
+    file_size = models.PositiveBigIntegerField(
+        "size (bytes)", null=True, blank=True, editable=False
+    )
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, editable=False)
+    url = models.URLField("link", max_length=1000, blank=True)
+    record_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, editable=False
+    )
+    record_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    record = GenericForeignKey("record_type", "record_id")
+    record_label = models.CharField("portal record", max_length=300, blank=True, editable=False)
+    record_url = models.CharField(max_length=500, blank=True, editable=False)
+    # What the evidence supports: exactly one of these.
+    checklist_line = models.ForeignKey(
+        "audits.ChecklistLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence_items",
+    )
+    finding = models.ForeignKey(
+        "audits.Finding",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence_items",
+    )
+    corrective_action = models.ForeignKey(
+        "audits.CorrectiveAction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence_items",
+    )
+    soa_entry = models.ForeignKey(
+        "controls.SoAEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence_items",
+        verbose_name="SoA entry",
+    )
+    assessment = models.ForeignKey(
+        "assessments.ImpactAssessment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence_items",
+        verbose_name="impact assessment",
+    )
+    attached_to = models.CharField(max_length=300, blank=True, editable=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "evidence item"
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("audits:evidence-detail", args=[self.pk])
+
+    @property
+    def target(self):
+        for name in TARGETS:
+            if getattr(self, f"{name}_id"):
+                return getattr(self, name)
+        return None

@@ -1,0 +1,157 @@
+"""Findings raised from checklist lines, and the corrective actions that answer them."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from aims_portal.models import TrackedModel
+
+from .audits import Audit, ChecklistLine
+
+
+class Finding(TrackedModel):
+    """What an audit found against one criterion: a nonconformity, an observation or an
+    opportunity for improvement."""
+
+    area = "audits"
+
+    class Kind(models.TextChoices):
+        MAJOR = "major_nc", "Major nonconformity"
+        MINOR = "minor_nc", "Minor nonconformity"
+        OBSERVATION = "observation", "Observation"
+        IMPROVEMENT = "ofi", "Opportunity for improvement"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    NONCONFORMITIES = (Kind.MAJOR, Kind.MINOR)
+
+    reference = models.CharField("ID", max_length=20, unique=True, editable=False)
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="findings")
+    checklist_line = models.ForeignKey(
+        ChecklistLine, on_delete=models.PROTECT, related_name="findings"
+    )
+    requirement_ref = models.CharField(
+        "requirement reference", max_length=220, editable=False, default=""
+    )
+    kind = models.CharField("type", max_length=12, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(help_text="What is missing or wrong, against which criterion.")
+    evidence_summary = models.TextField(
+        "objective evidence", blank=True, help_text="What the auditors saw that shows it."
+    )
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.OPEN, editable=False
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-reference"]
+        indexes = [models.Index(fields=["status", "kind"])]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("audits:finding-detail", args=[self.pk])
+
+    @property
+    def is_nonconformity(self):
+        return self.kind in self.NONCONFORMITIES
+
+
+class CorrectiveAction(TrackedModel):
+    """An action that removes the cause of a finding (or carries out a management-review
+    decision), with the check that it worked."""
+
+    area = "audits"
+    owner_field = "owner"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        IMPLEMENTED = "implemented", "Implemented"
+        VERIFIED = "verified", "Verified effective"
+        CLOSED = "closed", "Closed"
+
+    class Effectiveness(models.TextChoices):
+        EFFECTIVE = "effective", "Effective"
+        NOT_EFFECTIVE = "not_effective", "Not effective"
+
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    reference = models.CharField("ID", max_length=20, unique=True, editable=False)
+    finding = models.ForeignKey(
+        Finding,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrective_actions",
+    )
+    review = models.ForeignKey(
+        "audits.ManagementReview",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        verbose_name="management review",
+    )
+    title = models.CharField(max_length=200)
+    root_cause = models.TextField(blank=True, help_text="Why the problem happened.")
+    correction = models.TextField(
+        blank=True, help_text="What was done straight away to contain the problem."
+    )
+    action = models.TextField(
+        "corrective action", help_text="What will change so that it does not happen again."
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_actions"
+    )
+    due_date = models.DateField("due")
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.OPEN, editable=False
+    )
+    implemented_at = models.DateTimeField(null=True, blank=True, editable=False)
+    effectiveness_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name="effectiveness checked by",
+    )
+    effectiveness_checked_at = models.DateTimeField(
+        "effectiveness checked at", null=True, blank=True, editable=False
+    )
+    effectiveness_result = models.CharField(
+        max_length=14, choices=Effectiveness.choices, blank=True, editable=False
+    )
+    effectiveness_notes = models.TextField(blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["due_date", "reference"]
+        indexes = [models.Index(fields=["status", "due_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(finding__isnull=True, review__isnull=False)
+                | models.Q(finding__isnull=False, review__isnull=True),
+                name="action_answers_finding_or_review",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("audits:action-detail", args=[self.pk])
+
+    @property
+    def is_overdue(self):
+        return self.status in self.OPEN_STATUSES and self.due_date < timezone.localdate()

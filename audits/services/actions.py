@@ -1,0 +1,134 @@
+"""Corrective actions and management reviews."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from aims_portal import services as records
+
+from .. import selectors
+from ..models import CorrectiveAction, Finding, ManagementReview
+from ..workflows import action_workflow, review_workflow
+from ._common import merged, next_reference
+
+# --- corrective actions -----------------------------------------------------------------------
+
+
+def _check_action(data, current=None):
+    finding = merged(data, current, "finding")
+    review = merged(data, current, "review")
+    if bool(finding) == bool(review):
+        raise ValidationError(
+            {"finding": "An action answers either one finding or one management review."}
+        )
+    if current is None and finding is not None and finding.status != Finding.Status.OPEN:
+        raise ValidationError({"finding": f"{finding.reference} is closed: reopen it first."})
+    due = data.get("due_date")
+    if due and (current is None or due != current.due_date) and due < timezone.localdate():
+        raise ValidationError({"due_date": "The due date is in the past."})
+
+
+@transaction.atomic
+def corrective_action_create(*, actor, data):
+    data = dict(data)
+    _check_action(data)
+    data["reference"] = next_reference(CorrectiveAction, "CA")
+    return records.record_create(CorrectiveAction, actor=actor, data=data)
+
+
+def corrective_action_update(action, *, actor, data, expected_version, reason):
+    current = CorrectiveAction.objects.get(pk=action.pk)
+    if current.status not in CorrectiveAction.OPEN_STATUSES:
+        raise ValidationError(
+            f"{current} is {current.get_status_display().lower()}: its plan is frozen."
+        )
+    data = {k: v for k, v in data.items() if k not in ("finding", "review")}
+    _check_action(data, current)
+    return records.record_update(
+        current, actor=actor, data=data, expected_version=expected_version, reason=reason
+    )
+
+
+def corrective_action_transition(action, name, *, actor, reason="", expected_version=None):
+    """One step of the action's workflow; ``verify`` and ``not_effective`` are the
+    effectiveness check, with ``reason`` saying what was checked and what it showed."""
+    now = timezone.now()
+    changes = {}
+    if name in ("verify", "not_effective"):
+        if action.owner_id == actor.pk:
+            raise PermissionDenied(
+                "The effectiveness check is made by someone other than the action's owner."
+            )
+        result = CorrectiveAction.Effectiveness
+        changes = {
+            "effectiveness_checked_by": actor,
+            "effectiveness_checked_at": now,
+            "effectiveness_result": result.EFFECTIVE if name == "verify" else result.NOT_EFFECTIVE,
+            "effectiveness_notes": (reason or "").strip(),
+        }
+    elif name == "implement":
+        changes = {"implemented_at": now}
+    elif name == "close":
+        changes = {"closed_at": now}
+    return action_workflow.run(
+        action, name, actor=actor, reason=reason, expected_version=expected_version, changes=changes
+    )
+
+
+def corrective_action_verify(action, *, actor, effective, notes, expected_version=None):
+    """Record the effectiveness check: effective moves the action on, not effective sends it
+    back to work."""
+    return corrective_action_transition(
+        action,
+        "verify" if effective else "not_effective",
+        actor=actor,
+        reason=notes,
+        expected_version=expected_version,
+    )
+
+
+# --- management reviews -----------------------------------------------------------------------
+
+
+def _attendee_names(data, current=None):
+    people = merged(data, current, "attendees", many=True)
+    return ", ".join(sorted(str(p) for p in people))
+
+
+@transaction.atomic
+def review_create(*, actor, data):
+    data = dict(data)
+    data["reference"] = next_reference(ManagementReview, "MR", width=2)
+    data["attendee_names"] = _attendee_names(data)
+    return records.record_create(ManagementReview, actor=actor, data=data)
+
+
+def review_update(review, *, actor, data, expected_version, reason):
+    current = ManagementReview.objects.get(pk=review.pk)
+    if current.is_completed:
+        raise ValidationError(f"{current} is completed: its minutes and figures are frozen.")
+    data = dict(data)
+    data["attendee_names"] = _attendee_names(data, current)
+    return records.record_update(
+        current, actor=actor, data=data, expected_version=expected_version, reason=reason
+    )
+
+
+@transaction.atomic
+def review_transition(review, name, *, actor, reason="", expected_version=None):
+    changes = {}
+    if name == "complete":
+        changes = {
+            "completed_by": actor,
+            "completed_at": timezone.now(),
+            "figures": selectors.review_figures(review),
+        }
+    return review_workflow.run(
+        review, name, actor=actor, reason=reason, expected_version=expected_version, changes=changes
+    )
+
+
+def review_complete(review, *, actor, reason="", expected_version=None):
+    return review_transition(
+        review, "complete", actor=actor, reason=reason, expected_version=expected_version
+    )

@@ -1,0 +1,278 @@
+"""Audit programme, audits and their checklists, findings."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from aims_portal import roles
+from aims_portal import services as records
+from controls.catalogue import sort_key
+
+from .. import selectors
+from ..models import Audit, AuditProgramme, ChecklistLine, Finding
+from ..workflows import audit_workflow, finding_workflow
+from ._common import AREA, merged, next_reference, tracked_save
+
+# --- audit programme --------------------------------------------------------------------------
+
+
+def programme_create(*, actor, data):
+    return records.record_create(AuditProgramme, actor=actor, data=data)
+
+
+def programme_update(programme, *, actor, data, expected_version, reason):
+    year = data.get("year")
+    if year is not None and year != programme.year:
+        outside = programme.audits.exclude(planned_start__year=year)
+        if outside.exists():
+            raise ValidationError(
+                {"year": "Audits of this programme are planned in another year; move them first."}
+            )
+    return records.record_update(
+        programme, actor=actor, data=data, expected_version=expected_version, reason=reason
+    )
+
+
+# --- audits -----------------------------------------------------------------------------------
+
+
+def _check_audit(data, current=None):
+    """Dates, criteria, team roles and independence of the audit as it would be saved."""
+    values = {
+        name: merged(data, current, name, many)
+        for name, many in (
+            ("programme", False),
+            ("planned_start", False),
+            ("planned_end", False),
+            ("lead_auditor", False),
+            ("auditors", True),
+            ("systems", True),
+            ("requirements", True),
+            ("controls", True),
+        )
+    }
+    errors = {}
+    start, end, programme = values["planned_start"], values["planned_end"], values["programme"]
+    if start and end and end < start:
+        errors["planned_end"] = "The audit cannot end before it starts."
+    if programme and start and start.year != programme.year:
+        errors["planned_start"] = (
+            f"The {programme.year} programme plans audits in {programme.year}."
+        )
+    if not values["requirements"] and not values["controls"]:
+        errors["controls"] = "Choose at least one clause requirement or control to audit against."
+    team = [values["lead_auditor"], *values["auditors"]]
+    unable = [str(u) for u in team if u is not None and not roles.can(u, "change", AREA)]
+    if unable:
+        errors["auditors"] = (
+            f"{', '.join(unable)}: their role cannot record audit results, so they cannot be "
+            "on an audit team."
+        )
+    if errors:
+        raise ValidationError(errors)
+    conflicts = selectors.independence_conflicts(
+        team,
+        systems=values["systems"],
+        controls=values["controls"],
+        requirements=values["requirements"],
+        programme=programme,
+    )
+    if conflicts:
+        raise ValidationError({"auditors": selectors.conflict_messages(conflicts)})
+    lead = values["lead_auditor"]
+    others = [str(u) for u in values["auditors"] if lead is None or u.pk != lead.pk]
+    return f"Lead: {lead}" + (f"; with {', '.join(others)}" if others else "")
+
+
+def checklist_sync(audit, *, actor, reason):
+    """Make the checklist one line per criterion: add new ones, drop unused ones."""
+    wanted = {}
+    for requirement in audit.requirements.all():
+        wanted[requirement.ref] = ("requirement", requirement)
+    for control in audit.controls.all():
+        wanted[control.ref] = ("control", control)
+    lines = {line.ref: line for line in selectors.checklist(audit)}
+    blocked = [
+        ref
+        for ref, line in lines.items()
+        if ref not in wanted
+        and (
+            line.result != ChecklistLine.Result.NOT_ASSESSED
+            or line.findings_count
+            or line.evidence_count
+        )
+    ]
+    if blocked:
+        raise ValidationError(
+            {
+                "controls": "These criteria already have results, findings or evidence and "
+                f"stay in the audit: {', '.join(sorted(blocked))}."
+            }
+        )
+    for ref, line in lines.items():
+        if ref not in wanted:
+            line._history_user = actor
+            line._change_reason = f"{ref} removed from the audit criteria"
+            line.delete()
+    for ref, (kind, item) in wanted.items():
+        if ref not in lines:
+            tracked_save(
+                ChecklistLine(
+                    audit=audit,
+                    ref=ref,
+                    title=item.title,
+                    sort_key=("0-" if kind == "requirement" else "1-") + sort_key(ref),
+                    **{kind: item},
+                ),
+                actor,
+                reason,
+            )
+
+
+@transaction.atomic
+def audit_create(*, actor, data):
+    data = dict(data)
+    data["team"] = _check_audit(data)
+    data["reference"] = next_reference(Audit, "AUD", width=2)
+    audit = records.record_create(Audit, actor=actor, data=data)
+    checklist_sync(audit, actor=actor, reason="Checklist generated from the audit criteria")
+    return audit
+
+
+@transaction.atomic
+def audit_update(audit, *, actor, data, expected_version, reason):
+    current = Audit.objects.select_related("programme").get(pk=audit.pk)
+    if not current.is_open:
+        raise ValidationError(
+            f"{current} is {current.get_status_display().lower()}: its record is frozen."
+        )
+    data = dict(data)
+    data["team"] = _check_audit(data, current)
+    audit = records.record_update(
+        current, actor=actor, data=data, expected_version=expected_version, reason=reason
+    )
+    checklist_sync(audit, actor=actor, reason=f"Criteria changed: {reason}")
+    return audit
+
+
+def audit_transition(audit, name, *, actor, reason="", expected_version=None):
+    changes = {}
+    if name == "start":
+        changes = {"started_at": timezone.localdate()}
+    elif name == "complete":
+        if not selectors.on_team(audit, actor):
+            raise PermissionDenied("Only a member of the audit team can complete the audit.")
+        changes = {"completed_at": timezone.localdate()}
+    return audit_workflow.run(
+        audit, name, actor=actor, reason=reason, expected_version=expected_version, changes=changes
+    )
+
+
+# --- checklist --------------------------------------------------------------------------------
+
+
+def _require_team_in_progress(audit, actor, what):
+    roles.require(actor, "change", AREA)
+    if audit.status != Audit.Status.IN_PROGRESS:
+        raise ValidationError(
+            f"{audit.reference} is {audit.get_status_display().lower()}: {what} only while the "
+            "audit is in progress."
+        )
+    if not selectors.on_team(audit, actor):
+        raise PermissionDenied(f"Only the audit team of {audit.reference} can {what}.")
+
+
+def checklist_line_create(*, actor, data):
+    raise ValidationError("Checklist lines come from the audit criteria: change the audit instead.")
+
+
+@transaction.atomic
+def checklist_line_update(line, *, actor, data, expected_version, reason):
+    current = ChecklistLine.objects.select_related("audit").get(pk=line.pk)
+    _require_team_in_progress(current.audit, actor, "record checklist results")
+    result = data.get("result", current.result)
+    if result != ChecklistLine.Result.NONCONFORMITY:
+        raised = current.findings.filter(kind__in=Finding.NONCONFORMITIES)
+        if raised.exists():
+            refs = ", ".join(raised.values_list("reference", flat=True))
+            raise ValidationError(
+                {
+                    "result": f"Nonconformity findings were raised on this line ({refs}): it stays "
+                    "a nonconformity."
+                }
+            )
+    data = dict(data)
+    if result != current.result:
+        assessed = result != ChecklistLine.Result.NOT_ASSESSED
+        data["assessed_by"] = actor if assessed else None
+        data["assessed_at"] = timezone.now() if assessed else None
+    return records.record_update(
+        current, actor=actor, data=data, expected_version=expected_version, reason=reason
+    )
+
+
+# --- findings ---------------------------------------------------------------------------------
+
+KIND_NEEDS_RESULT = {
+    Finding.Kind.MAJOR: ChecklistLine.Result.NONCONFORMITY,
+    Finding.Kind.MINOR: ChecklistLine.Result.NONCONFORMITY,
+    Finding.Kind.OBSERVATION: ChecklistLine.Result.OBSERVATION,
+}
+
+
+def _check_kind(kind, line):
+    needed = KIND_NEEDS_RESULT.get(kind)
+    if line.result == ChecklistLine.Result.NOT_ASSESSED:
+        raise ValidationError({"checklist_line": f"Record a result for {line.ref} first."})
+    if needed and line.result != needed:
+        label = dict(Finding.Kind.choices)[kind]
+        raise ValidationError(
+            {
+                "kind": f"A finding of type “{label}” needs the line's result to be "
+                f"“{ChecklistLine.Result(needed).label}”; {line.ref} is "
+                f"“{line.get_result_display()}”."
+            }
+        )
+
+
+@transaction.atomic
+def finding_raise(*, actor, data):
+    data = dict(data)
+    line = data.get("checklist_line")
+    if line is None:
+        raise ValidationError({"checklist_line": "Choose the checklist line the finding is about."})
+    line = ChecklistLine.objects.select_related("audit").select_for_update().get(pk=line.pk)
+    _require_team_in_progress(line.audit, actor, "raise findings")
+    _check_kind(data.get("kind"), line)
+    data.update(
+        checklist_line=line,
+        audit=line.audit,
+        requirement_ref=f"{line.ref} {line.title}",
+        raised_by=actor,
+        reference=next_reference(Finding, "F"),
+    )
+    return records.record_create(Finding, actor=actor, data=data, reason="Raised")
+
+
+def finding_update(finding, *, actor, data, expected_version, reason):
+    current = Finding.objects.select_related("checklist_line").get(pk=finding.pk)
+    if current.status != Finding.Status.OPEN:
+        raise ValidationError(f"{current} is closed: reopen it to change it.")
+    data = {k: v for k, v in data.items() if k != "checklist_line"}
+    if "kind" in data and data["kind"] != current.kind:
+        _check_kind(data["kind"], current.checklist_line)
+    return records.record_update(
+        current, actor=actor, data=data, expected_version=expected_version, reason=reason
+    )
+
+
+def finding_transition(finding, name, *, actor, reason="", expected_version=None):
+    changes = {"closed_at": timezone.now() if name == "close" else None}
+    return finding_workflow.run(
+        finding,
+        name,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        changes=changes,
+    )

@@ -1,0 +1,186 @@
+import django_tables2 as tables
+from django.utils import timezone
+from django.utils.html import format_html
+
+from assessments.tables import StatusColumn
+
+from .models import (
+    Audit,
+    AuditProgramme,
+    ChecklistLine,
+    CorrectiveAction,
+    EvidenceItem,
+    Finding,
+    ManagementReview,
+)
+
+TONES = {
+    "planned": "secondary",
+    "in_progress": "info",
+    "completed": "success",
+    "cancelled": "light",
+    "open": "primary",
+    "closed": "light",
+    "implemented": "info",
+    "verified": "success",
+    "draft": "secondary",
+    "not_assessed": "light",
+    "conforms": "success",
+    "nonconformity": "danger",
+    "observation": "warning",
+    "major_nc": "danger",
+    "minor_nc": "warning",
+    "ofi": "info",
+}
+
+
+def badge(raw, label):
+    return format_html(
+        '<span class="badge text-bg-{}">{}</span>', TONES.get(raw, "secondary"), label
+    )
+
+
+class AuditsStatusColumn(StatusColumn):
+    def render(self, value, record):
+        return badge(getattr(record, "status", ""), value)
+
+
+class KindColumn(tables.Column):
+    def render(self, value, record):
+        return badge(record.kind, value)
+
+    def value(self, value):
+        return value
+
+
+class DueColumn(tables.Column):
+    """The due date, marked overdue in words as well as colour."""
+
+    def render(self, value, record):
+        if record.status in CorrectiveAction.OPEN_STATUSES and value < timezone.localdate():
+            return format_html(
+                '<span class="text-danger fw-semibold text-nowrap">{}</span> '
+                '<span class="badge text-bg-danger"><i class="bi bi-alarm" aria-hidden="true"></i>'
+                " Overdue</span>",
+                value.strftime("%d %b %Y"),
+            )
+        return value.strftime("%d %b %Y")
+
+    def value(self, value, record):
+        late = record.status in CorrectiveAction.OPEN_STATUSES and value < timezone.localdate()
+        return f"{value.isoformat()}{' (overdue)' if late else ''}"
+
+
+class ProgrammeTable(tables.Table):
+    year = tables.Column(linkify=True)
+    title = tables.Column(linkify=True)
+    owner = tables.Column(order_by=("owner__username",))
+
+    class Meta:
+        model = AuditProgramme
+        fields = ("year", "title", "owner", "updated_at")
+        empty_text = "No audit programmes match."
+
+
+class AuditTable(tables.Table):
+    reference = tables.Column(linkify=True, verbose_name="ID")
+    title = tables.Column(linkify=True)
+    lead_auditor = tables.Column(order_by=("lead_auditor__username",))
+    status = AuditsStatusColumn()
+
+    class Meta:
+        model = Audit
+        fields = (
+            "reference",
+            "title",
+            "programme",
+            "lead_auditor",
+            "planned_start",
+            "planned_end",
+            "status",
+            "completed_at",
+        )
+        empty_text = "No audits match."
+
+
+class ChecklistLineTable(tables.Table):
+    audit = tables.Column(accessor="audit__reference", verbose_name="Audit")
+    ref = tables.Column(linkify=True)
+    title = tables.Column(linkify=True)
+    result = tables.Column()
+    assessed_by = tables.Column(order_by=("assessed_by__username",))
+
+    class Meta:
+        model = ChecklistLine
+        fields = ("audit", "ref", "title", "result", "assessed_by", "assessed_at")
+        empty_text = "No checklist lines match."
+
+    def render_result(self, value, record):
+        return badge(record.result, value)
+
+    def value_result(self, value):
+        return value
+
+
+class FindingTable(tables.Table):
+    reference = tables.Column(linkify=True, verbose_name="ID")
+    title = tables.Column(linkify=True)
+    kind = KindColumn(verbose_name="Type")
+    audit = tables.Column(accessor="audit__reference", verbose_name="Audit")
+    status = AuditsStatusColumn()
+
+    class Meta:
+        model = Finding
+        fields = ("reference", "title", "kind", "audit", "requirement_ref", "status", "created_at")
+        empty_text = "No findings match."
+
+
+class CorrectiveActionTable(tables.Table):
+    reference = tables.Column(linkify=True, verbose_name="ID")
+    title = tables.Column(linkify=True)
+    answers = tables.Column(
+        empty_values=(),
+        verbose_name="Answers",
+        order_by=("finding__reference", "review__reference"),
+    )
+    owner = tables.Column(order_by=("owner__username",))
+    due_date = DueColumn(verbose_name="Due")
+    status = AuditsStatusColumn()
+
+    class Meta:
+        model = CorrectiveAction
+        fields = ("reference", "title", "answers", "owner", "due_date", "status")
+        order_by = ("due_date",)
+        empty_text = "No corrective actions match."
+
+    def render_answers(self, record):
+        source = record.finding if record.finding_id else record.review
+        return format_html('<a href="{}">{}</a>', source.get_absolute_url(), source.reference)
+
+    def value_answers(self, record):
+        return record.finding.reference if record.finding_id else record.review.reference
+
+
+class ManagementReviewTable(tables.Table):
+    reference = tables.Column(linkify=True, verbose_name="ID")
+    title = tables.Column(linkify=True)
+    chair = tables.Column(order_by=("chair__username",))
+    status = AuditsStatusColumn()
+
+    class Meta:
+        model = ManagementReview
+        fields = ("reference", "title", "meeting_date", "chair", "status", "completed_at")
+        empty_text = "No management reviews match."
+
+
+class EvidenceTable(tables.Table):
+    title = tables.Column(linkify=True)
+    added_by = tables.Column(order_by=("added_by__username",))
+
+    class Meta:
+        model = EvidenceItem
+        fields = ("title", "kind", "attached_to", "sha256", "added_by", "created_at")
+        empty_text = "No evidence matches."
+
+    def render_sha256(self, value):
+        return format_html('<code title="{}">{}…</code>', value, value[:12])
