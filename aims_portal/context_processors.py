@@ -1,28 +1,88 @@
+from dataclasses import dataclass
+
 from django.urls import reverse
 from django.utils.text import capfirst
 
 from . import notifications, roles
 from .records import registered_types
 
-NAV_AREAS = ("inventory", "assessments", "risks", "controls", "audits")
+OVERVIEW = "overview"
+NAV_SECTIONS = (OVERVIEW, "inventory", "assessments", "risks", "controls", "audits", "ledger")
+
+_LINKS = []
 
 
-def navigation(user):
-    """Navigation by area: only areas that have record types and that the user may view."""
-    by_area = {}
+@dataclass(frozen=True)
+class NavLink:
+    section: str
+    label: str
+    url_name: str
+    icon: str
+    area: str  # shown to users who may view this area
+    order: int
+
+
+def nav_link(section, label, url_name, *, icon, area=None, order=100):
+    """Add a page that is not a record list (a dashboard, the integrity page, …) to the
+    navigation, under ``section`` (one of NAV_SECTIONS), for users who may view ``area``
+    (by default the section's own area)."""
+    _LINKS.append(NavLink(section, label, url_name, icon, area or section, order))
+    _LINKS.sort(key=lambda link: link.order)
+
+
+nav_link(OVERVIEW, "Dashboard", "home", icon="speedometer2", area="dashboard", order=10)
+nav_link(
+    OVERVIEW, "Certification readiness", "readiness", icon="patch-check", area="dashboard", order=20
+)
+nav_link("ledger", "Integrity", "ledger:integrity", icon="shield-lock", order=10)
+
+
+def _is_current(url, path):
+    return path == url if url == "/" else path.startswith(url)
+
+
+def navigation(user, path=""):
+    """Navigation by section: the extra links, then each area's record types; only what the
+    user may view, and the current page marked."""
+    by_section = {}
+    for link in _LINKS:
+        if roles.can(user, "view", link.area):
+            by_section.setdefault(link.section, []).append(
+                {"label": link.label, "url": reverse(link.url_name), "icon": link.icon}
+            )
     for rt in registered_types():
-        if rt.area in NAV_AREAS and roles.can(user, "view", rt.area):
-            by_area.setdefault(rt.area, []).append(
+        if rt.area in NAV_SECTIONS and roles.can(user, "view", rt.area):
+            by_section.setdefault(rt.area, []).append(
                 {
                     "label": rt.nav_label or capfirst(rt.verbose_name_plural),
                     "url": reverse(rt.route("list")),
                     "icon": rt.icon,
                 }
             )
+    # The longest matching link is the current one, so /controls/soa/ does not also light
+    # up /controls/.
+    current = max(
+        (
+            item["url"]
+            for items in by_section.values()
+            for item in items
+            if _is_current(item["url"], path)
+        ),
+        key=len,
+        default=None,
+    )
+    for items in by_section.values():
+        for item in items:
+            item["active"] = item["url"] == current
+    areas = roles.matrix().areas
     return [
-        {"area": area, "label": roles.matrix().areas[area], "items": by_area[area]}
-        for area in NAV_AREAS
-        if area in by_area
+        {
+            "area": section,
+            "label": "Overview" if section == OVERVIEW else areas[section],
+            "items": by_section[section],
+        }
+        for section in NAV_SECTIONS
+        if section in by_section
     ]
 
 
@@ -31,7 +91,7 @@ def portal(request):
     if not user or not user.is_authenticated:
         return {}
     return {
-        "nav": navigation(user),
+        "nav": navigation(user, request.path),
         "user_role_labels": [roles.role_label(r) for r in sorted(roles.user_roles(user))],
         "is_portal_admin": roles.can(user, "view", "administration"),
         "unread_notifications": notifications.unread_count(user),

@@ -5,6 +5,14 @@ apps that build on it. A check returns the records that fail it; an empty list m
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from . import charts
+from .dashboard import Card, Row, card
 
 _CHECKS = []
 
@@ -52,3 +60,68 @@ def run_checks():
             outcome, note = outcome
         results.append(Result(key, title, explanation, list(outcome), note))
     return results
+
+
+# --- the score, for the dashboard ---------------------------------------------------------
+
+SUMMARY_CACHE_KEY = "aims:readiness:summary"
+# The dashboard shows the score computed at most this long ago; the readiness page always
+# computes afresh (and refreshes the dashboard's copy).
+SUMMARY_MAX_AGE = 300
+
+
+@dataclass(frozen=True)
+class Summary:
+    passed: int
+    total: int
+    failing: list  # (key, title) of each failing check
+    computed_at: datetime
+
+
+def report():
+    """Every check run now; the score is kept for the dashboard."""
+    results = run_checks()
+    cache.set(SUMMARY_CACHE_KEY, _summarise(results), SUMMARY_MAX_AGE)
+    return results
+
+
+def summary():
+    """The score as computed within the last SUMMARY_MAX_AGE seconds, or now."""
+    cached = cache.get(SUMMARY_CACHE_KEY)
+    if cached is None:
+        report()
+        cached = cache.get(SUMMARY_CACHE_KEY)
+    return cached
+
+
+def forget():
+    """Drop the kept score, e.g. in tests that change data between two readings."""
+    cache.delete(SUMMARY_CACHE_KEY)
+
+
+def _summarise(results):
+    return Summary(
+        passed=sum(1 for r in results if r.passed),
+        total=len(results),
+        failing=[(r.key, r.title) for r in results if not r.passed],
+        computed_at=timezone.now(),
+    )
+
+
+@card("dashboard", order=5)
+def readiness_card(user):
+    s = summary()
+    url = reverse("readiness")
+    return Card(
+        "Certification readiness",
+        [Row(title, 1, f"{url}#{key}", "danger") for key, title in s.failing],
+        url=url,
+        headline=f"{s.passed} / {s.total} checks pass",
+        headline_url=url,
+        chart=charts.score_blocks(
+            s.passed, s.total, title="Certification readiness score", key="chart-readiness"
+        ),
+        show_rows=bool(s.failing),
+        note=f"Computed {timezone.localtime(s.computed_at):%d %b %Y %H:%M}; "
+        "the readiness page always shows the live result.",
+    )

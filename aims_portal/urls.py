@@ -30,6 +30,7 @@ admin.site.login = views.admin_login
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("readiness/", views.readiness_page, name="readiness"),
     path("health/", views.health, name="health"),
     path(
         "accounts/login/",

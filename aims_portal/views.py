@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 
-from . import dashboard, history, notifications, roles, two_factor
+from . import charts, dashboard, history, notifications, readiness, roles, two_factor
 from .forms import OTPCodeForm, PortalAuthenticationForm
 from .models import TrackedModel
 from .records import record_type_for
@@ -46,6 +46,25 @@ def admin_login(request, extra_context=None):
 def home(request):
     roles.require(request.user, "view", "dashboard")
     return render(request, "aims_portal/home.html", {"cards": dashboard.cards_for(request.user)})
+
+
+def readiness_page(request):
+    """The certification-readiness checklist, computed from live data on every visit."""
+    roles.require(request.user, "view", "dashboard")
+    results = readiness.report()
+    passed = sum(1 for result in results if result.passed)
+    return render(
+        request,
+        "aims_portal/readiness.html",
+        {
+            "results": results,
+            "passed": passed,
+            "total": len(results),
+            "score_chart": charts.score_blocks(
+                passed, len(results), title="Certification readiness score", key="readiness-score"
+            ),
+        },
+    )
 
 
 def _tracked_model(app_label, model_name):

@@ -6,6 +6,7 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Impact assessments and risks"
 
     def ready(self):
-        from . import dashboard, records, signals  # noqa: F401  (cards, record types, signals)
+        # Registers dashboard cards, readiness checks, reminder sources and record types.
+        from . import dashboard, notifications, readiness, records, signals  # noqa: F401
 
         records.extend_registry_pages()

@@ -1,45 +1,85 @@
 """Assessment and risk figures for the dashboard; each count opens the list behind it."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
+from aims_portal import charts
 from aims_portal.dashboard import Card, Row, card
+from registry.models import AISystem
 
 from .models import ImpactAssessment, Risk
-from .selectors import scoring_method
+from .selectors import heat_cells, scoring_method
 
 LEVEL_TONES = ["success", "warning", "danger", "danger", "danger"]
 
 
-@card("risks", order=40)
-def open_risks_by_level(user):
-    method = scoring_method()
-    ranges = [(level["label"], method.score_range(level["label"])) for level in method.levels]
-    live = Risk.objects.exclude(status=Risk.Status.CLOSED)
-    figures = live.aggregate(
-        **{
-            f"l{n}": Count("id", filter=Q(residual_score__gte=low, residual_score__lte=high))
-            for n, (_, (low, high)) in enumerate(ranges)
-        },
-        pending=Count("id", filter=Q(status=Risk.Status.PENDING)),
-    )
-    url = reverse("assessments:risk-list")
-    rows = [
-        Row(
-            f"Residual {label.lower()}",
-            figures[f"l{n}"],
-            f"{url}?residual_level={label}",
-            LEVEL_TONES[min(n, len(LEVEL_TONES) - 1)],
-        )
-        for n, (label, _) in enumerate(ranges)
-    ]
-    rows.append(
-        Row("Awaiting acceptance", figures["pending"], f"{url}?status=pending_acceptance", "info")
-    )
-    return Card("Risks by residual level", rows, url=url, note="Closed risks are not counted.")
+def _query(url, **params):
+    return f"{url}?" + "&".join(f"{key}={value}" for key, value in params.items())
 
 
-@card("assessments", order=35)
+def valid_assessment():
+    """An approved assessment in force for the outer system: not flagged for re-assessment
+    and not past its review date (the readiness check uses the same rule)."""
+    today = timezone.localdate()
+    return ImpactAssessment.objects.filter(
+        system=OuterRef("pk"),
+        status=ImpactAssessment.Status.APPROVED,
+        needs_reassessment=False,
+    ).filter(Q(next_review__isnull=True) | Q(next_review__gte=today))
+
+
+@card("assessments", order=50)
+def assessment_coverage(user):
+    figures = (
+        AISystem.objects.exclude(stage=AISystem.Stage.RETIRED)
+        .annotate(covered=Exists(valid_assessment()))
+        .aggregate(total=Count("id"), covered=Count("id", filter=Q(covered=True)))
+    )
+    missing = figures["total"] - figures["covered"]
+    percent = round(100 * figures["covered"] / figures["total"]) if figures["total"] else 0
+    gaps_url = reverse("readiness") + "#impact-assessment-per-system"
+    chart = charts.stacked_bars(
+        [
+            charts.StackedRow(
+                "Systems in service",
+                {"covered": figures["covered"], "missing": missing},
+                summary=f"{percent}% covered",
+                segment_hrefs={"missing": gaps_url},
+            )
+        ],
+        [
+            charts.Segment("covered", "Valid approved assessment", "success", "solid"),
+            charts.Segment("missing", "Missing, unapproved or out of date", "danger", "cross"),
+        ],
+        title="Impact assessment coverage",
+        key="chart-coverage",
+        label_width=120,
+        width=440,
+    )
+    return Card(
+        "Impact assessment coverage",
+        [
+            Row(
+                "Systems without a valid assessment",
+                missing,
+                gaps_url,
+                "danger" if missing else "success",
+            ),
+        ],
+        url=reverse("assessments:assessment-list"),
+        chart=chart,
+        headline=f"{figures['covered']} of {figures['total']} systems",
+        headline_url=_query(
+            reverse("assessments:assessment-list"), status="approved", current="true"
+        ),
+        note="Retired systems are not counted. The headline opens the approved assessments; "
+        "the gaps open the readiness check that names each system.",
+    )
+
+
+@card("assessments", order=55)
 def assessments_by_status(user):
     url = reverse("assessments:assessment-list")
     current = ImpactAssessment.objects.exclude(status=ImpactAssessment.Status.SUPERSEDED)
@@ -51,18 +91,94 @@ def assessments_by_status(user):
         flagged=Count("id", filter=Q(needs_reassessment=True)),
     )
     return Card(
-        "Impact assessments",
+        "Impact assessments by status",
         [
-            Row("Approved", figures["approved"], f"{url}?status=approved", "success"),
-            Row("In review", figures["review"], f"{url}?status=in_review", "info"),
-            Row("Returned for changes", figures["returned"], f"{url}?status=returned", "warning"),
-            Row("Draft", figures["draft"], f"{url}?status=draft", "secondary"),
+            Row("Approved", figures["approved"], _query(url, status="approved"), "success"),
+            Row("In review", figures["review"], _query(url, status="in_review"), "info"),
+            Row(
+                "Returned for changes",
+                figures["returned"],
+                _query(url, status="returned"),
+                "warning",
+            ),
+            Row("Draft", figures["draft"], _query(url, status="draft"), "secondary"),
             Row(
                 "Needs re-assessment",
                 figures["flagged"],
-                f"{url}?needs_reassessment=true&current=true",
+                _query(url, needs_reassessment="true", current="true"),
                 "warning",
             ),
         ],
         url=url,
+        note="Superseded revisions are not counted.",
+    )
+
+
+@card("risks", order=60)
+def risk_heat_maps(user):
+    """Inherent and residual heat maps of the live register, with counts by residual level,
+    from one scan of the risks."""
+    method = scoring_method()
+    rows = (
+        Risk.objects.exclude(status=Risk.Status.CLOSED)
+        .order_by()
+        .values_list(
+            "inherent_likelihood",
+            "inherent_impact",
+            "residual_likelihood",
+            "residual_impact",
+            "status",
+        )
+        .annotate(n=Count("id"))
+    )
+    inherent, residual, by_level, pending = {}, {}, {}, 0
+    for il, ii, rl, ri, status, n in rows:
+        inherent[(il, ii)] = inherent.get((il, ii), 0) + n
+        residual[(rl, ri)] = residual.get((rl, ri), 0) + n
+        level = method.level_for(rl * ri)["label"]
+        by_level[level] = by_level.get(level, 0) + n
+        pending += n if status == Risk.Status.PENDING else 0
+    url = reverse("assessments:risk-list")
+
+    def cell_link(axis):
+        return lambda row, col: _query(
+            url, current="true", **{f"{axis}_likelihood": row, f"{axis}_impact": col}
+        )
+
+    maps = format_html(
+        '<div class="heat-maps">{}{}</div>',
+        charts.heat_map(
+            heat_cells(inherent, method, href=cell_link("inherent")),
+            size=method.matrix_size,
+            title="Inherent risk (before treatment)",
+            cell=48,
+        ),
+        charts.heat_map(
+            heat_cells(residual, method, href=cell_link("residual")),
+            size=method.matrix_size,
+            title="Residual risk (after treatment)",
+            cell=48,
+        ),
+    )
+    level_rows = [
+        Row(
+            f"Residual {level['label'].lower()}",
+            by_level.get(level["label"], 0),
+            _query(url, current="true", residual_level=level["label"]),
+            LEVEL_TONES[min(n, len(LEVEL_TONES) - 1)],
+        )
+        for n, level in enumerate(method.levels)
+    ]
+    level_rows.append(
+        Row("Awaiting acceptance", pending, _query(url, status="pending_acceptance"), "info")
+    )
+    return Card(
+        "Risk heat maps",
+        level_rows,
+        url=_query(url, current="true"),
+        headline=f"{sum(inherent.values())} live risks",
+        headline_url=_query(url, current="true"),
+        chart=maps,
+        wide=True,
+        note="Closed risks are not counted. Each cell opens the risks rated there.",
     )

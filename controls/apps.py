@@ -8,4 +8,5 @@ class ControlsConfig(AppConfig):
     verbose_name = "Controls and Statement of Applicability"
 
     def ready(self):
-        from . import dashboard, records  # noqa: F401  (registers cards and record types)
+        # Registers dashboard cards, readiness checks, reminder sources and record types.
+        from . import dashboard, notifications, records  # noqa: F401

@@ -1,45 +1,114 @@
-"""SoA figures for the dashboard: each count links to the filtered control list behind it."""
+"""SoA, document, review and trend figures for the dashboard; each count links to the
+filtered list behind it."""
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 
-from aims_portal.dashboard import Card, Row, card
+from aims_portal import charts
+from aims_portal.dashboard import Card, Row, card, month_ends, monthly_counts
+from assessments.models import ImpactAssessment, Risk
+from assessments.selectors import scoring_method
+from registry.models import AISystem, Supplier
+from registry.notifications import REVIEW_NOTICE_DAYS, review_horizon
 
 from .models import ControlledDocument, SoAEntry
+from .notifications import soa_next_review
+
+# (key, label, tone, pattern, control-list filters): the segments of an Annex A group's bar.
+SOA_SEGMENTS = (
+    ("implemented", "Implemented", "success", "solid", {"implementation": "implemented"}),
+    ("partial", "Partially implemented", "info", "diagonal", {"implementation": "partial"}),
+    ("planned", "Planned", "warning", "dots", {"implementation": "planned"}),
+    ("not_started", "Not started", "danger", "cross", {"implementation": "not_started"}),
+    ("excluded", "Excluded", "secondary", "horizontal", {}),
+    ("undecided", "Not yet decided", "light", "solid", {}),
+)
 
 
-@card("controls", order=40)
+def _query(url, **params):
+    return f"{url}?" + "&".join(f"{key}={value}" for key, value in params.items())
+
+
+def _segment_filters(key, extra):
+    if key == "excluded":
+        return {"applicability": "excluded"}
+    if key == "undecided":
+        return {"applicability": "undecided"}
+    return {"applicability": "applicable", **extra}
+
+
+@card("controls", order=70)
 def soa_progress(user):
-    f = SoAEntry.objects.aggregate(
-        implemented=Count(
-            "id", filter=Q(applicability="applicable", implementation_status="implemented")
-        ),
-        partial=Count("id", filter=Q(applicability="applicable", implementation_status="partial")),
-        open=Count(
-            "id",
-            filter=Q(
-                applicability="applicable", implementation_status__in=["planned", "not_started"]
-            ),
-        ),
-        excluded=Count("id", filter=Q(applicability="excluded")),
-        undecided=Count("id", filter=Q(applicability="undecided")),
+    rows = (
+        SoAEntry.objects.order_by()
+        .values_list(
+            "control__group", "control__group_title", "applicability", "implementation_status"
+        )
+        .annotate(n=Count("id"))
     )
+    groups, titles = {}, {}
+    for group, title, applicability, implementation, n in rows:
+        titles[group] = title
+        key = (
+            implementation if applicability == SoAEntry.Applicability.APPLICABLE else applicability
+        )
+        counts = groups.setdefault(group, {})
+        counts[key] = counts.get(key, 0) + n
     url = reverse("controls:control-list")
-    return Card(
-        "Statement of Applicability",
+    ordered = sorted(groups, key=lambda g: [int(p) if p.isdigit() else p for p in g.split(".")])
+    stacked = []
+    for group in ordered:
+        counts = groups[group]
+        applicable = sum(
+            counts.get(k, 0) for k in ("implemented", "partial", "planned", "not_started")
+        )
+        stacked.append(
+            charts.StackedRow(
+                f"{group} {titles[group]}"[:34],
+                counts,
+                href=_query(url, group=group),
+                summary=f"{counts.get('implemented', 0)}/{applicable} implemented",
+                segment_hrefs={
+                    key: _query(url, group=group, **_segment_filters(key, extra))
+                    for key, _, _, _, extra in SOA_SEGMENTS
+                },
+            )
+        )
+    chart = charts.stacked_bars(
+        stacked,
         [
-            Row("Implemented", f["implemented"], f"{url}?implementation=implemented", "success"),
-            Row("Partially implemented", f["partial"], f"{url}?implementation=partial", "info"),
-            Row("Planned or not started", f["open"], f"{url}?applicability=applicable", "warning"),
-            Row("Excluded", f["excluded"], f"{url}?applicability=excluded", "secondary"),
-            Row("Not yet decided", f["undecided"], f"{url}?applicability=undecided", "danger"),
+            charts.Segment(key, label, tone, pattern)
+            for key, label, tone, pattern, _ in SOA_SEGMENTS
         ],
+        title="SoA progress by Annex A group",
+        key="chart-soa",
+        label_width=230,
+        width=700,
+    )
+    totals = [
+        Row(
+            label,
+            sum(groups[g].get(key, 0) for g in groups),
+            _query(url, **_segment_filters(key, extra)),
+            tone,
+        )
+        for key, label, tone, _, extra in SOA_SEGMENTS
+    ]
+    return Card(
+        "Statement of Applicability: progress by group",
+        totals,
         total_label="controls",
         url=reverse("controls:soa"),
+        chart=chart,
+        wide=True,
+        show_rows=False,
+        note="Each bar segment opens the controls of that group in that state.",
     )
 
 
-@card("controls", order=45)
+@card("controls", order=75)
 def controlled_documents(user):
     f = ControlledDocument.objects.aggregate(
         approved=Count("id", filter=Q(status="approved")),
@@ -50,10 +119,147 @@ def controlled_documents(user):
     return Card(
         "Controlled documents",
         [
-            Row("Approved", f["approved"], f"{url}?doc_status=approved", "success"),
-            Row("In review", f["review"], f"{url}?doc_status=in_review", "warning"),
-            Row("Draft", f["draft"], f"{url}?doc_status=draft", "secondary"),
+            Row("Approved", f["approved"], _query(url, doc_status="approved"), "success"),
+            Row("In review", f["review"], _query(url, doc_status="in_review"), "warning"),
+            Row("Draft", f["draft"], _query(url, doc_status="draft"), "secondary"),
         ],
         total_label="documents",
         url=url,
+    )
+
+
+def _count_sql(queryset, name):
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return f"SELECT CAST(%s AS VARCHAR(40)), COUNT(*) FROM ({sql}) t", [name, *params]
+
+
+def counts_in_one_query(querysets):
+    """{name: count} for several querysets over any tables, in a single statement."""
+    parts = [_count_sql(qs, name) for name, qs in querysets.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps]
+        )
+        return dict(cursor.fetchall())
+
+
+@card("dashboard", order=80)
+def reviews_due(user):
+    """Reviews due within REVIEW_NOTICE_DAYS (or overdue), per record type: the same
+    records the reminders go out for."""
+    horizon = review_horizon()
+    counts = counts_in_one_query(
+        {
+            "systems": AISystem.objects.exclude(stage=AISystem.Stage.RETIRED).filter(
+                next_review__lte=horizon
+            ),
+            "assessments": ImpactAssessment.objects.filter(
+                status=ImpactAssessment.Status.APPROVED, next_review__lte=horizon
+            ),
+            "risks": Risk.objects.exclude(status=Risk.Status.CLOSED).filter(
+                review_date__lte=horizon
+            ),
+            "documents": ControlledDocument.objects.filter(review_date__lte=horizon),
+            "suppliers": Supplier.objects.filter(retired_at__isnull=True, next_review__lte=horizon),
+        }
+    )
+    due = f"review_due={REVIEW_NOTICE_DAYS}"
+    rows = [
+        Row(
+            "AI systems",
+            counts["systems"],
+            f"{reverse('registry:aisystem-list')}?{due}",
+            "warning",
+        ),
+        Row(
+            "Impact assessments",
+            counts["assessments"],
+            f"{reverse('assessments:assessment-list')}?status=approved&{due}",
+            "warning",
+        ),
+        Row("Risks", counts["risks"], f"{reverse('assessments:risk-list')}?{due}", "warning"),
+        Row(
+            "Controlled documents",
+            counts["documents"],
+            f"{reverse('controls:document-list')}?{due}",
+            "warning",
+        ),
+        Row(
+            "Suppliers",
+            counts["suppliers"],
+            f"{reverse('registry:supplier-list')}?{due}",
+            "warning",
+        ),
+    ]
+    soa_due, latest = soa_next_review()
+    if latest is None:
+        soa_note = "The SoA has no approved revision yet."
+    else:
+        soa_note = f"The SoA is next due for review on {soa_due:%d %b %Y}."
+        if soa_due <= horizon:
+            rows.append(Row("Statement of Applicability", 1, reverse("controls:soa"), "danger"))
+    return Card(
+        f"Reviews due in the next {REVIEW_NOTICE_DAYS} days",
+        rows,
+        total_label="due or overdue",
+        note=f"Overdue reviews are included. {soa_note}",
+    )
+
+
+@card("dashboard", order=8)
+def trend(user):
+    """Main figures at the end of each of the last twelve months, read from history."""
+    method = scoring_method()
+    top = method.levels[-1]
+    low, high = method.score_range(top["label"])
+    points = month_ends()
+    counts = monthly_counts(
+        {
+            "production": (AISystem, Q(stage=AISystem.Stage.PRODUCTION)),
+            "risks": (
+                Risk,
+                Q(status=Risk.Status.OPEN, residual_score__gte=low, residual_score__lte=high),
+            ),
+            "implemented": (
+                SoAEntry,
+                Q(
+                    applicability=SoAEntry.Applicability.APPLICABLE,
+                    implementation_status=SoAEntry.Implementation.IMPLEMENTED,
+                ),
+            ),
+        },
+        [moment for _, moment in points],
+    )
+    labels = [label for label, _ in points]
+    series = [
+        charts.Series(
+            "AI systems in production",
+            counts["production"],
+            _query(reverse("registry:aisystem-list"), stage="production"),
+        ),
+        charts.Series(
+            f"Open risks rated {top['label'].lower()} after treatment",
+            counts["risks"],
+            _query(reverse("assessments:risk-list"), status="open", residual_level=top["label"]),
+        ),
+        charts.Series(
+            "SoA controls implemented",
+            counts["implemented"],
+            _query(
+                reverse("controls:control-list"),
+                applicability="applicable",
+                implementation="implemented",
+            ),
+        ),
+    ]
+    chart = charts.line_chart(
+        series, labels, title="The last twelve months", key="chart-trend", width=700
+    )
+    return Card(
+        "Trend over twelve months",
+        [Row(s.label, s.values[-1], s.href, "primary") for s in series],
+        chart=chart,
+        wide=True,
+        note=f"Values at the end of each month, from the records' history; the last point is "
+        f"today ({timezone.localdate():%d %b %Y}).",
     )

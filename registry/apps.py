@@ -6,4 +6,5 @@ class RegistryConfig(AppConfig):
     verbose_name = "AI system registry"
 
     def ready(self):
-        from . import dashboard, records  # noqa: F401  (registers cards and record types)
+        # Registers dashboard cards, readiness checks, reminder sources and record types.
+        from . import dashboard, notifications, readiness, records  # noqa: F401

@@ -1,110 +1,182 @@
 """Inventory figures for the dashboard: each count links to the filtered list behind it."""
 
-from datetime import timedelta
-
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from aims_portal import charts
 from aims_portal.dashboard import Card, Row, card
 
-from .models import AISystem, Supplier
+from .models import AISystem, ChangeRequest, Incident, Supplier
+from .notifications import review_horizon
 
 TIER_TONES = {"low": "success", "medium": "info", "high": "warning", "critical": "danger"}
+TIER_PATTERNS = {"low": "solid", "medium": "dots", "high": "diagonal", "critical": "cross"}
+SEVERITY_TONES = TIER_TONES
+SEVERITY_PATTERNS = TIER_PATTERNS
 
 
-def _breakdown(field, choices, tones=None):
-    tones = tones or {}
-    counts = dict(
-        AISystem.objects.values_list(field).annotate(n=Count("id")).values_list(field, "n")
-    )
-    url = reverse("registry:aisystem-list")
-    return [
-        Row(
-            label,
-            counts.get(value, 0),
-            f"{url}?{field}={value}",
-            (tones or {}).get(value, "primary"),
-        )
-        for value, label in choices
-    ]
+def _query(url, **params):
+    return f"{url}?" + "&".join(f"{key}={value}" for key, value in params.items())
 
 
 @card("inventory", order=10)
-def systems_by_risk_tier(user):
+def systems_by_tier_and_stage(user):
+    """Risk tier x lifecycle stage in one query: a bar per tier and a cross-table."""
+    counts = {
+        (tier, stage): n
+        for tier, stage, n in AISystem.objects.order_by()
+        .values_list("risk_tier", "stage")
+        .annotate(n=Count("id"))
+    }
+    url = reverse("registry:aisystem-list")
+    tiers, stages = AISystem.RiskTier.choices, AISystem.Stage.choices
+    by_tier = [
+        Row(label, sum(counts.get((tier, s), 0) for s, _ in stages), _query(url, risk_tier=tier))
+        for tier, label in tiers
+    ]
+    by_stage = [
+        Row(label, sum(counts.get((t, stage), 0) for t, _ in tiers), _query(url, stage=stage))
+        for stage, label in stages
+    ]
+    table = {
+        "corner": "Risk tier \\ stage",
+        "columns": [
+            (label, row.url, row.count) for (_, label), row in zip(stages, by_stage, strict=True)
+        ],
+        "rows": [
+            (
+                label,
+                by_tier[i].url,
+                by_tier[i].count,
+                [
+                    (
+                        counts.get((tier, stage), 0),
+                        _query(url, risk_tier=tier, stage=stage),
+                        f"{label} risk tier, {stage_label.lower()}",
+                    )
+                    for stage, stage_label in stages
+                ],
+            )
+            for i, (tier, label) in enumerate(tiers)
+        ],
+        "total": sum(row.count for row in by_tier),
+    }
+    chart = charts.bar_chart(
+        [
+            charts.Bar(
+                row.label, row.count, row.url, TIER_TONES[tier], TIER_PATTERNS.get(tier, "solid")
+            )
+            for (tier, _), row in zip(tiers, by_tier, strict=True)
+        ],
+        title="AI systems by risk tier",
+        key="chart-tier",
+        unit="systems",
+        label_width=80,
+        width=360,
+    )
     return Card(
-        "AI systems by risk tier",
-        _breakdown("risk_tier", AISystem.RiskTier.choices, TIER_TONES),
-        total_label="systems",
-        url=reverse("registry:aisystem-list"),
+        "AI systems by risk tier and lifecycle stage",
+        by_tier + by_stage,
+        url=url,
+        headline=f"{table['total']} AI systems",
+        headline_url=url,
+        chart=chart,
+        table=table,
+        wide=True,
+        show_rows=False,
+        note="Each number opens the inventory filtered to those systems.",
     )
 
 
 @card("inventory", order=20)
-def systems_by_stage(user):
+def incidents(user):
+    rows = Incident.objects.order_by().values_list("status", "severity").annotate(n=Count("id"))
+    counts = {(status, severity): n for status, severity, n in rows}
+    url = reverse("registry:incident-list")
+    by_status = [
+        Row(
+            label,
+            sum(n for (s, _), n in counts.items() if s == status),
+            _query(url, status=status),
+            {"open": "danger", "contained": "warning"}.get(status, "secondary"),
+        )
+        for status, label in Incident.Status.choices
+    ]
+    open_by_severity = [
+        charts.Bar(
+            label,
+            counts.get((Incident.Status.OPEN, severity), 0),
+            _query(url, status="open", severity=severity),
+            SEVERITY_TONES[severity],
+            SEVERITY_PATTERNS[severity],
+        )
+        for severity, label in Incident.Severity.choices
+    ]
+    chart = charts.bar_chart(
+        open_by_severity,
+        title="Open incidents by severity",
+        key="chart-incidents",
+        unit="open incidents",
+        label_width=70,
+        width=330,
+    )
     return Card(
-        "AI systems by lifecycle stage",
-        _breakdown("stage", AISystem.Stage.choices),
-        total_label="systems",
-        url=reverse("registry:aisystem-list"),
+        "AI incidents",
+        by_status,
+        total_label="incidents",
+        url=url,
+        chart=chart,
+        note="The bars count open incidents; the list below counts every incident by status.",
     )
 
 
-@card("inventory", order=30)
-def supplier_due_diligence(user):
-    today = timezone.localdate()
-    soon = today + timedelta(days=30)
-    figures = Supplier.objects.filter(retired_at__isnull=True).aggregate(
-        pending=Count("id", filter=~Q(due_diligence_status=Supplier.DueDiligence.APPROVED)),
-        approved=Count("id", filter=Q(due_diligence_status=Supplier.DueDiligence.APPROVED)),
-        due=Count("id", filter=Q(next_review__lte=soon)),
+@card("inventory", order=25)
+def lifecycle_changes(user):
+    changes = ChangeRequest.objects.filter(status=ChangeRequest.Status.SUBMITTED).aggregate(
+        waiting=Count("id"), failing=Count("id", filter=Q(policy_passed=False))
     )
-    url = reverse("registry:supplier-list")
+    url = reverse("registry:change-list")
     return Card(
-        "Supplier due diligence",
+        "Lifecycle changes awaiting approval",
         [
-            Row("Approved", figures["approved"], f"{url}?due_diligence_status=approved", "success"),
-            Row("Not yet approved", figures["pending"], f"{url}?due_diligence=open", "warning"),
-            Row("Review due within 30 days", figures["due"], f"{url}?review_due=30", "danger"),
+            Row(
+                "Awaiting approval", changes["waiting"], _query(url, status="submitted"), "warning"
+            ),
+            Row(
+                "…of which failed the policy check",
+                changes["failing"],
+                _query(url, status="submitted", policy_passed="false"),
+                "danger",
+            ),
         ],
         url=url,
     )
 
 
-@card("inventory", order=40)
-def lifecycle_and_incidents(user):
-    from .models import ChangeRequest, Incident
-
-    changes = ChangeRequest.objects.filter(status=ChangeRequest.Status.SUBMITTED).aggregate(
-        waiting=Count("id"), failing=Count("id", filter=Q(policy_passed=False))
+@card("inventory", order=30)
+def supplier_due_diligence(user):
+    figures = Supplier.objects.filter(retired_at__isnull=True).aggregate(
+        pending=Count("id", filter=~Q(due_diligence_status=Supplier.DueDiligence.APPROVED)),
+        approved=Count("id", filter=Q(due_diligence_status=Supplier.DueDiligence.APPROVED)),
+        overdue=Count("id", filter=Q(next_review__lt=timezone.localdate())),
+        due=Count("id", filter=Q(next_review__lte=review_horizon())),
     )
-    incidents = Incident.objects.filter(
-        status__in=[Incident.Status.OPEN, Incident.Status.CONTAINED]
-    ).aggregate(open=Count("id"), severe=Count("id", filter=Q(severity__in=["high", "critical"])))
-    change_url = reverse("registry:change-list")
-    incident_url = reverse("registry:incident-list")
+    url = reverse("registry:supplier-list")
     return Card(
-        "Lifecycle changes and incidents",
+        "Supplier due diligence",
         [
+            Row("Approved", figures["approved"], _query(url, due_diligence="approved"), "success"),
             Row(
-                "Changes awaiting approval",
-                changes["waiting"],
-                f"{change_url}?status=submitted",
+                "Not yet approved", figures["pending"], _query(url, due_diligence="open"), "warning"
+            ),
+            Row("Review overdue", figures["overdue"], _query(url, review_due="overdue"), "danger"),
+            Row(
+                "Review due within 30 days or overdue",
+                figures["due"],
+                _query(url, review_due="30"),
                 "warning",
             ),
-            Row(
-                "…of which failed the policy check",
-                changes["failing"],
-                f"{change_url}?status=submitted&policy_passed=false",
-                "danger",
-            ),
-            Row("Open incidents", incidents["open"], f"{incident_url}?status=open", "danger"),
-            Row(
-                "…of which high or critical",
-                incidents["severe"],
-                f"{incident_url}?status=open&severity=high",
-                "danger",
-            ),
         ],
-        url=change_url,
+        url=url,
     )
