@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aims_portal import roles
 
@@ -25,6 +25,7 @@ def _int(value):
         return None
 
 
+@require_safe
 def system_attestations(request, pk):
     roles.require(request.user, "view", "inventory")
     system = get_object_or_404(AISystem.objects.select_related("owner"), pk=pk)
@@ -53,12 +54,14 @@ def system_attestations(request, pk):
     )
 
 
+@require_safe
 def attestation_detail(request, pk):
     roles.require(request.user, "view", "inventory")
     attestation = get_object_or_404(selectors.attestations(), pk=pk)
     return render(request, "registry/attestation_detail.html", {"attestation": attestation})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def system_tokens(request, pk):
     """List the system's tokens; POST creates one and shows its key on this response only."""
     roles.require(request.user, "view", "administration")

@@ -112,11 +112,11 @@ class Attestation(SystemOwned, models.Model):
             raise ValueError("Attestations cannot be changed once registered.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValueError("Attestations cannot be deleted.")
-
     def get_absolute_url(self):
         return reverse("registry:attestation-detail", args=[self.pk])
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Attestations cannot be deleted.")
 
 
 def _bundle_summary(area, up_to_sequence):
