@@ -228,9 +228,15 @@ def audit(
     import datetime
 
     from audits import services as audits
+    from audits.models import AuditProgramme
     from controls.models import Control, Requirement
 
-    programme = programme or audit_programme(actor)
+    year = datetime.date.today().year
+    programme = (
+        programme
+        or AuditProgramme.objects.filter(year=year).first()
+        or audit_programme(actor, year=year)
+    )
     start = datetime.date(programme.year, 3, 2)
     data = {
         "programme": programme,

@@ -14,10 +14,16 @@ from aims_portal.models import TrackedModel
 TARGETS = ("checklist_line", "finding", "corrective_action", "soa_entry", "assessment")
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files under MEDIA_ROOT (read when used, so it follows the setting), which no web
+    server serves: they leave only through the permission-checked download view."""
+
+    def url(self, name):
+        raise ValueError("Evidence files have no public address; use the download view.")
+
+
 def private_storage():
-    """Under MEDIA_ROOT, which no web server serves: files leave only through the
-    permission-checked download view."""
-    return FileSystemStorage(location=settings.MEDIA_ROOT, base_url=None)
+    return PrivateStorage()
 
 
 class EvidenceItem(TrackedModel):
