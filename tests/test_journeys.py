@@ -1,0 +1,182 @@
+"""Each role's main journey through the portal in a real browser, with axe-core run on every
+page visited. Screenshots: test-artifacts/screenshots/journey-<role>-NN-<what>.png."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from assessments import demo as assessments_demo
+from assessments.models import ImpactAssessment, Risk
+from controls import demo as controls_demo
+from controls.models import SoAEntry
+from registry import demo as registry_demo
+from registry.models import AISystem
+
+from . import factories
+from .axe import AxeAudit
+from .browser import log_in, screenshot
+from .test_controls_catalogue import catalogue  # noqa: F401  (autouse fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+EXAMPLES = Path(registry_demo.__file__).resolve().parent / "examples"
+
+
+class Journey:
+    """A role's walk through the portal: numbered screenshots and axe on every page."""
+
+    def __init__(self, page, role):
+        self.page, self.role, self.step = page, role, 0
+        self.axe = AxeAudit()
+
+    def look(self, what):
+        """The page as the user sees it now: a screenshot and an accessibility check."""
+        self.step += 1
+        self.axe.check(self.page, f"{self.page.url} ({what})")
+        screenshot(self.page, f"journey-{self.role}-{self.step:02d}-{what}")
+
+    def done(self):
+        print(f"axe ran on {len(self.axe.pages)} pages:", *self.axe.pages, sep="\n  ")
+        self.axe.assert_clean()
+
+
+@pytest.fixture
+def people(make_user):
+    """One person per role, named as in the demo."""
+    return {
+        role: make_user(role, username=username, first_name=first, last_name=last, **extra)
+        for role, username, first, last, extra in (
+            ("governance_lead", "lead", "Grace", "Lead", {}),
+            ("system_owner", "owner", "Omar", "Owner", {}),
+            ("executive", "exec", "Erin", "Executive", {}),
+            ("auditor", "auditor", "Ali", "Auditor", {}),
+            ("admin", "admin", "Ada", "Admin", {"is_staff": True, "is_superuser": True}),
+        )
+    }
+
+
+@pytest.fixture
+def demo_data(people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    users = people
+    registry_demo.load(users)
+    assessments_demo.load(users)
+    controls_demo.load(users)
+    return users
+
+
+def test_governance_lead_journey(page, people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    lead = people["governance_lead"]
+    for name in ("Northwind Models", "VectorVault"):
+        factories.supplier(lead, name=name)
+    journey = Journey(page, "lead")
+    log_in(page, "lead", factories.PASSWORD)
+
+    # Import the registry folder the teams keep in git.
+    page.goto("/inventory/systems/")
+    journey.look("empty-inventory")
+    page.get_by_role("link", name="Import").click()
+    files = sorted(str(path) for path in EXAMPLES.glob("*.yaml"))
+    page.get_by_label("Registry YAML files").set_input_files(files)
+    journey.look("import-form")
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("link", name="Customer support assistant")).to_be_visible()
+    assert AISystem.objects.count() == len(files)
+    journey.look("imported")
+
+    # Fill in an impact assessment and submit it.
+    page.get_by_role("navigation", name="Areas").get_by_role(
+        "link", name="Impact assessments"
+    ).click()
+    page.get_by_role("link", name="New impact assessment").first.click()
+    page.get_by_label("System").select_option(label="CV screening pilot")
+    page.get_by_label("Owner").select_option(label="Grace Lead")
+    page.get_by_label("Intended purpose").fill("Shortlist applicants for recruiter review.")
+    page.get_by_label("Intended users").fill("Recruiters in the people team.")
+    page.get_by_label("Environment").fill("Pilot in the EU region; CVs uploaded by applicants.")
+    page.get_by_label("Data flows").fill("CV → parser → model → shortlist shown to a recruiter.")
+    page.get_by_label("Direct users").fill("Recruiters.")
+    page.get_by_label("Third parties").fill("Job applicants.")
+    page.get_by_label("Vulnerable groups").fill("Applicants with disabilities or career gaps.")
+    page.get_by_role("button", name="Add an impact").click()
+    impact = page.locator("[data-impact]").nth(0)
+    impact.get_by_label("Category").select_option("fairness")
+    impact.get_by_label("What could happen").fill("Women are shortlisted less often.")
+    impact.get_by_label("Likelihood", exact=True).select_option("4")
+    impact.get_by_label("Severity", exact=True).select_option("5")
+    impact.get_by_label("Technical mitigations").fill("Bias tests on every model version.")
+    impact.get_by_label("Procedural mitigations").fill("A recruiter reads every CV.")
+    impact.get_by_label("Residual likelihood").select_option("2")
+    impact.get_by_label("Residual severity").select_option("4")
+    page.get_by_label("Decision", exact=True).select_option("mitigate")
+    page.get_by_label("Rationale").fill("Only as a pilot, with every CV read by a recruiter.")
+    page.get_by_label("Next review").fill("2027-06-30")
+    journey.look("assessment-form")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_text("In review").first).to_be_visible()
+    assessment = ImpactAssessment.objects.get()
+    assert assessment.status == "in_review"
+    journey.look("assessment-submitted")
+
+    # Add risks, then see them on the heat map.
+    for title, likelihood, impact_rating in (
+        ("Discrimination in CV shortlisting", "5", "5"),
+        ("Applicants not told an AI screens CVs", "4", "3"),
+    ):
+        page.get_by_role("navigation", name="Areas").get_by_role(
+            "link", name="Risk register"
+        ).click()
+        page.get_by_role("link", name="New risk").first.click()
+        page.get_by_label("Title").fill(title)
+        page.get_by_label("Description").fill("Found in the impact assessment.")
+        page.get_by_label("Systems").select_option(label="CV screening pilot")
+        page.get_by_label("Owner").select_option(label="Omar Owner")
+        page.get_by_label("Inherent likelihood").select_option(likelihood)
+        page.get_by_label("Inherent impact").select_option(impact_rating)
+        page.get_by_label("Treatment", exact=True).select_option("mitigate")
+        page.get_by_label("Residual likelihood").select_option("2")
+        page.get_by_label("Residual impact").select_option("3")
+        if Risk.objects.count() == 0:
+            journey.look("risk-form")
+        page.get_by_role("button", name="Create").click()
+        expect(page.get_by_role("heading", name=title)).to_be_visible()
+    journey.look("risk-detail")
+    page.get_by_role("navigation", name="Areas").get_by_role("link", name="Risk register").click()
+    heat_map = page.locator("#heat-map-inherent svg")
+    expect(heat_map).to_be_visible()
+    assert Risk.objects.count() == 2
+    journey.look("heat-map")
+
+    # Complete the SoA inline, then export the PDF.
+    page.get_by_role("navigation", name="Areas").get_by_role(
+        "link", name="Statement of Applicability"
+    ).click()
+    journey.look("soa")
+    for ref, status, text in (
+        ("A.5.2", "implemented", "Impact assessment process in use for every system."),
+        ("A.5.4", "partial", "Applicant impacts assessed for the CV screening pilot."),
+    ):
+        row = page.locator(f"#soa-row-{ref.lower().replace('.', '')}")
+        row.get_by_role("button", name=f"Edit {ref}").click()
+        form = page.get_by_role("form", name=f"Edit SoA entry {ref}")
+        form.get_by_label("Applicability").select_option("applicable")
+        form.get_by_label("Implementation").select_option(status)
+        form.get_by_label("Justification").fill(text)
+        form.get_by_label("Reason for this change").fill("Gap analysis")
+        if ref == "A.5.2":
+            journey.look("soa-inline-edit")
+        form.get_by_role("button", name="Save").click()
+        expect(page.locator(f"#soa-row-{ref.lower().replace('.', '')}").get_by_text(text)).to_be_visible()
+    assert SoAEntry.objects.get(control__ref="A.5.2").implementation_status == "implemented"
+    journey.look("soa-edited")
+    page.get_by_role("button", name="PDF").click()
+    page.get_by_role("link", name="Download PDF").wait_for()
+    journey.look("soa-export-ready")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    pdf = tmp_path / "soa.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    journey.done()
