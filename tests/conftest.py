@@ -75,3 +75,22 @@ def require_service(env_var, what):
             pytest.fail(f"{env_var} is not set under CI=true: {what} is required")
         pytest.skip(f"{env_var} not set: {what} not available on this machine")
     return value
+
+
+WORKER_FIXTURES = {"worker", "db_worker"}
+
+
+@pytest.fixture(autouse=True)
+def celery_inline(request):
+    """Tasks run inline in tests, as on a machine without a broker, even when CI points
+    CELERY_BROKER_URL at Redis: nothing else would consume them. Only the tests that start a
+    real worker (tests/test_celery_worker.py) send tasks through the broker."""
+    if WORKER_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    from aims_portal.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
