@@ -5,12 +5,13 @@ Also here: ``monthly_counts``, which reads a trend (how many records met a condi
 end of each month) from the simple-history tables in a single query.
 """
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Value, When, Window
-from django.db.models.functions import Lead
+from django.db.models import Case, CharField, Count, F, IntegerField, Value, When, Window
+from django.db.models.functions import Cast, Coalesce, Concat, Lead
 from django.utils import timezone
 
 from . import roles
@@ -57,24 +58,121 @@ class Card:
         return max([row.count for row in self.rows] or [0])
 
 
-def card(area, order=100):
-    """Register ``func(user) -> Card`` as a dashboard card shown to users who may view area.
+@dataclass(frozen=True)
+class Counted:
+    """Figures a card needs: how many rows of ``queryset``, per value of ``fields`` (field
+    names or expressions; none for a plain count)."""
 
-    Orders used so far: 5 readiness, 8 trend, 10-49 inventory, 50-69 assessments and
-    risks, 70-89 controls, 90+ audits. A card function returns None to hide itself.
+    queryset: object
+    fields: tuple = ()
+
+
+def card(area, order=100, counts=None):
+    """Register a dashboard card shown to users who may view ``area``.
+
+    Without ``counts`` the card is ``func(user) -> Card``. With ``counts``, a function
+    returning ``{name: Counted}``, it is ``func(user, figures) -> Card`` where
+    ``figures[name]`` maps each tuple of field values (as text) to its count: the counts of
+    every card are fetched together in one query, so cards add figures, not queries.
+
+    Orders used so far: 5 readiness, 8 trend, 10-49 inventory, 50-69 assessments, risks and
+    audits, 70-89 controls and reviews, 900 integrity. A card returns None to hide itself.
     """
 
     def register(func):
-        _CARDS.append((order, area, func))
+        _CARDS.append((order, area, func, counts))
         _CARDS.sort(key=lambda entry: entry[0])
         return func
 
     return register
 
 
+_render_memo = ContextVar("dashboard_render_memo", default=None)
+
+
+def once(key, compute):
+    """``compute()`` once per dashboard rendering, shared by the cards that need it (e.g.
+    the scoring method); outside a rendering, simply ``compute()``."""
+    memo = _render_memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def cards_for(user):
-    cards = (func(user) for _, area, func in _CARDS if roles.can(user, "view", area))
+    visible = [entry for entry in _CARDS if roles.can(user, "view", entry[1])]
+    token = _render_memo.set({})
+    try:
+        wanted = {}
+        for _, _, func, counts in visible:
+            if counts:
+                prefix = f"{func.__module__}.{func.__qualname__}:"
+                wanted.update({prefix + name: spec for name, spec in counts().items()})
+        fetched = grouped_counts(wanted)
+        cards = []
+        for _, _, func, counts in visible:
+            if counts:
+                prefix = f"{func.__module__}.{func.__qualname__}:"
+                figures = {
+                    name[len(prefix) :]: value
+                    for name, value in fetched.items()
+                    if name.startswith(prefix)
+                }
+                cards.append(func(user, figures))
+            else:
+                cards.append(func(user))
+    finally:
+        _render_memo.reset(token)
     return [c for c in cards if c is not None]
+
+
+# Between grouped values in one key; a control character no field holds.
+KEY_SEPARATOR = "\x1f"
+NULL_TEXT = "\x1e"
+
+
+def grouped_counts(specs):
+    """``{name: Counted}`` → ``{name: {(value as text or None, ...): count}}``, all in one
+    statement (UNION ALL of one GROUP BY per name). Names with no rows map to {}."""
+    statements, params = [], []
+    for name, spec in specs.items():
+        fields = [F(f) if isinstance(f, str) else f for f in spec.fields]
+        if fields:
+            parts = []
+            for n, expression in enumerate(fields):
+                if n:
+                    parts.append(Value(KEY_SEPARATOR))
+                parts.append(Coalesce(Cast(expression, CharField()), Value(NULL_TEXT)))
+            key = parts[0] if len(parts) == 1 else Concat(*parts, output_field=CharField())
+            rows = spec.queryset.order_by().annotate(figure_key=key).values("figure_key")
+        else:
+            rows = spec.queryset.order_by().annotate(figure_key=Value("")).values("figure_key")
+        sql, inner = (
+            rows.annotate(figure_n=Count("pk"))
+            .values_list("figure_key", "figure_n")
+            .query.sql_with_params()
+        )
+        statements.append(f"SELECT CAST(%s AS VARCHAR(200)), t.* FROM ({sql}) t")
+        params.extend([name, *inner])
+    result = {name: {} for name in specs}
+    if not statements:
+        return result
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(statements), params)
+        for name, key, n in cursor.fetchall():
+            values = tuple(
+                None if value == NULL_TEXT else value for value in (key or "").split(KEY_SEPARATOR)
+            )
+            values = values if specs[name].fields else ()
+            result[name][values] = result[name].get(values, 0) + n
+    return result
+
+
+def total(bucket):
+    """The sum of one ``grouped_counts`` entry (the plain count when it has no fields)."""
+    return sum(bucket.values())
 
 
 # --- trends from history -----------------------------------------------------------------

@@ -1,12 +1,12 @@
 """Assessment and risk figures for the dashboard; each count opens the list behind it."""
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from aims_portal import charts
-from aims_portal.dashboard import Card, Row, card
+from aims_portal.dashboard import Card, Counted, Row, card, once, total
 from registry.models import AISystem
 
 from .models import ImpactAssessment, Risk
@@ -30,13 +30,17 @@ def valid_assessment():
     ).filter(Q(next_review__isnull=True) | Q(next_review__gte=today))
 
 
-@card("assessments", order=50)
-def assessment_coverage(user):
-    figures = (
-        AISystem.objects.exclude(stage=AISystem.Stage.RETIRED)
-        .annotate(covered=Exists(valid_assessment()))
-        .aggregate(total=Count("id"), covered=Count("id", filter=Q(covered=True)))
-    )
+def _coverage_counts():
+    in_service = AISystem.objects.exclude(stage=AISystem.Stage.RETIRED)
+    return {
+        "total": Counted(in_service),
+        "covered": Counted(in_service.filter(Exists(valid_assessment()))),
+    }
+
+
+@card("assessments", order=50, counts=_coverage_counts)
+def assessment_coverage(user, figures):
+    figures = {name: total(bucket) for name, bucket in figures.items()}
     missing = figures["total"] - figures["covered"]
     percent = round(100 * figures["covered"] / figures["total"]) if figures["total"] else 0
     gaps_url = reverse("readiness") + "#impact-assessment-per-system"
@@ -79,17 +83,25 @@ def assessment_coverage(user):
     )
 
 
-@card("assessments", order=55)
-def assessments_by_status(user):
-    url = reverse("assessments:assessment-list")
+def _status_counts():
     current = ImpactAssessment.objects.exclude(status=ImpactAssessment.Status.SUPERSEDED)
-    figures = current.aggregate(
-        draft=Count("id", filter=Q(status="draft")),
-        returned=Count("id", filter=Q(status="returned")),
-        review=Count("id", filter=Q(status="in_review")),
-        approved=Count("id", filter=Q(status="approved")),
-        flagged=Count("id", filter=Q(needs_reassessment=True)),
-    )
+    return {
+        "by_status": Counted(current, ("status",)),
+        "flagged": Counted(current.filter(needs_reassessment=True)),
+    }
+
+
+@card("assessments", order=55, counts=_status_counts)
+def assessments_by_status(user, counts):
+    url = reverse("assessments:assessment-list")
+    by_status = {key[0]: n for key, n in counts["by_status"].items()}
+    figures = {
+        "draft": by_status.get("draft", 0),
+        "returned": by_status.get("returned", 0),
+        "review": by_status.get("in_review", 0),
+        "approved": by_status.get("approved", 0),
+        "flagged": total(counts["flagged"]),
+    }
     return Card(
         "Impact assessments by status",
         [
@@ -114,25 +126,24 @@ def assessments_by_status(user):
     )
 
 
-@card("risks", order=60)
-def risk_heat_maps(user):
+RATINGS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
+
+
+@card(
+    "risks",
+    order=58,
+    counts=lambda: {
+        "risks": Counted(Risk.objects.exclude(status=Risk.Status.CLOSED), (*RATINGS, "status"))
+    },
+)
+def risk_heat_maps(user, figures):
     """Inherent and residual heat maps of the live register, with counts by residual level,
     from one scan of the risks."""
-    method = scoring_method()
-    rows = (
-        Risk.objects.exclude(status=Risk.Status.CLOSED)
-        .order_by()
-        .values_list(
-            "inherent_likelihood",
-            "inherent_impact",
-            "residual_likelihood",
-            "residual_impact",
-            "status",
-        )
-        .annotate(n=Count("id"))
-    )
+    method = once("scoring_method", scoring_method)
     inherent, residual, by_level, pending = {}, {}, {}, 0
-    for il, ii, rl, ri, status, n in rows:
+    for key, n in figures["risks"].items():
+        il, ii, rl, ri = (int(value) for value in key[:4])
+        status = key[4]
         inherent[(il, ii)] = inherent.get((il, ii), 0) + n
         residual[(rl, ri)] = residual.get((rl, ri), 0) + n
         level = method.level_for(rl * ri)["label"]

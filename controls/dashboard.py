@@ -1,20 +1,31 @@
 """SoA, document, review and trend figures for the dashboard; each count links to the
 filtered list behind it."""
 
-from django.db import connection
-from django.db.models import Count, Q
+from datetime import date
+
+from django.db.models import Q
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
 from aims_portal import charts
-from aims_portal.dashboard import Card, Row, card, month_ends, monthly_counts
+from aims_portal.dashboard import (
+    Card,
+    Counted,
+    Row,
+    card,
+    month_ends,
+    monthly_counts,
+    once,
+    total,
+)
 from assessments.models import ImpactAssessment, Risk
 from assessments.selectors import scoring_method
 from registry.models import AISystem, Supplier
 from registry.notifications import REVIEW_NOTICE_DAYS, review_horizon
 
-from .models import ControlledDocument, SoAEntry
-from .notifications import soa_next_review
+from .models import ControlledDocument, SoAEntry, SoARevision
+from .notifications import SOA_REVIEW_INTERVAL
 
 # (key, label, tone, pattern, control-list filters): the segments of an Annex A group's bar.
 SOA_SEGMENTS = (
@@ -39,17 +50,17 @@ def _segment_filters(key, extra):
     return {"applicability": "applicable", **extra}
 
 
-@card("controls", order=70)
-def soa_progress(user):
-    rows = (
-        SoAEntry.objects.order_by()
-        .values_list(
-            "control__group", "control__group_title", "applicability", "implementation_status"
-        )
-        .annotate(n=Count("id"))
-    )
+SOA_FIELDS = ("control__group", "applicability", "implementation_status", "control__group_title")
+
+
+@card(
+    "controls",
+    order=70,
+    counts=lambda: {"entries": Counted(SoAEntry.objects.all(), SOA_FIELDS)},
+)
+def soa_progress(user, figures):
     groups, titles = {}, {}
-    for group, title, applicability, implementation, n in rows:
+    for (group, applicability, implementation, title), n in figures["entries"].items():
         titles[group] = title
         key = (
             implementation if applicability == SoAEntry.Applicability.APPLICABLE else applicability
@@ -108,13 +119,14 @@ def soa_progress(user):
     )
 
 
-@card("controls", order=75)
-def controlled_documents(user):
-    f = ControlledDocument.objects.aggregate(
-        approved=Count("id", filter=Q(status="approved")),
-        review=Count("id", filter=Q(status="in_review")),
-        draft=Count("id", filter=Q(status="draft")),
-    )
+@card(
+    "controls",
+    order=75,
+    counts=lambda: {"documents": Counted(ControlledDocument.objects.all(), ("status",))},
+)
+def controlled_documents(user, figures):
+    by_status = {key[0]: n for key, n in figures["documents"].items()}
+    f = {name: by_status.get(status, 0) for name, status in DOCUMENT_FIGURES}
     url = reverse("controls:document-list")
     return Card(
         "Controlled documents",
@@ -128,41 +140,38 @@ def controlled_documents(user):
     )
 
 
-def _count_sql(queryset, name):
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    return f"SELECT CAST(%s AS VARCHAR(40)), COUNT(*) FROM ({sql}) t", [name, *params]
+DOCUMENT_FIGURES = (("approved", "approved"), ("review", "in_review"), ("draft", "draft"))
 
 
-def counts_in_one_query(querysets):
-    """{name: count} for several querysets over any tables, in a single statement."""
-    parts = [_count_sql(qs, name) for name, qs in querysets.items()]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            " UNION ALL ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps]
-        )
-        return dict(cursor.fetchall())
+def _due_counts():
+    horizon = review_horizon()
+    return {
+        "systems": Counted(
+            AISystem.objects.exclude(stage=AISystem.Stage.RETIRED).filter(next_review__lte=horizon)
+        ),
+        "assessments": Counted(
+            ImpactAssessment.objects.filter(
+                status=ImpactAssessment.Status.APPROVED, next_review__lte=horizon
+            )
+        ),
+        "risks": Counted(
+            Risk.objects.exclude(status=Risk.Status.CLOSED).filter(review_date__lte=horizon)
+        ),
+        "documents": Counted(ControlledDocument.objects.filter(review_date__lte=horizon)),
+        "suppliers": Counted(
+            Supplier.objects.filter(retired_at__isnull=True, next_review__lte=horizon)
+        ),
+        # Revisions are few (one per approval): their numbers and approval dates.
+        "soa": Counted(SoARevision.objects.all(), ("number", TruncDate("approved_at"))),
+    }
 
 
-@card("dashboard", order=80)
-def reviews_due(user):
+@card("dashboard", order=80, counts=_due_counts)
+def reviews_due(user, figures):
     """Reviews due within REVIEW_NOTICE_DAYS (or overdue), per record type: the same
     records the reminders go out for."""
     horizon = review_horizon()
-    counts = counts_in_one_query(
-        {
-            "systems": AISystem.objects.exclude(stage=AISystem.Stage.RETIRED).filter(
-                next_review__lte=horizon
-            ),
-            "assessments": ImpactAssessment.objects.filter(
-                status=ImpactAssessment.Status.APPROVED, next_review__lte=horizon
-            ),
-            "risks": Risk.objects.exclude(status=Risk.Status.CLOSED).filter(
-                review_date__lte=horizon
-            ),
-            "documents": ControlledDocument.objects.filter(review_date__lte=horizon),
-            "suppliers": Supplier.objects.filter(retired_at__isnull=True, next_review__lte=horizon),
-        }
-    )
+    counts = {name: total(bucket) for name, bucket in figures.items() if name != "soa"}
     due = f"review_due={REVIEW_NOTICE_DAYS}"
     rows = [
         Row(
@@ -191,10 +200,11 @@ def reviews_due(user):
             "warning",
         ),
     ]
-    soa_due, latest = soa_next_review()
-    if latest is None:
+    revisions = sorted(((int(n), day) for n, day in figures["soa"]), reverse=True)
+    if not revisions:
         soa_note = "The SoA has no approved revision yet."
     else:
+        soa_due = date.fromisoformat(revisions[0][1]) + SOA_REVIEW_INTERVAL
         soa_note = f"The SoA is next due for review on {soa_due:%d %b %Y}."
         if soa_due <= horizon:
             rows.append(Row("Statement of Applicability", 1, reverse("controls:soa"), "danger"))
@@ -209,7 +219,7 @@ def reviews_due(user):
 @card("dashboard", order=8)
 def trend(user):
     """Main figures at the end of each of the last twelve months, read from history."""
-    method = scoring_method()
+    method = once("scoring_method", scoring_method)
     top = method.levels[-1]
     low, high = method.score_range(top["label"])
     points = month_ends()

@@ -1,11 +1,11 @@
 """Inventory figures for the dashboard: each count links to the filtered list behind it."""
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from aims_portal import charts
-from aims_portal.dashboard import Card, Row, card
+from aims_portal.dashboard import Card, Counted, Row, card, total
 
 from .models import AISystem, ChangeRequest, Incident, Supplier
 from .notifications import review_horizon
@@ -20,15 +20,14 @@ def _query(url, **params):
     return f"{url}?" + "&".join(f"{key}={value}" for key, value in params.items())
 
 
-@card("inventory", order=10)
-def systems_by_tier_and_stage(user):
-    """Risk tier x lifecycle stage in one query: a bar per tier and a cross-table."""
-    counts = {
-        (tier, stage): n
-        for tier, stage, n in AISystem.objects.order_by()
-        .values_list("risk_tier", "stage")
-        .annotate(n=Count("id"))
-    }
+@card(
+    "inventory",
+    order=10,
+    counts=lambda: {"systems": Counted(AISystem.objects.all(), ("risk_tier", "stage"))},
+)
+def systems_by_tier_and_stage(user, figures):
+    """Risk tier x lifecycle stage: a bar per tier and a cross-table."""
+    counts = figures["systems"]
     url = reverse("registry:aisystem-list")
     tiers, stages = AISystem.RiskTier.choices, AISystem.Stage.choices
     by_tier = [
@@ -89,10 +88,13 @@ def systems_by_tier_and_stage(user):
     )
 
 
-@card("inventory", order=20)
-def incidents(user):
-    rows = Incident.objects.order_by().values_list("status", "severity").annotate(n=Count("id"))
-    counts = {(status, severity): n for status, severity, n in rows}
+@card(
+    "inventory",
+    order=20,
+    counts=lambda: {"incidents": Counted(Incident.objects.all(), ("status", "severity"))},
+)
+def incidents(user, figures):
+    counts = figures["incidents"]
     url = reverse("registry:incident-list")
     by_status = [
         Row(
@@ -131,11 +133,17 @@ def incidents(user):
     )
 
 
-@card("inventory", order=25)
-def lifecycle_changes(user):
-    changes = ChangeRequest.objects.filter(status=ChangeRequest.Status.SUBMITTED).aggregate(
-        waiting=Count("id"), failing=Count("id", filter=Q(policy_passed=False))
-    )
+def _waiting_changes():
+    waiting = ChangeRequest.objects.filter(status=ChangeRequest.Status.SUBMITTED)
+    return {
+        "waiting": Counted(waiting),
+        "failing": Counted(waiting.filter(policy_passed=False)),
+    }
+
+
+@card("inventory", order=25, counts=_waiting_changes)
+def lifecycle_changes(user, figures):
+    changes = {name: total(bucket) for name, bucket in figures.items()}
     url = reverse("registry:change-list")
     return Card(
         "Lifecycle changes awaiting approval",
@@ -154,14 +162,20 @@ def lifecycle_changes(user):
     )
 
 
-@card("inventory", order=30)
-def supplier_due_diligence(user):
-    figures = Supplier.objects.filter(retired_at__isnull=True).aggregate(
-        pending=Count("id", filter=~Q(due_diligence_status=Supplier.DueDiligence.APPROVED)),
-        approved=Count("id", filter=Q(due_diligence_status=Supplier.DueDiligence.APPROVED)),
-        overdue=Count("id", filter=Q(next_review__lt=timezone.localdate())),
-        due=Count("id", filter=Q(next_review__lte=review_horizon())),
-    )
+def _supplier_counts():
+    active = Supplier.objects.filter(retired_at__isnull=True)
+    approved = Q(due_diligence_status=Supplier.DueDiligence.APPROVED)
+    return {
+        "approved": Counted(active.filter(approved)),
+        "pending": Counted(active.exclude(approved)),
+        "overdue": Counted(active.filter(next_review__lt=timezone.localdate())),
+        "due": Counted(active.filter(next_review__lte=review_horizon())),
+    }
+
+
+@card("inventory", order=30, counts=_supplier_counts)
+def supplier_due_diligence(user, figures):
+    figures = {name: total(bucket) for name, bucket in figures.items()}
     url = reverse("registry:supplier-list")
     return Card(
         "Supplier due diligence",

@@ -13,7 +13,7 @@ from aims_portal import dashboard, readiness
 from assessments import services as assessments
 from assessments.models import Risk
 from controls import services as controls
-from controls.models import SoAEntry
+from controls.models import ControlledDocument, SoAEntry
 from registry import services as registry
 from registry.models import AISystem, Incident, Supplier
 
@@ -85,7 +85,7 @@ def build_portfolio(lead, executive):
     controls.document_create(
         actor=lead,
         data={
-            "ref": "POL-001",
+            "ref": f"POL-{ControlledDocument.objects.count() + 1:03}",
             "title": "AI policy",
             "owner": lead,
             "review_date": today + timedelta(days=12),
