@@ -62,7 +62,7 @@ def _lock_and_read_head(cursor, vendor):
 def append_rows(kind, label, rows, using=None):
     """Append entries covering ``rows`` [(pk, canonical dict)] of model ``label``.
 
-    Three queries whatever the number of rows: lock, read head, insert. Returns the last
+    Three queries up to 1,000 rows: lock, read head, insert. Returns the last
     (sequence, entry hash).
     """
     positions = _append(kind, label, rows, using)
@@ -91,12 +91,23 @@ def _append(kind, label, rows, using=None):
             params.append((sequence, kind, label, pk, digest, prev, this))
             positions.append((sequence, this))
             prev = this
-        cursor.executemany(
-            f"INSERT INTO {LedgerEntry._meta.db_table} (sequence, kind, covered_model, "
-            "covered_id, content_hash, prev_hash, entry_hash) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            params,
-        )
+        # Multi-row INSERTs: one statement per INSERT_ROWS rows rather than one per row
+        # (a batch of attestations is a single round trip, not a thousand).
+        for start in range(0, len(params), INSERT_ROWS):
+            chunk = params[start : start + INSERT_ROWS]
+            cursor.execute(
+                INSERT_SQL + ", ".join([ROW_MARKS] * len(chunk)),
+                [value for row in chunk for value in row],
+            )
     return positions
+
+
+INSERT_ROWS = 1000  # 7,000 parameters: under SQLite's and PostgreSQL's limits
+ROW_MARKS = "(%s, %s, %s, %s, %s, %s, %s)"
+INSERT_SQL = (
+    f"INSERT INTO {LedgerEntry._meta.db_table} (sequence, kind, covered_model, covered_id, "
+    "content_hash, prev_hash, entry_hash) VALUES "
+)
 
 
 def append(kind, instance, using=None):

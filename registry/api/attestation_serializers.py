@@ -2,10 +2,25 @@
 (registry/attestations.py), which hold every rule; these classes document the request for
 the OpenAPI schema and render the responses."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..attestations import MAX_BATCH, MAX_METADATA_BYTES
 from ..models import Attestation, AttestationToken
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": Attestation.Decision.values,
+        "description": "; ".join(f"{v}: {label}" for v, label in Attestation.Decision.choices),
+    }
+)
+class DecisionField(serializers.ChoiceField):
+    """The gateway's decision (an inline enum: other records have "decision" fields too)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Attestation.Decision.choices, **kwargs)
 
 
 class AttestationInSerializer(serializers.Serializer):
@@ -23,9 +38,7 @@ class AttestationInSerializer(serializers.Serializer):
     output_sha256 = serializers.RegexField(
         r"^[0-9a-fA-F]{64}$", help_text="SHA-256 of the output, 64 hex digits."
     )
-    decision = serializers.ChoiceField(
-        choices=Attestation.Decision.choices, help_text="What the gateway did with the output."
-    )
+    decision = DecisionField(help_text="What the gateway did with the output.")
     metadata = serializers.DictField(
         required=False,
         help_text=f"Any JSON object, at most {MAX_METADATA_BYTES} bytes and 5 levels deep.",
@@ -69,6 +82,8 @@ class AttestationSerializer(serializers.ModelSerializer):
     system = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     model_version_label = serializers.CharField(source="model_version.label", read_only=True)
     token = serializers.CharField(source="token.name", read_only=True)
+    # A plain string here: one enum component (the request's) keeps the schema's names clear.
+    decision = serializers.CharField(read_only=True, help_text="See AttestationIn.decision.")
     sequence = serializers.IntegerField(read_only=True, allow_null=True)
     entry_hash = serializers.CharField(read_only=True, allow_null=True)
 

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from aims_portal.api import MatrixPermission
@@ -30,6 +31,8 @@ from .attestation_serializers import (
     RevokeSerializer,
 )
 
+GATEWAY_AUTH = [{"attestationToken": []}]
+USER_AUTH = [{"tokenAuth": []}, {"cookieAuth": []}]
 REFUSED = {
     400: OpenApiResponse(RejectedSerializer, "Refused, nothing registered: each problem by index"),
     401: OpenApiResponse(description="No token, or an unknown or revoked token"),
@@ -64,8 +67,10 @@ def _rejected(error):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Attestations, newest first (filter by system, model version)"),
-    retrieve=extend_schema(summary="One attestation with its ledger position"),
+    list=extend_schema(
+        summary="Attestations, newest first (filter by system, model version)", auth=USER_AUTH
+    ),
+    retrieve=extend_schema(summary="One attestation with its ledger position", auth=USER_AUTH),
 )
 class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Attestations of AI outputs. Registering needs the system's attestation token
@@ -79,6 +84,7 @@ class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         PortalTokenAuthentication,
         SessionAuthentication,
     ]
+    parser_classes = [JSONParser]
     filter_backends = [DjangoFilterBackend]
     filterset_class = AttestationFilterSet
 
@@ -92,6 +98,7 @@ class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         summary="Register one AI output",
+        auth=GATEWAY_AUTH,
         request=AttestationInSerializer,
         responses={201: RegisteredSerializer, **REFUSED},
     )
@@ -104,6 +111,7 @@ class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         summary="Register up to 1,000 AI outputs, all or none",
+        auth=GATEWAY_AUTH,
         request=AttestationBatchInSerializer,
         responses={201: BatchRegisteredSerializer, **REFUSED},
     )

@@ -1,0 +1,158 @@
+"""Throughput of the attestation API: attestations per second, one per call and in batches.
+
+    .venv/bin/python bench/attestations.py [--single 500] [--batches 20]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/aims_bench_att .venv/bin/python \\
+        bench/attestations.py
+
+Uses a throw-away test database. Every request goes through the whole stack a gateway
+meets (Django middleware, DRF, attestation token authentication, validation, the insert and
+the ledger append) but not a network: the Django test client calls the app in-process.
+Prints, per mode, attestations/s and the median time of one call; then how long a full
+verification of the resulting chain takes.
+"""
+
+import argparse
+import datetime
+import hashlib
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aims_portal.settings")
+os.environ.setdefault("DJANGO_ENV", "test")
+
+import django
+
+django.setup()
+
+from django.contrib.auth.models import Group  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from aims_portal.ledger import services as ledger  # noqa: E402
+from aims_portal.ledger.models import LedgerEntry  # noqa: E402
+from aims_portal.models import User  # noqa: E402
+from registry import services as registry  # noqa: E402
+from registry.attestations import attestation_token_create  # noqa: E402
+from registry.models import Attestation  # noqa: E402
+
+URL = "/api/v1/registry/attestations/"
+
+
+def digest(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Items:
+    """Distinct attestation bodies, as a gateway would send them."""
+
+    def __init__(self, system, version):
+        self.system, self.version, self.n = system, version, 0
+
+    def next(self):
+        self.n += 1
+        return {
+            "system": self.system.slug,
+            "model_version": self.version.pk,
+            "input_sha256": digest(f"prompt {self.n}"),
+            "output_sha256": digest(f"response {self.n}"),
+            "decision": "allowed",
+            "metadata": {"request_id": f"req-{self.n}", "latency_ms": self.n % 900, "region": "eu"},
+        }
+
+    def batch(self, size):
+        return [self.next() for _ in range(size)]
+
+
+def run(client, calls, body):
+    """(attestations, seconds, per-call times) for ``calls`` POSTs built by ``body()``."""
+    times, count = [], 0
+    started = time.perf_counter()
+    for _ in range(calls):
+        url, payload, size = body()
+        t0 = time.perf_counter()
+        response = client.post(url, payload, format="json")
+        times.append(time.perf_counter() - t0)
+        if response.status_code != 201:
+            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]}")
+        count += size
+    return count, time.perf_counter() - started, times
+
+
+def setup():
+    admin = User.objects.create_user("bench-admin", password="x" * 16, is_superuser=True)
+    lead = User.objects.create_user("bench-lead", password="x" * 16)
+    lead.groups.add(Group.objects.get_or_create(name="governance_lead")[0])
+    system = registry.ai_system_create(
+        actor=lead,
+        data={
+            "slug": "bench-gateway",
+            "name": "Bench gateway",
+            "owner": lead,
+            "contact": "bench@example.test",
+            "purpose": "Benchmark",
+            "data_sensitivity": "internal",
+            "risk_tier": "low",
+            "eu_ai_act_tier": "minimal",
+        },
+    )
+    version = registry.model_version_create(
+        actor=lead,
+        data={
+            "system": system,
+            "label": "v1",
+            "deployed_at": timezone.now() - datetime.timedelta(days=1),
+        },
+    )
+    _, key = attestation_token_create(actor=admin, system=system, name="Bench")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client, Items(system, version)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--single", type=int, default=500, help="single calls")
+    parser.add_argument("--batches", type=int, default=20, help="calls per batch size")
+    args = parser.parse_args()
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        client, items = setup()
+        run(client, 20, lambda: (URL, items.next(), 1))  # warm-up
+        modes = [
+            ("single call", args.single, lambda: (URL, items.next(), 1)),
+            *[
+                (
+                    f"batch of {size}",
+                    max(2, args.batches * 100 // size),
+                    lambda size=size: (URL + "batch/", {"attestations": items.batch(size)}, size),
+                )
+                for size in (10, 100, 1000)
+            ],
+        ]
+        print(f"database: {connection.vendor}")
+        print(f"{'mode':<16}{'calls':>7}{'attestations':>14}{'per call':>12}{'attestations/s':>17}")
+        for label, calls, body in modes:
+            count, seconds, times = run(client, calls, body)
+            median = statistics.median(times) * 1000
+            print(f"{label:<16}{calls:>7}{count:>14}{median:>10.2f}ms{count / seconds:>17.0f}")
+        started = time.perf_counter()
+        checker = ledger.chain_check()
+        seconds = time.perf_counter() - started
+        print(
+            f"ledger: {LedgerEntry.objects.count()} entries "
+            f"({Attestation.objects.count()} attestations), full verification {seconds:.2f}s, "
+            f"{'intact' if not checker.problems else f'{len(checker.problems)} problem(s)'}"
+        )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
