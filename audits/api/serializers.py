@@ -230,7 +230,7 @@ class EvidenceSerializer(RecordSerializer):
         )
 
 
-class StepSerializer(serializers.Serializer):
+class AuditsStepSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
     version = serializers.IntegerField(
         required=False, help_text="The version you read; a stale one is refused with 409."

@@ -20,13 +20,13 @@ from ..filters import (
 from ..records import actions, audits, checklist_lines, evidence, findings, programmes, reviews
 from .serializers import (
     AuditSerializer,
+    AuditsStepSerializer,
     ChecklistLineSerializer,
     CorrectiveActionSerializer,
     EvidenceSerializer,
     FindingSerializer,
     ManagementReviewSerializer,
     ProgrammeSerializer,
-    StepSerializer,
 )
 
 STEP_PATH = r"step/(?P<step>[a-z_]+)"
@@ -39,15 +39,12 @@ class StepsMixin:
     matrix_actions = {"retire": "delete", "step": "view"}
     transition = None
 
-    def get_serializer_class(self):
-        if self.action == "step":
-            return self.serializer_class
-        return super().get_serializer_class()
-
-    @action(detail=True, methods=["post"], url_path=STEP_PATH, serializer_class=StepSerializer)
+    @action(
+        detail=True, methods=["post"], url_path=STEP_PATH, serializer_class=AuditsStepSerializer
+    )
     def step(self, request, pk=None, step=None):
         """Take a workflow step; send ``reason`` (required by some steps) and ``version``."""
-        body = StepSerializer(data=request.data)
+        body = AuditsStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         record = type(self).transition(
             self.get_object(),
@@ -56,7 +53,9 @@ class StepsMixin:
             reason=body.validated_data.get("reason", ""),
             expected_version=body.validated_data.get("version"),
         )
-        return Response(self.serializer_class(record, context=self.get_serializer_context()).data)
+        # The class's record serializer: the action set the instance's to the step body.
+        serializer = type(self).serializer_class(record, context=self.get_serializer_context())
+        return Response(serializer.data)
 
 
 class ProgrammeViewSet(RecordViewSet):
