@@ -25,6 +25,7 @@ from .models import AISystem, ChangeRequest
 def system_detail_context(system, request):
     return {
         "denials": selectors.system_denials(system),
+        "go_live_denials": selectors.go_live_denials(system),
         "can_request_change": roles.can(request.user, "change", "inventory", system)
         and roles.can(request.user, "create", "inventory"),
         "can_export": roles.can(request.user, "export", "inventory"),

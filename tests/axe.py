@@ -31,11 +31,13 @@ def violations(page):
             return result.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help,
                 targets: v.nodes.map(n => n.target.join(" ")).slice(0, 8),
+                detail: (v.nodes[0].any[0] || v.nodes[0].all[0] || {}).message || "",
             }));
         }"""
     )
     return [
         f"{v['id']} ({v['impact']}: {v['help']}) at {', '.join(v['targets'])}"
+        f" — {v['detail']}"
         for v in result
         if v["impact"] in BLOCKING
     ]

@@ -180,3 +180,59 @@ def test_governance_lead_journey(page, people, settings, tmp_path):
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
     journey.done()
+
+
+def test_system_owner_journey(page, people):
+    owner = people["system_owner"]
+    system = factories.ai_system(
+        people["governance_lead"],
+        slug="contract-clause-finder",
+        name="Contract clause finder",
+        owner=owner,
+        data_sensitivity="pii",
+        risk_tier="high",
+    )
+    journey = Journey(page, "owner")
+    log_in(page, "owner", factories.PASSWORD)
+
+    # Request the go-live: the policies deny it, and the request says why.
+    page.goto("/inventory/systems/")
+    page.get_by_role("link", name="Contract clause finder").click()
+    journey.look("system")
+    page.get_by_role("link", name="Request change").click()
+    page.get_by_label("Change", exact=True).select_option(label="Lifecycle stage change")
+    page.get_by_label("Requested stage").select_option("production")
+    page.get_by_label("Reason", exact=True).fill("Legal wants it live for the quarter-end contract review.")
+    journey.look("go-live-form")
+    page.get_by_role("button", name="Create").click()
+    frozen = page.get_by_role("region", name="Policy check at request time")
+    expect(frozen.get_by_text("Failed")).to_be_visible()
+    expect(frozen.get_by_text("without an impact assessment")).to_be_visible()
+    expect(frozen.get_by_text("without a DPO sign-off")).to_be_visible()
+    expect(frozen.get_by_text("without a review date")).to_be_visible()
+    journey.look("go-live-denied")
+
+    # Fix the record so that the rules pass.
+    page.get_by_role("link", name="Contract clause finder").first.click()
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Impact assessment", exact=True).fill("IA-2026-021")
+    page.get_by_label("Sign-offs").fill("dpo:Dana Ortiz, security:Sam Lee")
+    page.get_by_label("Last reviewed").fill("2026-11-20")
+    page.get_by_label("Reason for this change").fill("Sign-offs and review before go-live")
+    journey.look("system-edit")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", name="Contract clause finder")).to_be_visible()
+    system.refresh_from_db()
+    assert system.last_reviewed is not None
+
+    # Ask again: the check passes and no denial is left.
+    page.get_by_role("link", name="Request change").click()
+    page.get_by_label("Change", exact=True).select_option(label="Lifecycle stage change")
+    page.get_by_label("Requested stage").select_option("production")
+    page.get_by_label("Reason", exact=True).fill("Sign-offs in place; asking again.")
+    page.get_by_role("button", name="Create").click()
+    frozen = page.get_by_role("region", name="Policy check at request time")
+    expect(frozen.get_by_text("Passed")).to_be_visible()
+    assert frozen.locator("li").count() == 0
+    journey.look("go-live-passed")
+    journey.done()
