@@ -16,7 +16,9 @@ Rules enforced here (the API, the pages and the benchmark all call these functio
 - registered attestations enter the integrity ledger in the same transaction, under one
   ledger lock per batch, and are never updated or deleted;
 - only administrators ("create"/"delete" in the administration area) create and revoke
-  tokens; the key is returned once and only its SHA-256 is stored; revoking needs a reason.
+  tokens; the key is returned once and only its SHA-256 is stored; a retired system gets no
+  new token; revoking needs a reason. (Outputs of a retired system that still arrive on an
+  existing token are accepted: they are evidence that it still runs.)
 """
 
 import datetime
@@ -94,6 +96,8 @@ def attestation_token_create(*, actor, system, name):
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Name the gateway or job that will use this token."})
+    if system.stage == AISystem.Stage.RETIRED:
+        raise ValidationError(f"{system} is retired: it needs no new attestation token.")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     token = AttestationToken(
         system=system,

@@ -130,3 +130,13 @@ def test_last_use_is_recorded_without_a_history_row(gateway, version):
     token.refresh_from_db()
     assert token.last_used_at is not None
     assert token.history.count() == versions_before
+
+
+def test_a_retired_system_gets_no_new_token(admin_user, system):
+    type(system).objects.filter(pk=system.pk).update(stage="retired")  # as a change would
+    response = api(admin_user).post(
+        TOKENS, {"system": "support-assistant", "name": "Late gateway"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "is retired" in str(response.json())
+    assert not AttestationToken.objects.exists()
