@@ -1,8 +1,7 @@
 """Assessment and risk figures for the dashboard; each count opens the list behind it."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from aims_portal import charts
@@ -10,6 +9,7 @@ from aims_portal.dashboard import Card, Counted, Row, card, once, total
 from registry.models import AISystem
 
 from .models import ImpactAssessment, Risk
+from .readiness import valid_assessment
 from .selectors import heat_cells, scoring_method
 
 LEVEL_TONES = ["success", "warning", "danger", "danger", "danger"]
@@ -17,17 +17,6 @@ LEVEL_TONES = ["success", "warning", "danger", "danger", "danger"]
 
 def _query(url, **params):
     return f"{url}?" + "&".join(f"{key}={value}" for key, value in params.items())
-
-
-def valid_assessment():
-    """An approved assessment in force for the outer system: not flagged for re-assessment
-    and not past its review date (the readiness check uses the same rule)."""
-    today = timezone.localdate()
-    return ImpactAssessment.objects.filter(
-        system=OuterRef("pk"),
-        status=ImpactAssessment.Status.APPROVED,
-        needs_reassessment=False,
-    ).filter(Q(next_review__isnull=True) | Q(next_review__gte=today))
 
 
 def _coverage_counts():

@@ -1,35 +1,42 @@
 """Certification readiness: an approved, current impact assessment for every AI system."""
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from aims_portal.readiness import Failure, check
+from aims_portal.readiness import Failure, check, detail_url
 from registry.models import AISystem
 
 from .models import ImpactAssessment
 
 
-def assessment_gaps():
-    """{system: problem} for every system that is not retired and lacks a valid assessment.
-
-    Valid means approved, not superseded, not flagged for re-assessment and not past its
-    next review date.
-    """
+def valid_assessment():
+    """An approved assessment in force for the outer system: not flagged for re-assessment
+    and not past its review date. The dashboard's coverage figure uses the same rule."""
     today = timezone.localdate()
-    systems = AISystem.objects.exclude(stage=AISystem.Stage.RETIRED).order_by("slug")
+    return ImpactAssessment.objects.filter(
+        system=OuterRef("pk"),
+        status=ImpactAssessment.Status.APPROVED,
+        needs_reassessment=False,
+    ).filter(Q(next_review__isnull=True) | Q(next_review__gte=today))
+
+
+def assessment_gaps():
+    """{system: problem} for every system that is not retired and lacks a valid assessment."""
+    today = timezone.localdate()
+    failing = AISystem.objects.exclude(stage=AISystem.Stage.RETIRED).exclude(
+        Exists(valid_assessment())
+    )
+    systems = list(failing.only("pk", "slug", "name").order_by("slug"))
     current = (
-        ImpactAssessment.objects.filter(system__in=systems)
+        ImpactAssessment.objects.filter(system__in=failing.values("pk"))
         .exclude(status=ImpactAssessment.Status.SUPERSEDED)
+        .order_by("system_id", "-reference", "-revision")
         .values_list("system_id", "reference", "status", "next_review", "needs_reassessment")
     )
     by_system = {}
     for system_id, reference, status, next_review, flagged in current:
         by_system.setdefault(system_id, []).append((reference, status, next_review, flagged))
-    gaps = {}
-    for system in systems.only("pk", "slug", "name"):
-        gaps_of = _problem(by_system.get(system.pk, []), today)
-        if gaps_of:
-            gaps[system] = gaps_of
-    return gaps
+    return {system: _problem(by_system.get(system.pk, []), today) for system in systems}
 
 
 def _problem(assessments, today):
@@ -59,7 +66,8 @@ def _problem(assessments, today):
     order=30,
 )
 def impact_assessment_per_system():
+    url = detail_url("registry:aisystem-detail")
     return [
-        Failure(f"{system.name} ({system.slug})", system.get_absolute_url(), problem)
+        Failure(f"{system.name} ({system.slug})", url(system.pk), problem)
         for system, problem in assessment_gaps().items()
     ]
