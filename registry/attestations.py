@@ -52,7 +52,7 @@ CLOCK_SKEW = datetime.timedelta(minutes=5)
 KEY_PREFIX = "aims_att_"
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
 
-SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 FIELDS = {
     "system",
     "model_version",
@@ -160,6 +160,8 @@ def _check_json(value, depth=1):
     if depth > MAX_METADATA_DEPTH:
         return f"is nested more than {MAX_METADATA_DEPTH} levels deep"
     if isinstance(value, dict):
+        if any("\x00" in key for key in value):
+            return "holds a key with a NUL character"
         for item in value.values():
             if why := _check_json(item, depth + 1):
                 return why
@@ -175,6 +177,8 @@ def _check_json(value, depth=1):
     elif isinstance(value, float):
         if not math.isfinite(value) or abs(value) >= MAX_FLOAT:
             return "holds a number too large to keep exactly; send it as a string"
+        if value == 0 and math.copysign(1, value) < 0:
+            return "holds -0.0, which PostgreSQL keeps as 0; send 0"
     elif isinstance(value, str):
         if "\x00" in value:
             return "holds a NUL character"
@@ -234,7 +238,7 @@ def _occurred_at(index, value, now, problems):
 
 def _hash(index, item, field, problems):
     value = item.get(field)
-    if not isinstance(value, str) or not SHA256.match(value):
+    if not isinstance(value, str) or not SHA256.fullmatch(value):
         problems.append(
             _problem(index, field, "Must be a SHA-256 digest: 64 hexadecimal characters.")
         )
