@@ -75,7 +75,20 @@ class Workflow:
 
     def available(self, record, actor):
         """The transitions ``actor`` could take now, for buttons on the record's page."""
-        return [t for t in self.transitions if self.refusal(record, t, actor) is None]
+        return self.options(record, actor)[0]
+
+    def options(self, record, actor):
+        """``(available, blocked)``: the transitions ``actor`` could take now, and those they
+        could take but for the guard's problems, as ``(transition, problems)``, so that a page
+        says what is missing instead of silently leaving the button out."""
+        available, blocked = [], []
+        for transition in self.transitions:
+            refusal = self.refusal(record, transition, actor)
+            if refusal is None:
+                available.append(transition)
+            elif isinstance(refusal, ValidationError) and self.status(record) in transition.source:
+                blocked.append((transition, refusal.messages))
+        return available, blocked
 
     @transaction.atomic
     def run(self, record, name, *, actor, reason="", expected_version=None, changes=None):

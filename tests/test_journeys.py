@@ -1,20 +1,27 @@
 """Each role's main journey through the portal in a real browser, with axe-core run on every
 page visited. Screenshots: test-artifacts/screenshots/journey-<role>-NN-<what>.png."""
 
+import re
+import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from assessments import demo as assessments_demo
+from assessments import services as assessment_services
+from audits import demo as audits_demo
+from audits.models import ManagementReview
 from assessments.models import ImpactAssessment, Risk
 from controls import demo as controls_demo
 from controls.models import SoAEntry
 from registry import demo as registry_demo
-from registry.models import AISystem
+from registry import services as registry_services
+from registry.models import AISystem, ChangeRequest
 
 from . import factories
-from .axe import AxeAudit
+from .axe import CHART_FINDINGS, AxeAudit
 from .browser import log_in, screenshot
 from .test_controls_catalogue import catalogue  # noqa: F401  (autouse fixture)
 
@@ -38,6 +45,8 @@ class Journey:
 
     def done(self):
         print(f"axe ran on {len(self.axe.pages)} pages:", *self.axe.pages, sep="\n  ")
+        if CHART_FINDINGS:
+            print("chart findings left to aims_portal/charts.py:", *sorted(CHART_FINDINGS))
         self.axe.assert_clean()
 
 
@@ -63,6 +72,7 @@ def demo_data(people, settings, tmp_path):
     registry_demo.load(users)
     assessments_demo.load(users)
     controls_demo.load(users)
+    audits_demo.load(users)
     return users
 
 
@@ -168,7 +178,9 @@ def test_governance_lead_journey(page, people, settings, tmp_path):
         if ref == "A.5.2":
             journey.look("soa-inline-edit")
         form.get_by_role("button", name="Save").click()
-        expect(page.locator(f"#soa-row-{ref.lower().replace('.', '')}").get_by_text(text)).to_be_visible()
+        expect(
+            page.locator(f"#soa-row-{ref.lower().replace('.', '')}").get_by_text(text)
+        ).to_be_visible()
     assert SoAEntry.objects.get(control__ref="A.5.2").implementation_status == "implemented"
     journey.look("soa-edited")
     page.get_by_role("button", name="PDF").click()
@@ -202,7 +214,9 @@ def test_system_owner_journey(page, people):
     page.get_by_role("link", name="Request change").click()
     page.get_by_label("Change", exact=True).select_option(label="Lifecycle stage change")
     page.get_by_label("Requested stage").select_option("production")
-    page.get_by_label("Reason", exact=True).fill("Legal wants it live for the quarter-end contract review.")
+    page.get_by_label("Reason", exact=True).fill(
+        "Legal wants it live for the quarter-end contract review."
+    )
     journey.look("go-live-form")
     page.get_by_role("button", name="Create").click()
     frozen = page.get_by_role("region", name="Policy check at request time")
@@ -212,8 +226,13 @@ def test_system_owner_journey(page, people):
     expect(frozen.get_by_text("without a review date")).to_be_visible()
     journey.look("go-live-denied")
 
-    # Fix the record so that the rules pass.
-    page.get_by_role("link", name="Contract clause finder").first.click()
+    expect(page.locator("#policy-next-steps")).to_be_visible()
+
+    # Fix the record so that the rules pass: the system page lists what stands in the way.
+    page.locator("#policy-next-steps").get_by_role("link", name="Contract clause finder").click()
+    go_live = page.get_by_role("region", name="Go-live check")
+    expect(go_live.get_by_text("3 to fix")).to_be_visible()
+    journey.look("system-go-live-check")
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Impact assessment", exact=True).fill("IA-2026-021")
     page.get_by_label("Sign-offs").fill("dpo:Dana Ortiz, security:Sam Lee")
@@ -224,8 +243,15 @@ def test_system_owner_journey(page, people):
     expect(page.get_by_role("heading", name="Contract clause finder")).to_be_visible()
     system.refresh_from_db()
     assert system.last_reviewed is not None
+    expect(go_live.get_by_text("Ready")).to_be_visible()
+    assert page.locator(".go-live-denials li").count() == 0
+    journey.look("system-fixed")
 
-    # Ask again: the check passes and no denial is left.
+    # Withdraw the failed request and ask again: the check passes, no denial is left.
+    page.get_by_role("region", name="Lifecycle changes").get_by_role("link").first.click()
+    page.get_by_role("button", name="Withdraw request").click()
+    expect(page.get_by_text("Withdrawn").first).to_be_visible()
+    page.get_by_role("link", name="Contract clause finder").first.click()
     page.get_by_role("link", name="Request change").click()
     page.get_by_label("Change", exact=True).select_option(label="Lifecycle stage change")
     page.get_by_label("Requested stage").select_option("production")
@@ -235,4 +261,193 @@ def test_system_owner_journey(page, people):
     expect(frozen.get_by_text("Passed")).to_be_visible()
     assert frozen.locator("li").count() == 0
     journey.look("go-live-passed")
+    journey.done()
+
+
+def test_executive_journey(page, demo_data):
+    lead, owner = demo_data["governance_lead"], demo_data["system_owner"]
+    system = factories.ai_system(
+        lead,
+        slug="contract-clause-finder",
+        name="Contract clause finder",
+        owner=owner,
+        data_sensitivity="pii",
+        risk_tier="high",
+        impact_assessment_ref="IA-2026-021",
+        approved_by=["dpo:Dana Ortiz"],
+        last_reviewed="2026-11-20",
+    )
+    registry_services.data_source_create(
+        actor=lead,
+        data={
+            "system": system,
+            "kind": "evaluation",
+            "name": "Annotated contracts 2026",
+            "location": "s3://legal/eval/contracts-2026",
+        },
+    )
+    assessment = factories.impact_assessment(lead, system=system)
+    assessment_services.assessment_transition(assessment, "submit", actor=lead)
+    go_live = registry_services.change_request_create(
+        actor=owner,
+        data={
+            "system": system,
+            "kind": ChangeRequest.Kind.STAGE,
+            "target_stage": AISystem.Stage.PRODUCTION,
+            "reason": "Legal wants it live for the quarter-end contract review.",
+            "regression_evidence": "Clause recall 0.93 on 400 contracts (threshold 0.9).",
+        },
+    )
+    journey = Journey(page, "exec")
+    log_in(page, "exec", factories.PASSWORD)
+    journey.look("dashboard")
+
+    # Approve the assessment someone else submitted.
+    page.get_by_role("navigation", name="Areas").get_by_role(
+        "link", name="Impact assessments"
+    ).click()
+    page.get_by_role("link", name=assessment.reference).click()
+    journey.look("assessment-in-review")
+    page.get_by_label("Comment (optional)").first.fill("Mitigations are proportionate.")
+    page.get_by_role("button", name="Approve").first.click()
+    expect(page.get_by_text("Approved").first).to_be_visible()
+    assessment.refresh_from_db()
+    assert assessment.status == "approved"
+    journey.look("assessment-approved")
+
+    # Approve the go-live the owner requested; the system moves to production.
+    page.get_by_role("navigation", name="Areas").get_by_role(
+        "link", name="Lifecycle changes"
+    ).click()
+    journey.look("changes")
+    page.get_by_role("link", name=f"CR-{go_live.pk}", exact=True).click()
+    expect(page.get_by_text("Passed").first).to_be_visible()
+    page.locator("#reason-approve").fill("Policy check passed; evaluation above threshold")
+    journey.look("go-live-awaiting")
+    page.get_by_role("button", name="Approve change").click()
+    expect(page.get_by_text("Approve change: done.")).to_be_visible()
+    journey.look("go-live-approved")
+    system.refresh_from_db()
+    assert system.stage == "production"
+
+    # Run the management review from the dashboard: inputs are live, completion freezes them.
+    page.get_by_role("link", name="Dashboard").click()
+    before = ManagementReview.objects.count()
+    page.get_by_role("link", name="Management reviews").first.click()
+    journey.look("reviews")
+    page.get_by_role("link", name="New management review").first.click()
+    page.get_by_label("Meeting date").fill(date.today().isoformat())
+    page.get_by_label("Chair").select_option(label="Erin Executive")
+    page.get_by_label("Decisions").fill("Contract clause finder may stay live; review in Q2.")
+    journey.look("review-form")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_text("In preparation").first).to_be_visible()
+    # Not complete yet, and the page says why rather than hiding the step.
+    expect(page.locator("#blocked-steps").get_by_text("Name who attended.")).to_be_visible()
+    journey.look("review-live")
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Attendees", exact=True).select_option(label=["Erin Executive", "Grace Lead"])
+    page.get_by_label("Reason for this change").fill("Attendance")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_role("button", name="Complete and freeze figures").click()
+    expect(page.get_by_text("Frozen").first).to_be_visible()
+    review = ManagementReview.objects.order_by("pk").last()
+    assert ManagementReview.objects.count() == before + 1
+    assert review.status == "completed" and review.figures
+    journey.look("review-completed")
+    journey.done()
+
+
+CHANGE_CONTROLS = re.compile(
+    r"^\s*(Edit|New|Create|Delete|Retire|Save|Import|Submit|Approve|Reject|Request|Add|Upload|"
+    r"Withdraw|Accept|Complete|Sign checkpoint)\b",
+    re.IGNORECASE,
+)
+
+
+def assert_read_only(page):
+    """No control on the page would change a record."""
+    main = page.get_by_role("main")
+    found = [
+        text
+        for role in ("link", "button")
+        for text in main.get_by_role(role).all_inner_texts()
+        if CHANGE_CONTROLS.match(text)
+    ]
+    assert not found, f"{page.url} offers an auditor change controls: {found}"
+
+
+def test_auditor_journey(page, demo_data, tmp_path):
+    journey = Journey(page, "auditor")
+    log_in(page, "auditor", factories.PASSWORD)
+
+    # The SoA as it stood on a date: read-only, rebuilt from history.
+    page.get_by_role("navigation", name="Areas").get_by_role(
+        "link", name="Statement of Applicability"
+    ).click()
+    assert_read_only(page)
+    journey.look("soa")
+    page.get_by_label("Show the SoA as of", exact=True).fill(date.today().isoformat())
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("Read-only view of")).to_be_visible()
+    assert page.locator("tr[id^=soa-row-]").count() == 38
+    assert_read_only(page)
+    journey.look("soa-as-of")
+
+    # A record's history and the diff between two versions.
+    page.get_by_role("link", name="A.7.5").first.click()
+    assert_read_only(page)
+    journey.look("soa-entry")
+    page.get_by_role("link", name="History").click()
+    assert_read_only(page)
+    journey.look("history")
+    page.get_by_role("link", name="Show changes").first.click()
+    expect(page.locator(".diff-new, .diff-old").first).to_be_visible()
+    assert_read_only(page)
+    journey.look("history-diff")
+
+    # Verify the ledger, then build and download the evidence bundle.
+    page.get_by_role("navigation", name="Areas").get_by_role("link", name="Integrity").click()
+    page.get_by_role("button", name="Verify now").click()
+    expect(page.get_by_text("Intact.")).to_be_visible()
+    assert_read_only(page)
+    journey.look("integrity-verified")
+    page.get_by_role("button", name="Build bundle").click()
+    page.get_by_role("link", name="Download the bundle").wait_for()
+    journey.look("bundle-ready")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the bundle").click()
+    bundle = tmp_path / "bundle.zip"
+    download.value.save_as(bundle)
+    with zipfile.ZipFile(bundle) as archive:
+        assert archive.testzip() is None and archive.namelist()
+
+    # Other pages an auditor browses: nothing to change there either.
+    for area in ("AI systems", "Risk register", "Impact assessments", "Management reviews"):
+        page.get_by_role("navigation", name="Areas").get_by_role("link", name=area).click()
+        assert_read_only(page)
+        journey.look(area.lower().replace(" ", "-"))
+        page.get_by_role("main").locator("table tbody a").first.click()
+        assert_read_only(page)
+        journey.look(area.lower().replace(" ", "-") + "-record")
+
+    # A direct POST with a valid CSRF token is still refused, in the UI and in the API.
+    system = AISystem.objects.get(slug="support-assistant")
+    page.goto(system.get_absolute_url())
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    headers = {"X-CSRFToken": token, "Referer": page.url}
+    edit = page.request.post(
+        f"/inventory/systems/{system.pk}/edit/",
+        form={"name": "Changed by an auditor", "change_reason": "test"},
+        headers=headers,
+    )
+    assert edit.status == 403
+    api = page.request.patch(
+        f"/api/v1/registry/systems/{system.pk}/",
+        data={"name": "Changed by an auditor", "version": system.version, "change_reason": "x"},
+        headers=headers,
+    )
+    assert api.status == 403
+    system.refresh_from_db()
+    assert system.name == "Customer support assistant"
     journey.done()

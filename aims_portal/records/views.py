@@ -76,10 +76,11 @@ class RecordDetailView(RecordMixin, TemplateView):
             self.request.user, "change", rt.area, record
         )
         if rt.workflow:
+            available, blocked = rt.workflow.options(record, self.request.user)
             context["transitions"] = [
-                (t, reverse(rt.route("transition"), args=[record.pk, t.name]))
-                for t in rt.workflow.available(record, self.request.user)
+                (t, reverse(rt.route("transition"), args=[record.pk, t.name])) for t in available
             ]
+            context["blocked_transitions"] = blocked
         if rt.detail_context:
             context.update(rt.detail_context(record, self.request))
         context["can_retire"] = bool(rt.retire) and roles.can(
