@@ -19,7 +19,6 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
 
 import hashlib
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -359,7 +358,7 @@ def export_request(*, actor, fmt, revision=None):
     job.save()
     from .tasks import render_export
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if render_export.app.conf.task_always_eager:
         render_export.delay(job.pk)  # no broker: render now, in this request
         job.refresh_from_db()
     else:
