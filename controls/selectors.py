@@ -87,7 +87,10 @@ def snapshot_as_of(moment):
         entry.owner = owners.get(entry.owner_id)
         control = controls.get(entry.control_id)
         if control is not None:
-            rows.append(entry_data(entry, control=control, systems=[], risks=[]))
+            # The entry's id too, so that the page can link each row to the entry's history.
+            rows.append(
+                {**entry_data(entry, control=control, systems=[], risks=[]), "entry_id": entry.id}
+            )
     rows.sort(key=lambda row: controls_sort_key(row["ref"]))
     return rows
 
