@@ -109,7 +109,7 @@ audits = RecordType(
         Section("Audit", ("programme", "title", "scope", "status")),
         Section(
             "Team and dates",
-            ("lead_auditor", "team", "planned_start", "planned_end", "started_at", "completed_at"),
+            ("team", "planned_start", "planned_end", "started_at", "completed_at"),
         ),
         Section("Conclusion", ("conclusion",)),
     ),
@@ -187,7 +187,7 @@ actions = RecordType(
     detail_template="audits/action_detail.html",
     detail_context=_context("action_context"),
     sections=(
-        Section("Action", ("finding", "review", "title", "owner", "due_date", "status")),
+        Section("Action", ("title", "owner", "due_date", "status")),
         Section("Analysis and plan", ("root_cause", "correction", "action", "implemented_at")),
         Section(
             "Effectiveness check",

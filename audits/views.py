@@ -2,6 +2,8 @@
 page with its inputs and charts, raising findings and actions from their source, adding
 evidence (with a file), downloading it, and the two PDFs."""
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -19,6 +21,8 @@ from .forms import EvidenceForm
 from .models import Audit, ChecklistLine, EvidenceItem, Finding, ManagementReview
 
 AREA = "audits"
+# The audit page lists the latest findings; the findings list has them all.
+FINDINGS_SHOWN = 50
 
 
 def _evidence_url(target_field, pk):
@@ -31,11 +35,15 @@ def _evidence_url(target_field, pk):
 def audit_context(audit, request):
     lines = list(selectors.checklist(audit))
     user = request.user
-    found = list(audit.findings.select_related("checklist_line").order_by("reference"))
+    found = list(
+        audit.findings.select_related("checklist_line").order_by("-reference")[:FINDINGS_SHOWN]
+    )
     return {
         "lines": lines,
         "result_counts": selectors.result_counts(lines),
         "findings": found,
+        "findings_by_kind": selectors.findings_by_kind(audit.findings.all()),
+        "findings_url": f"{reverse('audits:finding-list')}?audit={audit.pk}",
         "requirements": list(audit.requirements.order_by("sort_key")),
         "controls_audited": list(audit.controls.order_by("sort_key")),
         "systems": list(audit.systems.order_by("name")),
@@ -97,6 +105,7 @@ def review_context(review, request):
     return {
         "figures": figures,
         "frozen": review.is_completed,
+        "as_of": datetime.fromisoformat(figures["as_of"]),
         **review_charts(figures),
         "review_actions": list(review.actions.select_related("owner").order_by("reference")),
         "action_url": f"{reverse('audits:action-create')}?review={review.pk}",

@@ -22,7 +22,7 @@ def _audit_can_complete(audit):
     if open_lines:
         problems.append(
             f"{len(open_lines)} checklist line(s) not assessed yet: {', '.join(open_lines[:8])}"
-            + ("…" if len(open_lines) > 8 else "")
+            + ("…" if len(open_lines) > 8 else ".")
         )
     nc_lines = {line.pk: line.ref for line in lines if line.result == "nonconformity"}
     covered = set(

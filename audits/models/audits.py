@@ -93,7 +93,7 @@ class Audit(TrackedModel):
         blank=True, help_text="The audit team's overall conclusion; needed to complete the audit."
     )
     # The audit team as text, so every saved version in the history names it.
-    team = models.TextField(blank=True, editable=False)
+    team = models.TextField("audit team", blank=True, editable=False)
 
     class Meta:
         ordering = ["-planned_start", "-reference"]

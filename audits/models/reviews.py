@@ -62,7 +62,7 @@ class ManagementReview(TrackedModel):
         editable=False,
         help_text="The live figures at completion; later changes to records do not alter them.",
     )
-    attendee_names = models.TextField(blank=True, editable=False)
+    attendee_names = models.TextField("attendees", blank=True, editable=False)
 
     class Meta:
         ordering = ["-meeting_date", "-reference"]
