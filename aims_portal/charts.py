@@ -132,8 +132,9 @@ def _fill(prefix, tone, pattern):
 
 def _svg(prefix, width, height, title, css, description, body):
     return mark_safe(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{prefix}-t {prefix}-d" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{prefix}-t {prefix}-d" '
         f'font-family="{FONT}"><title id="{prefix}-t">{escape(title)}</title>'
         f'<desc id="{prefix}-d">{escape(description)}</desc>{body}</svg>'
     )
@@ -201,6 +202,10 @@ class Segment:
     pattern: str
 
 
+# Longest row label drawn in full at the default label width (12 px text).
+LABEL_CHARS = 34
+
+
 @dataclass(frozen=True)
 class StackedRow:
     label: str
@@ -210,13 +215,13 @@ class StackedRow:
     segment_hrefs: dict = None  # Segment.key -> link
 
 
-def stacked_bars(rows, segments, *, title, key, label_width=190, width=620):
+def stacked_bars(rows, segments, *, title, key, label_width=190, width=620, legend_columns=3):
     """One stacked bar per row, segments in ``segments`` order, with a legend below."""
     row_h, top, summary_w = 24, 6, 130
     bar_x = label_width + 8
     span = width - bar_x - summary_w
     legend_top = top + row_h * len(rows) + 10
-    legend_rows = (len(segments) + 2) // 3
+    legend_rows = (len(segments) + legend_columns - 1) // legend_columns
     height = legend_top + legend_rows * 20 + 4
     parts = [_defs(key, {(s.tone, s.pattern) for s in segments if s.pattern != "solid"})]
     for i, r in enumerate(rows):
@@ -225,12 +230,13 @@ def stacked_bars(rows, segments, *, title, key, label_width=190, width=620):
         label = f"{r.label}: " + ", ".join(
             f"{s.label.lower()} {r.counts.get(s.key, 0)}" for s in segments
         )
+        shown = r.label if len(r.label) <= LABEL_CHARS else r.label[: LABEL_CHARS - 1] + "…"
         parts.append(
             _link(
                 r.href,
                 label,
                 f'<text x="{label_width}" y="{y + 16}" font-size="12" text-anchor="end" '
-                f'fill="#212529">{escape(r.label)}</text>',
+                f'fill="#212529">{escape(shown)}</text>',
             )
         )
         x = bar_x
@@ -255,10 +261,10 @@ def stacked_bars(rows, segments, *, title, key, label_width=190, width=620):
             f'<text x="{bar_x + span + 8}" y="{y + 16}" font-size="12" fill="#212529">'
             f"{escape(r.summary)}</text>"
         )
-    col_w = (width - 10) / 3
+    col_w = (width - 10) / legend_columns
     for n, s in enumerate(segments):
-        lx = 10 + (n % 3) * col_w
-        ly = legend_top + (n // 3) * 20
+        lx = 10 + (n % legend_columns) * col_w
+        ly = legend_top + (n // legend_columns) * 20
         parts.append(
             f'<rect x="{lx:.1f}" y="{ly}" width="14" height="14" '
             f'fill="{_fill(key, s.tone, s.pattern)}" stroke="#495057" stroke-width=".5"/>'
@@ -390,10 +396,10 @@ def _nice_ceiling(value):
 # --- a score out of n ---------------------------------------------------------------------
 
 
-def score_blocks(passed, total, *, title, key, width=360):
-    """``total`` squares, the passed ones filled and ticked, the others outlined and
-    crossed, with "passed / total" written beside them."""
-    size, gap = 22, 5
+def score_blocks(passed, total, *, title, key, size=22):
+    """``total`` squares of ``size`` px, the passed ones filled and ticked, the others
+    outlined and crossed, with "passed / total" written beside them."""
+    gap = max(2, size // 5)
     height = size + 8
     parts = []
     for i in range(total):
@@ -401,20 +407,23 @@ def score_blocks(passed, total, *, title, key, width=360):
         if i < passed:
             parts.append(
                 f'<rect x="{x}" y="4" width="{size}" height="{size}" rx="3" fill="#198754"/>'
-                f'<path d="M{x + 6} {4 + size / 2} l4 4 l7 -8" stroke="#fff" stroke-width="2.4" '
-                f'fill="none"/>'
+                f'<path d="M{x + size * 0.27:.1f} {4 + size / 2:.1f} l{size * 0.18:.1f} '
+                f'{size * 0.18:.1f} l{size * 0.32:.1f} -{size * 0.36:.1f}" stroke="#fff" '
+                f'stroke-width="2.4" fill="none"/>'
             )
         else:
             parts.append(
                 f'<rect x="{x}" y="4" width="{size}" height="{size}" rx="3" fill="#fff" '
                 f'stroke="#dc3545" stroke-width="2"/>'
-                f'<path d="M{x + 7} {11} l8 8 M{x + 15} {11} l-8 8" stroke="#dc3545" '
-                f'stroke-width="2"/>'
+                f'<path d="M{x + size * 0.3:.1f} {4 + size * 0.3:.1f} l{size * 0.4:.1f} '
+                f"{size * 0.4:.1f} M{x + size * 0.7:.1f} {4 + size * 0.3:.1f} l-{size * 0.4:.1f} "
+                f'{size * 0.4:.1f}" stroke="#dc3545" stroke-width="2"/>'
             )
-    text_x = total * (size + gap) + 8
-    width = max(width, text_x + 70)
+    text_x = total * (size + gap) + 6
+    width = text_x + 62
     parts.append(
-        f'<text x="{text_x}" y="{4 + size * 0.75:.1f}" font-size="18" font-weight="700" '
+        f'<text x="{text_x}" y="{4 + size * 0.75:.1f}" font-size="{max(14, size * 0.8):.0f}" '
+        f'font-weight="700" '
         f'fill="#212529">{passed} / {total}</text>'
     )
     description = f"{passed} of {total} checks pass"

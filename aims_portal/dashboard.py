@@ -5,13 +5,15 @@ Also here: ``monthly_counts``, which reads a trend (how many records met a condi
 end of each month) from the simple-history tables in a single query.
 """
 
+import hashlib
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, CharField, Count, F, IntegerField, Value, When, Window
-from django.db.models.functions import Cast, Coalesce, Concat, Lead
+from django.db.models import Case, Count, F, IntegerField, Value, When, Window
+from django.db.models.functions import Lead
 from django.utils import timezone
 
 from . import roles
@@ -76,7 +78,9 @@ def card(area, order=100, counts=None):
     every card are fetched together in one query, so cards add figures, not queries.
 
     Orders used so far: 5 readiness, 8 trend, 10-49 inventory, 50-69 assessments, risks and
-    audits, 70-89 controls and reviews, 900 integrity. A card returns None to hide itself.
+    audits, 62 reviews due, 70-89 controls, 900 integrity. Wide cards take two thirds of a
+    row and narrow ones a third, so orders that pair them fill the rows. A card returns None
+    to hide itself.
     """
 
     def register(func):
@@ -135,26 +139,24 @@ NULL_TEXT = "\x1e"
 
 def grouped_counts(specs):
     """``{name: Counted}`` → ``{name: {(value as text or None, ...): count}}``, all in one
-    statement (UNION ALL of one GROUP BY per name). Names with no rows map to {}."""
+    statement: a UNION ALL of one GROUP BY per name, whose grouped values are joined into one
+    text key after grouping (so per group, not per row). Names with no rows map to {}."""
     statements, params = [], []
     for name, spec in specs.items():
-        fields = [F(f) if isinstance(f, str) else f for f in spec.fields]
-        if fields:
-            parts = []
-            for n, expression in enumerate(fields):
-                if n:
-                    parts.append(Value(KEY_SEPARATOR))
-                parts.append(Coalesce(Cast(expression, CharField()), Value(NULL_TEXT)))
-            key = parts[0] if len(parts) == 1 else Concat(*parts, output_field=CharField())
-            rows = spec.queryset.order_by().annotate(figure_key=key).values("figure_key")
+        aliases = {f"k{n}": F(f) if isinstance(f, str) else f for n, f in enumerate(spec.fields)}
+        rows = spec.queryset.order_by()
+        if aliases:
+            rows = rows.values(**aliases)
+        else:  # one row: the plain count
+            rows = rows.annotate(k_none=Value(0)).values("k_none")
+        sql, inner = rows.annotate(figure_n=Count("pk")).query.sql_with_params()
+        if aliases:
+            key = f" || '{KEY_SEPARATOR}' || ".join(
+                f"COALESCE(CAST(t.{alias} AS VARCHAR(200)), '{NULL_TEXT}')" for alias in aliases
+            )
         else:
-            rows = spec.queryset.order_by().annotate(figure_key=Value("")).values("figure_key")
-        sql, inner = (
-            rows.annotate(figure_n=Count("pk"))
-            .values_list("figure_key", "figure_n")
-            .query.sql_with_params()
-        )
-        statements.append(f"SELECT CAST(%s AS VARCHAR(200)), t.* FROM ({sql}) t")
+            key = "''"
+        statements.append(f"SELECT CAST(%s AS VARCHAR(200)), {key}, t.figure_n FROM ({sql}) t")
         params.extend([name, *inner])
     result = {name: {} for name in specs}
     if not statements:
@@ -162,10 +164,10 @@ def grouped_counts(specs):
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(statements), params)
         for name, key, n in cursor.fetchall():
-            values = tuple(
-                None if value == NULL_TEXT else value for value in (key or "").split(KEY_SEPARATOR)
-            )
-            values = values if specs[name].fields else ()
+            if specs[name].fields:
+                values = tuple(None if v == NULL_TEXT else v for v in key.split(KEY_SEPARATOR))
+            else:
+                values = ()
             result[name][values] = result[name].get(values, 0) + n
     return result
 
@@ -229,3 +231,24 @@ def monthly_counts(specs, moments):
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(statements), params)
         return {row[0]: [int(v) for v in row[1:]] for row in cursor.fetchall()}
+
+
+# Month-end values before the current month cannot change (history is append-only), so they
+# are kept; the current value comes from the live tables with the other figures.
+TREND_CACHE_SECONDS = 6 * 3600
+
+
+def trend_values(specs, moments, current):
+    """``{name: [count at each of moments[:-1]] + [current[name]]}``: past month ends from
+    history (``monthly_counts``, kept for TREND_CACHE_SECONDS), the last point live."""
+    past = moments[:-1]
+    fingerprint = repr(
+        [(name, model._meta.label, str(q)) for name, (model, q) in sorted(specs.items())]
+        + [moment.isoformat() for moment in past]
+    )
+    key = "aims:trend:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+    history = cache.get(key)
+    if history is None:
+        history = monthly_counts(specs, past)
+        cache.set(key, history, TREND_CACHE_SECONDS)
+    return {name: [*history[name], current[name]] for name in specs}

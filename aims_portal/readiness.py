@@ -85,7 +85,7 @@ SUMMARY_MAX_AGE = 300
 class Summary:
     passed: int
     total: int
-    failing: list  # (key, title) of each failing check
+    failing: list  # (key, title, number of records failing) of each failing check
     computed_at: datetime
 
 
@@ -114,7 +114,7 @@ def _summarise(results):
     return Summary(
         passed=sum(1 for r in results if r.passed),
         total=len(results),
-        failing=[(r.key, r.title) for r in results if not r.passed],
+        failing=[(r.key, r.title, len(r.failures)) for r in results if not r.passed],
         computed_at=timezone.now(),
     )
 
@@ -125,14 +125,15 @@ def readiness_card(user):
     url = reverse("readiness")
     return Card(
         "Certification readiness",
-        [Row(title, 1, f"{url}#{key}", "danger") for key, title in s.failing],
+        [Row(title, failures, f"{url}#{key}", "danger") for key, title, failures in s.failing],
         url=url,
         headline=f"{s.passed} / {s.total} checks pass",
         headline_url=url,
         chart=charts.score_blocks(
-            s.passed, s.total, title="Certification readiness score", key="chart-readiness"
+            s.passed, s.total, title="Certification readiness score", key="chart-readiness", size=17
         ),
         show_rows=bool(s.failing),
-        note=f"Computed {timezone.localtime(s.computed_at):%d %b %Y %H:%M}; "
-        "the readiness page always shows the live result.",
+        note=f"Each failing check shows how many records fail it. Computed "
+        f"{timezone.localtime(s.computed_at):%d %b %Y %H:%M}; the readiness page always shows "
+        "the live result.",
     )

@@ -49,7 +49,8 @@ def assessment_coverage(user, figures):
         title="Impact assessment coverage",
         key="chart-coverage",
         label_width=120,
-        width=440,
+        width=380,
+        legend_columns=1,
     )
     return Card(
         "Impact assessment coverage",

@@ -15,9 +15,9 @@ from aims_portal.dashboard import (
     Row,
     card,
     month_ends,
-    monthly_counts,
     once,
     total,
+    trend_values,
 )
 from assessments.models import ImpactAssessment, Risk
 from assessments.selectors import scoring_method
@@ -77,7 +77,7 @@ def soa_progress(user, figures):
         )
         stacked.append(
             charts.StackedRow(
-                f"{group} {titles[group]}"[:34],
+                f"{group} {titles[group]}",
                 counts,
                 href=_query(url, group=group),
                 summary=f"{counts.get('implemented', 0)}/{applicable} implemented",
@@ -96,7 +96,7 @@ def soa_progress(user, figures):
         title="SoA progress by Annex A group",
         key="chart-soa",
         label_width=230,
-        width=700,
+        width=660,
     )
     totals = [
         Row(
@@ -166,7 +166,7 @@ def _due_counts():
     }
 
 
-@card("dashboard", order=80, counts=_due_counts)
+@card("dashboard", order=62, counts=_due_counts)
 def reviews_due(user, figures):
     """Reviews due within REVIEW_NOTICE_DAYS (or overdue), per record type: the same
     records the reminders go out for."""
@@ -216,29 +216,41 @@ def reviews_due(user, figures):
     )
 
 
-@card("dashboard", order=8)
-def trend(user):
-    """Main figures at the end of each of the last twelve months, read from history."""
+def _trend_specs():
+    """The series of the trend: (model, condition on its fields) each, and the top level."""
     method = once("scoring_method", scoring_method)
     top = method.levels[-1]
     low, high = method.score_range(top["label"])
+    return top, {
+        "production": (AISystem, Q(stage=AISystem.Stage.PRODUCTION)),
+        "risks": (
+            Risk,
+            Q(status=Risk.Status.OPEN, residual_score__gte=low, residual_score__lte=high),
+        ),
+        "implemented": (
+            SoAEntry,
+            Q(
+                applicability=SoAEntry.Applicability.APPLICABLE,
+                implementation_status=SoAEntry.Implementation.IMPLEMENTED,
+            ),
+        ),
+    }
+
+
+def _trend_counts():
+    _, specs = _trend_specs()
+    return {name: Counted(model.objects.filter(q)) for name, (model, q) in specs.items()}
+
+
+@card("dashboard", order=8, counts=_trend_counts)
+def trend(user, figures):
+    """Main figures at the end of each of the last twelve months, read from history."""
+    top, specs = _trend_specs()
     points = month_ends()
-    counts = monthly_counts(
-        {
-            "production": (AISystem, Q(stage=AISystem.Stage.PRODUCTION)),
-            "risks": (
-                Risk,
-                Q(status=Risk.Status.OPEN, residual_score__gte=low, residual_score__lte=high),
-            ),
-            "implemented": (
-                SoAEntry,
-                Q(
-                    applicability=SoAEntry.Applicability.APPLICABLE,
-                    implementation_status=SoAEntry.Implementation.IMPLEMENTED,
-                ),
-            ),
-        },
+    counts = trend_values(
+        specs,
         [moment for _, moment in points],
+        {name: total(bucket) for name, bucket in figures.items()},
     )
     labels = [label for label, _ in points]
     series = [
@@ -263,7 +275,7 @@ def trend(user):
         ),
     ]
     chart = charts.line_chart(
-        series, labels, title="The last twelve months", key="chart-trend", width=700
+        series, labels, title="The last twelve months", key="chart-trend", width=660
     )
     return Card(
         "Trend over twelve months",

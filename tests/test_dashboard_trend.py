@@ -4,13 +4,14 @@ end when its latest version before then met the condition."""
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from aims_portal.dashboard import month_ends, monthly_counts
+from aims_portal.dashboard import month_ends, monthly_counts, trend_values
 from assessments.models import Risk
 from registry import services as registry
 from registry.models import AISystem
@@ -20,6 +21,13 @@ from . import factories
 pytestmark = pytest.mark.django_db
 
 PRODUCTION = {"production": (AISystem, Q(stage="production"))}
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def backdate(record, *moments):
@@ -89,3 +97,16 @@ def test_the_trend_card_draws_each_series_with_its_latest_value(lead, client_for
     assert 'class="chart line-chart"' in html
     # The legend entry links to the list behind the series.
     assert f'href="{reverse("registry:aisystem-list")}?stage=production"' in html
+
+
+def test_past_months_are_kept_and_the_current_month_is_live(lead):
+    points = [moment for _, moment in month_ends()]
+    system = factories.ai_system(lead)
+    registry.system_write(system, actor=lead, reason="Go-live", stage="production")
+    backdate(AISystem.objects.get(pk=system.pk), points[2], points[4])
+    first = trend_values(PRODUCTION, points, {"production": 1})["production"]
+    assert first == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1]
+    with CaptureQueriesContext(connection) as again:
+        second = trend_values(PRODUCTION, points, {"production": 0})["production"]
+    assert len(again) == 0
+    assert second == [*first[:-1], 0]

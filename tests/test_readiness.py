@@ -318,8 +318,8 @@ def test_the_dashboard_card_shows_the_score_and_links_failing_checks(lead):
     results = readiness.run_checks()
     passed = sum(r.passed for r in results)
     assert card.headline == f"{passed} / {len(results)} checks pass"
-    assert {row.url for row in card.rows} == {
-        f"/readiness/#{r.key}" for r in results if not r.passed
+    assert {(row.url, row.count) for row in card.rows} == {
+        (f"/readiness/#{r.key}", len(r.failures)) for r in results if not r.passed
     }
     readiness.forget()
 

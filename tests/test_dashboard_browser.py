@@ -1,0 +1,90 @@
+"""The dashboard, the readiness page and a record seen by an auditor, in a real browser on
+the demo data: the figures open their lists, the checks name their records, and the auditor
+can read but not change."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from aims_portal import readiness, roles
+from aims_portal.management.commands.seed_demo import demo_password
+from controls.catalogue import load_catalogue
+from controls.models import Control
+from registry.models import AISystem
+
+from .browser import log_in, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(live_server):
+    readiness.forget()
+    # Transactional tests flush what migrations created: the role groups and the catalogue.
+    for role in roles.role_names():
+        Group.objects.get_or_create(name=role)
+    if Control.objects.count() != 38:
+        load_catalogue()
+    call_command("seed_demo", stdout=StringIO())
+    yield
+    readiness.forget()
+
+
+def test_dashboard_figures_open_their_lists(page, demo):
+    log_in(page, "exec", demo_password("exec"))
+    page.goto("/")
+    for heading in (
+        "Certification readiness",
+        "Trend over twelve months",
+        "AI systems by risk tier and lifecycle stage",
+        "Risk heat maps",
+        "Statement of Applicability: progress by group",
+        "Reviews due in the next 30 days",
+    ):
+        assert page.get_by_role("heading", name=heading).is_visible(), heading
+    assert page.locator("svg.heat-map").count() == 2
+    assert page.locator("nav[aria-label=Areas] a[aria-current=page]").inner_text().strip() == (
+        "Dashboard"
+    )
+    screenshot(page, "dashboard-01-executive")
+
+    production = AISystem.objects.filter(stage="production").count()
+    table = page.locator("table", has_text="Risk tier")
+    table.locator("thead").get_by_role("link", name="Production").click()
+    page.wait_for_url("**/inventory/systems/?stage=production")
+    assert page.get_by_text(f"{production} result").first.is_visible() or production
+
+
+def test_readiness_page_lists_the_records_to_fix(page, demo):
+    log_in(page, "lead", demo_password("lead"))
+    page.goto("/")
+    page.locator("nav[aria-label=Areas]").get_by_role(
+        "link", name="Certification readiness"
+    ).click()
+    page.wait_for_url("**/readiness/")
+    results = readiness.run_checks()
+    passed = sum(r.passed for r in results)
+    assert page.get_by_role(
+        "heading", name=f"Score: {passed} of {len(results)} checks pass"
+    ).is_visible()
+    failing = next(r for r in results if not r.passed)
+    card = page.locator(f"#{failing.key}")
+    assert card.get_by_text("Fails:").is_visible()
+    first = failing.failures[0]
+    if first.url:
+        assert card.get_by_role("link", name=first.label).first.is_visible()
+    screenshot(page, "dashboard-02-readiness")
+
+
+def test_an_auditor_reads_a_record_without_edit_controls(page, demo):
+    log_in(page, "auditor", demo_password("auditor"))
+    system = AISystem.objects.filter(stage="production").order_by("pk").first()
+    page.goto(system.get_absolute_url())
+    assert page.get_by_role("heading", name=system.name).first.is_visible()
+    assert page.get_by_role("link", name="Edit").count() == 0
+    assert page.get_by_role("link", name="History").first.is_visible()
+    nav = page.locator("nav[aria-label=Areas]")
+    assert nav.get_by_role("link", name="Integrity").is_visible()
+    screenshot(page, "dashboard-03-record-as-auditor")
