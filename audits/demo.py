@@ -108,7 +108,7 @@ def _action(lead, owner, finding=None, review=None, due_in=30, **data):
 
 
 def _completed_audit(lead, executive, admin, today):
-    start = today - timedelta(days=40)
+    start = today - timedelta(days=2)
     systems = list(AISystem.objects.filter(slug__in=["credit-scoring", "support-assistant"]))
     # Systems whose owner would be on the team are left out of scope, not the rule bent.
     systems = [s for s in systems if s.owner_id not in (executive.pk, admin.pk)]

@@ -6,7 +6,7 @@ import pytest
 
 from aims_portal import roles
 from audits import services
-from audits.models import CorrectiveAction, Finding, ManagementReview
+from audits.models import Audit, CorrectiveAction, Finding, ManagementReview
 
 from . import factories
 from .browser import log_in, screenshot
@@ -134,3 +134,29 @@ def test_prepare_and_complete_a_management_review(page, people):
     review.refresh_from_db()
     assert review.status == "completed" and review.figures["findings"]
     screenshot(page, "audits-05-management-review")
+
+
+def test_demo_audit_and_review_pages(page, users):
+    from assessments import demo as assessments_demo
+    from audits import demo
+    from controls import demo as controls_demo
+    from registry import demo as registry_demo
+
+    for module in (registry_demo, assessments_demo, controls_demo, demo):
+        module.load(users)
+    audit = Audit.objects.get(status="completed")
+    log_in(page, "lead", factories.PASSWORD)
+    page.goto(audit.get_absolute_url())
+    assert (
+        page.get_by_role("region", name="Findings")
+        .get_by_text("Major nonconformity")
+        .first.is_visible()
+    )
+    screenshot(page, "audits-06-demo-audit")
+    page.goto(ManagementReview.objects.get().get_absolute_url())
+    assert page.get_by_text("Frozen", exact=True).is_visible()
+    screenshot(page, "audits-07-demo-review")
+    late = next(a for a in CorrectiveAction.objects.all() if a.is_overdue)
+    page.goto(late.get_absolute_url())
+    assert page.get_by_text("Overdue by 12 days.").is_visible()
+    screenshot(page, "audits-08-demo-overdue-action")

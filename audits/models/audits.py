@@ -30,7 +30,7 @@ class AuditProgramme(TrackedModel):
         verbose_name = "audit programme"
 
     def __str__(self):
-        return f"{self.title} ({self.year})"
+        return self.title if str(self.year) in self.title else f"{self.title} ({self.year})"
 
     def get_absolute_url(self):
         return reverse("audits:programme-detail", args=[self.pk])
