@@ -120,7 +120,9 @@ def soa_entry_inline(request, pk):
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            return _inline_row(request, _entry(pk))
+            response = _inline_row(request, _entry(pk))
+            response["HX-Trigger"] = "soa-changed"  # the page refreshes its summary
+            return response
     # htmx swaps only 2xx answers by default: the form with its errors comes back as 200,
     # flagged for scripts and tests by a header.
     response = _inline_row(request, entry, form)

@@ -182,6 +182,9 @@ def test_governance_lead_journey(page, people, settings, tmp_path):
             page.locator(f"#soa-row-{ref.lower().replace('.', '')}").get_by_text(text)
         ).to_be_visible()
     assert SoAEntry.objects.get(control__ref="A.5.2").implementation_status == "implemented"
+    # The summary follows the inline edits without a reload.
+    totals = page.get_by_role("region", name="All 38 controls")
+    expect(totals.locator("dd").first).to_have_text("2")
     journey.look("soa-edited")
     page.get_by_role("button", name="PDF").click()
     page.get_by_role("link", name="Download PDF").wait_for()
