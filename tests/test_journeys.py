@@ -83,9 +83,10 @@ def test_governance_lead_journey(page, people, settings, tmp_path):
         factories.supplier(lead, name=name)
     journey = Journey(page, "lead")
     log_in(page, "lead", factories.PASSWORD)
+    journey.look("dashboard")
 
     # Import the registry folder the teams keep in git.
-    page.goto("/inventory/systems/")
+    page.get_by_role("navigation", name="Areas").get_by_role("link", name="AI systems").click()
     journey.look("empty-inventory")
     page.get_by_role("link", name="Import").click()
     files = sorted(str(path) for path in EXAMPLES.glob("*.yaml"))
