@@ -202,12 +202,18 @@ class EvidenceForm(forms.Form):
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     upload = forms.FileField(label="File", required=False)
-    url = forms.URLField(label="Link", required=False, max_length=1000, assume_scheme="https")
+    url = forms.URLField(
+        label="Link",
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+        help_text="For a link: where the evidence lives, e.g. a ticket or a wiki page.",
+    )
     record_link = forms.CharField(
         label="Portal record",
         required=False,
         max_length=500,
-        help_text="The address of a record's page in this portal, e.g. /inventory/systems/3/.",
+        help_text="For a portal record: the address of its page here, e.g. /inventory/systems/3/.",
     )
     checklist_line = forms.ModelChoiceField(
         queryset=ChecklistLine.objects.none(), required=False, widget=forms.HiddenInput
@@ -232,8 +238,15 @@ class EvidenceForm(forms.Form):
     TARGET_FIELDS = ("checklist_line", "finding", "corrective_action", "soa_entry", "assessment")
 
     def __init__(self, *args, fixed_target=None, **kwargs):
+        from .services import upload_limits
+
         super().__init__(*args, **kwargs)
         self.fixed_target = fixed_target
+        max_bytes, types = upload_limits()
+        self.fields["upload"].help_text = (
+            f"For an uploaded file: at most {max_bytes / 1048576:.0f} MB, of type "
+            f"{', '.join(sorted(types))}. Its SHA-256 is kept with it."
+        )
         self.fields["checklist_line"].queryset = ChecklistLine.objects.select_related("audit")
         if fixed_target:
             # Opened from a record's page: the target is known, so only it is sent.

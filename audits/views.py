@@ -151,16 +151,8 @@ class EvidenceCreateView(RecordMixin, TemplateView):
             return None
 
     def render_form(self, form, status=200):
-        limit, types = services.upload_limits()
-        return self.render_to_response(
-            self.get_context_data(
-                form=form,
-                target=self.target_label(form),
-                max_mb=str(round(limit / 1048576)),
-                allowed=", ".join(sorted(types)),
-            ),
-            status=status,
-        )
+        context = self.get_context_data(form=form, target=self.target_label(form))
+        return self.render_to_response(context, status=status)
 
     def get(self, request, *args, **kwargs):
         return self.render_form(self.form())

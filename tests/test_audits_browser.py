@@ -6,7 +6,7 @@ import pytest
 
 from aims_portal import roles
 from audits import services
-from audits.models import Audit, CorrectiveAction, Finding, ManagementReview
+from audits.models import Audit, CorrectiveAction, EvidenceItem, Finding, ManagementReview
 
 from . import factories
 from .browser import log_in, screenshot
@@ -39,7 +39,8 @@ def switch_user(page, username):
     log_in(page, username, factories.PASSWORD)
 
 
-def test_record_results_raise_a_finding_and_act_on_it(page, people):
+def test_record_results_raise_a_finding_and_act_on_it(page, people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     lead, ia, owner = people["lead"], people["ia"], people["owner"]
     audit = factories.audit(lead, ia, controls=("A.6.2.4", "A.6.2.6"))
     audit = services.audit_transition(audit, "start", actor=lead)
@@ -59,6 +60,24 @@ def test_record_results_raise_a_finding_and_act_on_it(page, people):
     page.get_by_role("button", name="Create").click()
     finding = Finding.objects.get()
     assert finding.checklist_line == line(audit, "9.2") and finding.raised_by == ia
+
+    # Evidence on the line: a refused file first (nothing saved), then a PDF.
+    page.goto(line(audit, "9.2").get_absolute_url())
+    page.get_by_role("link", name="Add evidence").click()
+    page.get_by_label("Title").fill("Draft programme spreadsheet")
+    page.get_by_label("File", exact=True).set_input_files(
+        files=[{"name": "macro.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"}]
+    )
+    page.get_by_role("button", name="Add evidence").click()
+    assert page.get_by_text("Files of type “.exe” are not accepted").is_visible()
+    screenshot(page, "audits-00-evidence-refused")
+    assert not EvidenceItem.objects.exists()
+    page.get_by_label("File", exact=True).set_input_files(
+        files=[{"name": "programme.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 x"}]
+    )
+    page.get_by_role("button", name="Add evidence").click()
+    evidence = page.get_by_role("region", name="Evidence")
+    assert evidence.get_by_role("link", name="Draft programme spreadsheet").is_visible()
 
     for ref, result in (("10.2", "conforms"), ("A.6.2.4", "observation")):
         factories.record_line(line(audit, ref), ia, result, notes="Sampled three records.")
