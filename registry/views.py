@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.generic import FormView
 
 from aims_portal import roles
@@ -89,7 +91,16 @@ class YAMLImportView(FormView):
                 return self.render_to_response(
                     self.get_context_data(form=form, problems=error.messages), status=400
                 )
-        messages.success(self.request, f"Import done: {result.summary()}.")
+        summary = f"Import done: {result.summary()}."
+        if result.change_requests:
+            # Stage differences wait for approval: say where they are.
+            summary = format_html(
+                '{} <a class="alert-link" href="{}?status=submitted">See the change requests '
+                "awaiting approval</a>.",
+                summary,
+                reverse("registry:change-list"),
+            )
+        messages.success(self.request, summary)
         return redirect("registry:aisystem-list")
 
 

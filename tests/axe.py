@@ -51,7 +51,7 @@ def violations(page):
         line = f"{v['id']} ({v['impact']}: {v['help']}) at {', '.join(v['targets'])}"
         line += f" — {v['detail']}"
         if v["id"] in CHART_RULES_OWNED_ELSEWHERE and v["inChart"]:
-            CHART_FINDINGS.add(f"{page.url.split('/', 3)[-1]}: {v['id']}")
+            CHART_FINDINGS.add(f"/{page.url.split('/', 3)[-1]}: {v['id']}")
             continue
         found.append(line)
     return found

@@ -96,6 +96,9 @@ def test_governance_lead_journey(page, people, settings, tmp_path):
     expect(page.get_by_role("link", name="Customer support assistant")).to_be_visible()
     assert AISystem.objects.count() == len(files)
     journey.look("imported")
+    page.get_by_role("link", name="See the change requests awaiting approval").click()
+    expect(page.get_by_text("5 change requests")).to_be_visible()
+    journey.look("imported-changes")
 
     # Fill in an impact assessment and submit it.
     page.get_by_role("navigation", name="Areas").get_by_role(
