@@ -174,7 +174,7 @@ def risk_heat_maps(user, figures):
         Row("Awaiting acceptance", pending, _query(url, status="pending_acceptance"), "info")
     )
     return Card(
-        "Risk heat maps",
+        "Risks by residual level and heat maps",
         level_rows,
         url=_query(url, current="true"),
         headline=f"{sum(inherent.values())} live risks",

@@ -149,7 +149,10 @@ def lifecycle_changes(user, figures):
         "Lifecycle changes awaiting approval",
         [
             Row(
-                "Awaiting approval", changes["waiting"], _query(url, status="submitted"), "warning"
+                "Changes awaiting approval",
+                changes["waiting"],
+                _query(url, status="submitted"),
+                "warning",
             ),
             Row(
                 "…of which failed the policy check",

@@ -39,7 +39,7 @@ def test_dashboard_figures_open_their_lists(page, demo):
         "Certification readiness",
         "Trend over twelve months",
         "AI systems by risk tier and lifecycle stage",
-        "Risk heat maps",
+        "Risks by residual level and heat maps",
         "Statement of Applicability: progress by group",
         "Reviews due in the next 30 days",
     ):

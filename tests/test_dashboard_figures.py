@@ -53,7 +53,7 @@ def test_assessment_coverage_counts_systems_in_service(cards):
 
 
 def test_risk_heat_maps_leave_closed_risks_out(cards):
-    card = cards["Risk heat maps"]
+    card = cards["Risks by residual level and heat maps"]
     assert card.headline == "3 live risks"
     assert rows(card) == {
         "Residual low": 1,
