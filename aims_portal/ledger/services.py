@@ -62,8 +62,8 @@ def _lock_and_read_head(cursor, vendor):
 def append_rows(kind, label, rows, using=None):
     """Append entries covering ``rows`` [(pk, canonical dict)] of model ``label``.
 
-    Three queries up to 1,000 rows: lock, read head, insert. Returns the last
-    (sequence, entry hash).
+    Three queries (lock, read head, insert; on SQLite one insert per 1,000 rows).
+    Returns the last (sequence, entry hash).
     """
     positions = _append(kind, label, rows, using)
     return positions[-1] if positions else _head_position(using)
@@ -81,33 +81,45 @@ def _append(kind, label, rows, using=None):
         return []
     using = using or router.db_for_write(LedgerEntry)
     connection = connections[using]
+    # Content hashes do not depend on the chain: computed before the lock is taken.
+    digests = [(pk, content_hash(row)) for pk, row in rows]
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         sequence, prev = _lock_and_read_head(cursor, connection.vendor)
         params, positions = [], []
-        for pk, row in rows:
+        for pk, digest in digests:
             sequence += 1
-            digest = content_hash(row)
             this = entry_hash(prev, kind, label, pk, digest)
             params.append((sequence, kind, label, pk, digest, prev, this))
             positions.append((sequence, this))
             prev = this
-        # Multi-row INSERTs: one statement per INSERT_ROWS rows rather than one per row
-        # (a batch of attestations is a single round trip, not a thousand).
-        for start in range(0, len(params), INSERT_ROWS):
-            chunk = params[start : start + INSERT_ROWS]
-            cursor.execute(
-                INSERT_SQL + ", ".join([ROW_MARKS] * len(chunk)),
-                [value for row in chunk for value in row],
-            )
+        _insert(cursor, connection.vendor, params)
     return positions
 
 
-INSERT_ROWS = 1000  # 7,000 parameters: under SQLite's and PostgreSQL's limits
+ENTRY_COLUMNS = "sequence, kind, covered_model, covered_id, content_hash, prev_hash, entry_hash"
+INSERT_ROWS = 1000  # SQLite: 7,000 parameters per statement, well under its limit
 ROW_MARKS = "(%s, %s, %s, %s, %s, %s, %s)"
-INSERT_SQL = (
-    f"INSERT INTO {LedgerEntry._meta.db_table} (sequence, kind, covered_model, covered_id, "
-    "content_hash, prev_hash, entry_hash) VALUES "
+UNNEST_SQL = (
+    f"INSERT INTO {LedgerEntry._meta.db_table} ({ENTRY_COLUMNS}) SELECT * FROM unnest("
+    "%s::bigint[], %s::varchar[], %s::varchar[], %s::bigint[], %s::varchar[], %s::varchar[], "
+    "%s::varchar[])"
 )
+
+
+def _insert(cursor, vendor, params):
+    """Insert the entry rows in as few statements as the database allows: on PostgreSQL one
+    INSERT of seven arrays (client-side binding of thousands of parameters costs more than
+    the insert), elsewhere multi-row INSERTs of up to INSERT_ROWS rows."""
+    if vendor == "postgresql" and len(params) > 1:
+        cursor.execute(UNNEST_SQL, [list(column) for column in zip(*params, strict=True)])
+        return
+    for start in range(0, len(params), INSERT_ROWS):
+        chunk = params[start : start + INSERT_ROWS]
+        cursor.execute(
+            f"INSERT INTO {LedgerEntry._meta.db_table} ({ENTRY_COLUMNS}) VALUES "
+            + ", ".join([ROW_MARKS] * len(chunk)),
+            [value for row in chunk for value in row],
+        )
 
 
 def append(kind, instance, using=None):
