@@ -119,26 +119,31 @@ def assessments_by_status(user, counts):
 RATINGS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
 
 
-@card(
-    "risks",
-    order=58,
-    counts=lambda: {
-        "risks": Counted(Risk.objects.exclude(status=Risk.Status.CLOSED), (*RATINGS, "status"))
-    },
-)
+def _risk_counts():
+    # Live risks are all risks (grouped straight from the index on the four ratings) less
+    # the closed ones (found through the status index): both far cheaper than grouping the
+    # rows that are not closed.
+    return {
+        "all": Counted(Risk.objects.all(), RATINGS),
+        "closed": Counted(Risk.objects.filter(status=Risk.Status.CLOSED), RATINGS),
+        "pending": Counted(Risk.objects.filter(status=Risk.Status.PENDING)),
+    }
+
+
+@card("risks", order=58, counts=_risk_counts)
 def risk_heat_maps(user, figures):
-    """Inherent and residual heat maps of the live register, with counts by residual level,
-    from one scan of the risks."""
+    """Inherent and residual heat maps of the live register, with counts by residual level."""
     method = once("scoring_method", scoring_method)
-    inherent, residual, by_level, pending = {}, {}, {}, 0
-    for key, n in figures["risks"].items():
-        il, ii, rl, ri = (int(value) for value in key[:4])
-        status = key[4]
+    inherent, residual, by_level = {}, {}, {}
+    closed = figures["closed"]
+    for key, n in figures["all"].items():
+        n -= closed.get(key, 0)
+        il, ii, rl, ri = (int(value) for value in key)
         inherent[(il, ii)] = inherent.get((il, ii), 0) + n
         residual[(rl, ri)] = residual.get((rl, ri), 0) + n
         level = method.level_for(rl * ri)["label"]
         by_level[level] = by_level.get(level, 0) + n
-        pending += n if status == Risk.Status.PENDING else 0
+    pending = total(figures["pending"])
     url = reverse("assessments:risk-list")
 
     def cell_link(axis):
