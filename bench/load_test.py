@@ -40,7 +40,7 @@ def free_port():
 
 
 def run(args, env, **kwargs):
-    print("$", " ".join(str(a) for a in args), flush=True)
+    print("$", " ".join(str(a) for a in args)[:160], flush=True)
     return subprocess.run(args, env=env, cwd=ROOT, check=True, **kwargs)
 
 
@@ -134,12 +134,21 @@ def main():
     parser.add_argument("--systems", type=int, default=150)
     parser.add_argument("--risks", type=int, default=400)
     parser.add_argument("--suppliers", type=int, default=40)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database and static files of the previous run (no drop, no seeding)",
+    )
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="aims-load-"))
+    work = Path(tempfile.gettempdir()) / "aims-load"
+    if not args.reuse:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(exist_ok=True)
     port = free_port()
     key = work / "ledger-key.pem"
-    signing_key(key)
+    if not key.exists():
+        signing_key(key)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "aims_portal.settings",
@@ -157,9 +166,10 @@ def main():
     python = str(VENV_BIN / "python")
 
     started = time.monotonic()
-    recreate_database(args.database, args.db_host, args.db_port)
-    run([python, "manage.py", "migrate", "--no-input", "-v", "0"], env)
-    run([python, "manage.py", "seed_demo"], env, stdout=subprocess.DEVNULL)
+    if not args.reuse:
+        recreate_database(args.database, args.db_host, args.db_port)
+        run([python, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+        run([python, "manage.py", "seed_demo"], env, stdout=subprocess.DEVNULL)
     seeded = run(
         [python, "manage.py", "shell", "-c",
          f"import sys; sys.argv = ['seed', '{args.systems}', '{args.risks}', "
@@ -168,7 +178,8 @@ def main():
     )  # fmt: skip
     line = next(x for x in seeded.stdout.splitlines() if x.startswith("LOAD_DATA="))
     data = json.loads(line.split("=", 1)[1])
-    run([python, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
+    if not (work / "static" / "staticfiles.json").exists():
+        run([python, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
     print(f"database ready in {time.monotonic() - started:.0f} s", flush=True)
 
     gunicorn = subprocess.Popen(
@@ -233,7 +244,6 @@ def main():
     )
     ok = int(total["Failure Count"]) == 0 and float(total["95%"]) < 300
     print("target (0 errors, p95 < 300 ms):", "met" if ok else "NOT met")
-    shutil.rmtree(work, ignore_errors=True)
     return 0 if ok else 1
 
 

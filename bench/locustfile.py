@@ -102,7 +102,8 @@ class CookieKeeping:
 
 class PortalUser(CookieKeeping, FastHttpUser):
     weight = 4
-    wait_time = between(0.5, 2.0)
+    # People read a page before the next click: 2 to 6 s (API clients below: 1 to 3 s).
+    wait_time = between(2.0, 6.0)
 
     def on_start(self):
         self.cookies = {}
@@ -193,10 +194,12 @@ class PortalUser(CookieKeeping, FastHttpUser):
 
 class APIClient(FastHttpUser):
     weight = 1
-    wait_time = between(0.5, 2.0)
+    wait_time = between(1.0, 3.0)
 
     def on_start(self):
         self.auth = {"Authorization": f"Token {random.choice(TOKENS)}"}
+        # Writes as the first token's user (the governance lead): suppliers are theirs.
+        self.write_auth = {"Authorization": f"Token {TOKENS[0]}"}
 
     def get(self, path, name):
         with self.client.get(path, headers=self.auth, name=name, catch_response=True) as r:
@@ -237,7 +240,7 @@ class APIClient(FastHttpUser):
         with self.client.patch(
             url,
             data=json.dumps(body),
-            headers={**self.auth, "Content-Type": "application/json"},
+            headers={**self.write_auth, "Content-Type": "application/json"},
             name="API PATCH /api/v1/registry/suppliers/[id]/",
             catch_response=True,
         ) as r:
