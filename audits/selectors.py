@@ -4,7 +4,8 @@ number of queries whatever the number of records."""
 
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +14,14 @@ from assessments.selectors import heat_map_counts, scoring_method
 from controls.models import ControlledDocument, SoAEntry, SoARevision
 from registry.models import AISystem, Incident
 
-from .models import Audit, ChecklistLine, CorrectiveAction, Finding, ManagementReview
+from .models import (
+    Audit,
+    ChecklistLine,
+    CorrectiveAction,
+    EvidenceItem,
+    Finding,
+    ManagementReview,
+)
 
 # --- auditor independence ---------------------------------------------------------------------
 
@@ -92,13 +100,24 @@ def on_team(audit, user):
 # --- audits, checklists and findings ----------------------------------------------------------
 
 
+def _count_per_line(queryset):
+    """How many rows of ``queryset`` point at the outer checklist line (0 when none), as a
+    subquery: two joined counts would multiply findings by evidence items."""
+    counted = (
+        queryset.filter(checklist_line=OuterRef("pk"))
+        .order_by()
+        .values("checklist_line")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def checklist(audit):
     """The audit's lines with how many findings and evidence items each has."""
     return audit.checklist.select_related("assessed_by").annotate(
-        findings_count=Count("findings", distinct=True),
-        evidence_count=Count(
-            "evidence_items", filter=Q(evidence_items__retired_at__isnull=True), distinct=True
-        ),
+        findings_count=_count_per_line(Finding.objects.all()),
+        evidence_count=_count_per_line(EvidenceItem.objects.filter(retired_at__isnull=True)),
     )
 
 

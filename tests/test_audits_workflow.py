@@ -181,3 +181,14 @@ def test_an_observation_closes_without_an_action(started_audit, ia, lead):
         services.finding_transition(closed, "reopen", actor=lead, reason="Recurred").status
         == "open"
     )
+
+
+def test_every_change_is_in_the_history_and_the_ledger(started_audit, ia):
+    from aims_portal.models import LedgerEntry
+
+    saved = factories.record_line(line(started_audit, "9.2"), ia, "conforms")
+    latest = saved.history.first()
+    assert latest.history_user == ia and latest.history_change_reason == "Result recorded"
+    covered = set(LedgerEntry.objects.values_list("covered_model", flat=True))
+    assert {"audits.historicalaudit", "audits.historicalchecklistline"} <= covered
+    assert started_audit.history.first().team == f"Lead: {ia}"
