@@ -3,6 +3,7 @@ record viewset that writes only through the record type's services."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
@@ -94,7 +95,10 @@ class RecordViewSet(viewsets.ModelViewSet):
             reason=serializer.validated_data.get("change_reason", ""),
         )
 
-    @action(detail=True, methods=["post"], serializer_class=RetireSerializer)
+    # The body is a RetireSerializer; the answer is the retired record (the viewset's own
+    # serializer), which is what the schema must say.
+    @extend_schema(request=RetireSerializer)
+    @action(detail=True, methods=["post"])
     def retire(self, request, pk=None):
         if not self.record_type.retire:
             raise APIValidationError({"detail": "This record type cannot be retired."})

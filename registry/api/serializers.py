@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from rest_framework import serializers
 
 from aims_portal.api import RecordSerializer
@@ -227,3 +229,21 @@ class YAMLFilesSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True, trim_whitespace=False),
         help_text="File name → YAML text, one system per file.",
     )
+
+    def validate_files(self, files):
+        # The files are written to a temporary folder before they are read: each name must
+        # be a plain file name and everything must be writable as UTF-8.
+        problems = []
+        for name, text in files.items():
+            try:
+                name.encode("utf-8")
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                problems.append(f"{name!r}: not valid UTF-8 text.")
+                continue
+            plain = name not in (".", "..") and Path(name).name == name and "\x00" not in name
+            if not name or len(name) > 200 or not plain:
+                problems.append(f"{name!r}: give a plain file name, e.g. my-system.yaml.")
+        if problems:
+            raise serializers.ValidationError(problems)
+        return files

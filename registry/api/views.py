@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -62,12 +62,16 @@ class AISystemViewSet(RecordViewSet):
     matrix_actions = {"retire": "delete", "denials": "view", "yaml": "export"}
 
     @extend_schema(responses=DenialSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list, not a page
     def denials(self, request, pk=None):
         """The registry-policy denials of the system as recorded now (empty: it passes)."""
         return Response([d.as_dict() for d in selectors.system_denials(self.get_object())])
 
-    @extend_schema(responses={200: str})
+    @extend_schema(
+        responses=inline_serializer(
+            "SystemYAML", {"file": serializers.CharField(), "yaml": serializers.CharField()}
+        )
+    )
     @action(detail=True, methods=["get"])
     def yaml(self, request, pk=None):
         """The system as a model-registry YAML file."""
