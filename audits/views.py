@@ -58,12 +58,17 @@ def audit_context(audit, request):
 def line_context(line, request):
     audit = line.audit
     user = request.user
-    can_raise = (
+    can_record = (
         audit.status == Audit.Status.IN_PROGRESS
-        and line.result != ChecklistLine.Result.NOT_ASSESSED
+        and roles.can(user, "change", AREA)
         and selectors.on_team(audit, user)
     )
+    can_raise = can_record and line.result != ChecklistLine.Result.NOT_ASSESSED
     return {
+        # Only the audit team records results: the generic Edit button gives way to
+        # "Record result", shown to the team alone.
+        "can_edit": False,
+        "can_record": can_record,
         "findings": list(line.findings.order_by("reference")),
         "can_raise": can_raise,
         "raise_url": f"{reverse('audits:finding-create')}?checklist_line={line.pk}",

@@ -192,3 +192,12 @@ def test_every_change_is_in_the_history_and_the_ledger(started_audit, ia):
     covered = set(LedgerEntry.objects.values_list("covered_model", flat=True))
     assert {"audits.historicalaudit", "audits.historicalchecklistline"} <= covered
     assert started_audit.history.first().team == f"Lead: {ia}"
+
+
+def test_only_the_team_is_offered_to_record_a_result(started_audit, ia, lead, client):
+    url = line(started_audit, "9.2").get_absolute_url()
+    client.force_login(lead)
+    html = client.get(url).content.decode()
+    assert "Record result" not in html and "Only the audit team records results." in html
+    client.force_login(ia)
+    assert "Record result" in client.get(url).content.decode()
