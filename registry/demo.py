@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from aims_portal import roles
 
+from . import attestation_demo
 from . import services as registry
 from .changes import change_request_update
 from .models import AISystem, ChangeRequest, Incident, Supplier
@@ -189,6 +190,12 @@ def _incidents(lead, owner):
 
 
 def load(users):
+    _load_inventory(users)
+    # Attested outputs of the support assistant, through a gateway token (idempotent).
+    attestation_demo.load(users)
+
+
+def _load_inventory(users):
     lead, owner = users[roles.GOVERNANCE_LEAD], users[roles.SYSTEM_OWNER]
     executive = users[roles.EXECUTIVE]
     for data in SUPPLIERS:

@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         run = services.verification_run()
         self.stdout.write(
-            f"Checked {run.entries_checked} ledger entries, {run.rows_checked} record versions, "
+            f"Checked {run.entries_checked} ledger entries, {run.rows_checked} covered rows, "
             f"{run.checkpoints_checked} signed checkpoint(s)."
         )
         if run.status == VerificationRun.Status.OK:
