@@ -108,12 +108,27 @@ for i in range(Risk.objects.count(), risks_n):
     })
 tokens = [Token.objects.get_or_create(user=User.objects.get(username=u))[0].key
           for u in ("lead", "owner")]
+# Signed-in sessions, as after a login: one per simulated person, roles mixed like a team.
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+store = import_module(settings.SESSION_ENGINE).SessionStore
+sessions = []
+people = ["lead", "lead", "owner", "exec", "auditor"]
+for n in range(int(sys.argv[4])):
+    user = User.objects.get(username=people[n % len(people)])
+    session = store()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "aims_portal.auth_backends.PortalModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    sessions.append([user.username, session.session_key])
 ids = {
     "systems": list(AISystem.objects.values_list("pk", flat=True)),
     "risks": list(Risk.objects.values_list("pk", flat=True)),
     "suppliers": list(Supplier.objects.values_list("pk", flat=True)),
 }
-print("LOAD_DATA=" + json.dumps({"tokens": tokens, "ids": ids}))
+print("LOAD_DATA=" + json.dumps({"tokens": tokens, "ids": ids, "sessions": sessions}))
 """
 
 
@@ -173,7 +188,7 @@ def main():
     seeded = run(
         [python, "manage.py", "shell", "-c",
          f"import sys; sys.argv = ['seed', '{args.systems}', '{args.risks}', "
-         f"'{args.suppliers}']\n{SEED}"],
+         f"'{args.suppliers}', '{args.users}']\n{SEED}"],
         env, capture_output=True, text=True,
     )  # fmt: skip
     line = next(x for x in seeded.stdout.splitlines() if x.startswith("LOAD_DATA="))
@@ -202,6 +217,7 @@ def main():
             **os.environ,
             "LOAD_TOKENS": ",".join(data["tokens"]),
             "LOAD_IDS": json.dumps(data["ids"]),
+            "LOAD_SESSIONS": json.dumps(data["sessions"]),
             "LOAD_SUMMARY": str(work / "steady.json"),
         }
         subprocess.run(
