@@ -29,6 +29,10 @@ class RecordFilterSet(django_filters.FilterSet):
         return queryset.filter(query)
 
     def filter_status(self, queryset, name, value):
+        if not any(f.name == "retired_at" for f in queryset.model._meta.fields):
+            # A subclass that keeps this filter for records that cannot be retired: there
+            # is nothing to narrow (a retired_at lookup would be a server error).
+            return queryset
         if value == "retired":
             return queryset.filter(retired_at__isnull=False)
         if value == "all":
