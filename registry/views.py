@@ -25,9 +25,10 @@ from .models import AISystem, ChangeRequest
 
 
 def system_detail_context(system, request):
+    policies = policy.policy_set()  # loaded once for both checks
     return {
-        "denials": selectors.system_denials(system),
-        "go_live_denials": selectors.go_live_denials(system),
+        "denials": selectors.system_denials(system, policies),
+        "go_live_denials": selectors.go_live_denials(system, policies),
         "can_request_change": roles.can(request.user, "change", "inventory", system)
         and roles.can(request.user, "create", "inventory"),
         "can_export": roles.can(request.user, "export", "inventory"),
