@@ -36,6 +36,7 @@ class Journey:
     def __init__(self, page, role):
         self.page, self.role, self.step = page, role, 0
         self.axe = AxeAudit()
+        CHART_FINDINGS.clear()
 
     def look(self, what):
         """The page as the user sees it now: a screenshot and an accessibility check."""
