@@ -77,9 +77,10 @@ def card(area, order=100, counts=None):
     ``figures[name]`` maps each tuple of field values (as text) to its count: the counts of
     every card are fetched together in one query, so cards add figures, not queries.
 
-    Orders used so far: 5 readiness, 8 trend, 10-49 inventory, 50-69 assessments, risks and
-    audits, 62 reviews due, 70-89 controls, 900 integrity. Wide cards take two thirds of a
-    row and narrow ones a third, so orders that pair them fill the rows. A card returns None
+    Orders used so far: 10 systems, 12 readiness, 15 trend, 20-49 inventory, 50-69
+    assessments, risks and audits, 62 reviews due, 70-89 controls, 900 integrity. Wide cards
+    take two thirds of a row and narrow ones a third, so orders that pair them fill the
+    rows. A card returns None
     to hide itself.
     """
 

@@ -119,7 +119,7 @@ def _summarise(results):
     )
 
 
-@card("dashboard", order=5)
+@card("dashboard", order=12)
 def readiness_card(user):
     s = summary()
     url = reverse("readiness")

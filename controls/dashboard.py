@@ -242,7 +242,7 @@ def _trend_counts():
     return {name: Counted(model.objects.filter(q)) for name, (model, q) in specs.items()}
 
 
-@card("dashboard", order=8, counts=_trend_counts)
+@card("dashboard", order=15, counts=_trend_counts)
 def trend(user, figures):
     """Main figures at the end of each of the last twelve months, read from history."""
     top, specs = _trend_specs()

@@ -92,10 +92,11 @@ def test_reviews_due_in_the_next_30_days(cards):
     assert "Statement of Applicability" not in figures
 
 
-def test_readiness_card_leads_the_dashboard(cards):
-    first = next(iter(cards.values()))
-    assert first.title == "Certification readiness"
-    assert re.fullmatch(r"\d+ / \d+ checks pass", first.headline)
+def test_readiness_card_is_in_the_first_row_beside_the_inventory(cards):
+    first, second = list(cards.values())[:2]
+    assert (first.title, first.wide) == ("AI systems by risk tier and lifecycle stage", True)
+    assert (second.title, second.wide) == ("Certification readiness", False)
+    assert re.fullmatch(r"\d+ / \d+ checks pass", second.headline)
 
 
 def test_the_page_shows_every_card(lead, client_for, cards):
