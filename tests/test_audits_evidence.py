@@ -244,3 +244,19 @@ def test_evidence_on_a_completed_audit_s_checklist_is_refused(planned_audit, lea
                 "checklist_line": line(cancelled, "9.2"),
             },
         )
+
+
+def test_the_api_stores_an_upload_with_its_sha256(started_audit, lead, client, media):
+    client.force_login(lead)
+    response = client.post(
+        "/api/v1/audits/evidence/",
+        {
+            "kind": "file",
+            "title": "Minutes",
+            "checklist_line": line(started_audit, "9.2").pk,
+            "upload": upload(),
+        },
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert [p.read_bytes() for p in files_in(media)] == [PDF]
