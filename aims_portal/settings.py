@@ -209,6 +209,19 @@ STORAGES = {
 # Uploaded evidence lives outside the web root and is only served through permission checks.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 
+# --- Cache ----------------------------------------------------------------------------------
+# The readiness score and past months of the dashboard trend are cached. Several processes
+# (gunicorn workers, Celery) share them only through a shared cache: set CACHE_URL, e.g.
+# redis://host:6379/1. Unset: a per-process memory cache.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 if CELERY_BROKER_URL:
