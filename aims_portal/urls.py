@@ -11,7 +11,7 @@ from audits.urls import api_router as audits_api
 from controls.urls import api_router as controls_api
 from registry.urls import api_router as registry_api
 
-from . import views
+from . import api_tokens, views
 
 
 class APIRoot(DefaultRouter.APIRootView):
@@ -49,6 +49,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/two-factor/", views.two_factor_settings, name="two-factor"),
+    path("accounts/api-token/", api_tokens.api_token_page, name="api-token"),
     path("notifications/", views.notification_list, name="notifications"),
     path(
         "history/<str:app_label>/<str:model_name>/<int:pk>/",
@@ -65,6 +66,7 @@ urlpatterns = [
     path("controls/", include("controls.urls")),
     path("audits/", include("audits.urls")),
     path("integrity/", include("aims_portal.ledger.urls")),
+    path("api/v1/auth/token/", api_tokens.APITokenView.as_view(), name="api-token-self"),
     path("api/v1/", include(api.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -176,6 +176,11 @@ RULES = {
     "password_change_done": Rule(None, {"GET": logged_in}),
     "two-factor": Rule(None, {"GET": logged_in, "POST": logged_in}),
     "notifications": Rule(None, {"GET": logged_in}),
+    # Personal API tokens: every logged-in user manages their own.
+    "api-token": Rule(None, {"GET": logged_in, "POST": logged_in}),
+    "api-token-self": Rule(
+        None, {"GET": logged_in, "POST": logged_in, "DELETE": logged_in}, api=True
+    ),
     # History pages check "view" in the area of the record's model (here an AI system).
     "record-history": page("inventory", model="registry.AISystem"),
     "record-history-diff": page(
