@@ -243,6 +243,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aims_portal.send_reminders",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Within the dashboard's five-minute tolerance for the readiness score.
+    "refresh-readiness": {"task": "aims_portal.refresh_readiness", "schedule": 240.0},
     # Sign the ledger head every hour and recompute the whole chain every night.
     "ledger-checkpoint": {"task": "aims_portal.ledger.checkpoint", "schedule": 3600.0},
     "ledger-verify": {

@@ -334,3 +334,15 @@ def test_visiting_the_page_refreshes_the_dashboard_score(lead, owner, client_for
     client_for(lead).get("/readiness/")
     assert readiness.summary().passed == before - 1
     readiness.forget()
+
+
+def test_beat_task_refreshes_the_kept_score(lead):
+    from django.core.cache import cache
+
+    from aims_portal.tasks import refresh_readiness
+
+    readiness.forget()
+    passed = refresh_readiness.delay().get()
+    kept = cache.get(readiness.SUMMARY_CACHE_KEY)
+    assert kept is not None
+    assert (kept.passed, kept.total) == (passed, 12)
