@@ -16,7 +16,7 @@ from aims_portal import roles
 from . import attestation_demo
 from . import services as registry
 from .changes import change_request_update
-from .models import AISystem, ChangeRequest, Incident, Supplier
+from .models import AISystem, ChangeRequest, DataSource, Incident, Supplier
 from .yaml_io import yaml_files
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -191,8 +191,56 @@ def _incidents(lead, owner):
 
 def load(users):
     _load_inventory(users)
+    _load_operations(users)
     # Attested outputs of the support assistant, through a gateway token (idempotent).
     attestation_demo.load(users)
+
+
+# How the systems in production are run, as their owners record it on the system page (the
+# registry YAML does not carry these). The CV-screening pilot's corpus is left without access
+# logging, so the readiness page has something real to show.
+OPERATIONS = {
+    "support-assistant": {
+        "log_retention_days": 90,
+        "monitoring": "Weekly sample of 200 answers graded for accuracy and tone; toxicity and "
+        "PII-leak classifiers on every answer, alert to the on-call owner above 0.5%.",
+        "incident_runbook": "RB-014 Support assistant: disable, fall back to human agents",
+        "runbook_tested_on": -45,
+    },
+    "invoice-extractor": {
+        "log_retention_days": 30,
+        "monitoring": "Field-level accuracy against the accounts team's corrections, daily; "
+        "alert when it falls below 97%.",
+        "incident_runbook": "RB-021 Invoice extraction: route all invoices to manual entry",
+        "runbook_tested_on": -120,
+    },
+}
+ACCESS_LOGGING = {
+    "Help-centre articles": "Search gateway audit log (index rag-reads-support)",
+    "Resolved tickets": "Search gateway audit log (index rag-reads-support)",
+    "Engineering handbook": "Wiki read log, kept 1 year",
+}
+
+
+def _load_operations(users):
+    owner = users[roles.SYSTEM_OWNER]
+    today = timezone.localdate()
+    for slug, fields in OPERATIONS.items():
+        system = AISystem.objects.filter(slug=slug, log_retention_days__isnull=True).first()
+        if system is not None:
+            values = {**fields, "runbook_tested_on": today + timedelta(fields["runbook_tested_on"])}
+            registry.system_write(
+                system, actor=owner, reason="Operation details recorded", **values
+            )
+    for name, logging in ACCESS_LOGGING.items():
+        for source in DataSource.objects.filter(name=name, access_logging=""):
+            registry.data_source_update(
+                source,
+                actor=owner,
+                data={"access_logging": logging},
+                expected_version=source.version,
+                reason="Where reads are logged",
+            )
 
 
 def _load_inventory(users):
