@@ -18,6 +18,7 @@ data the next check sees. PDF rendering is stubbed: this sweep is about who may,
 
 import json
 import re
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,7 +31,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.test import Client, TestCase
+from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -580,10 +581,21 @@ class PermissionSweep(TestCase):
         model.objects.filter(pk=record.pk).update(file=stored, **fields)
 
     @classmethod
+    def setUpClass(cls):
+        # Evidence bundles live under MEDIA_ROOT: a folder of our own, so that no other
+        # test run on this machine removes the sample bundle mid-sweep.
+        cls._media = tempfile.TemporaryDirectory(prefix="aims-sweep-")
+        cls._media_settings = override_settings(MEDIA_ROOT=cls._media.name)
+        cls._media_settings.enable()
+        super().setUpClass()
+
+    @classmethod
     def tearDownClass(cls):
         super().tearDownClass()
         for path in cls._files:
             path.unlink(missing_ok=True)
+        cls._media_settings.disable()
+        cls._media.cleanup()
 
     def setUp(self):
         # Who may ask for a PDF or a background job is checked; rendering and queueing are
