@@ -47,9 +47,11 @@ def heat_map(cells, *, size, title, x_label="Impact", y_label="Likelihood", cell
         for col in range(1, size + 1):
             x = margin_left + (col - 1) * cell
             c = by_position.get((row, col)) or HeatCell(row, col, 0, "", "#f1f3f5")
+            # Starts with what the cell shows (count, level), as a link's name should.
             label = (
-                f"{y_label} {row}, {x_label.lower()} {col}: {c.level or 'no level'}, "
-                f"{c.count} item{'' if c.count == 1 else 's'}{' (selected)' if c.selected else ''}"
+                f"{c.count} {c.level or 'no level'}: {c.count} item{'' if c.count == 1 else 's'} "
+                f"at {y_label.lower()} {row}, {x_label.lower()} {col}"
+                f"{' (selected)' if c.selected else ''}"
             )
             rect = (
                 f'<rect x="{x + 1}" y="{y + 1}" width="{cell - 2}" height="{cell - 2}" rx="3" '
@@ -58,16 +60,19 @@ def heat_map(cells, *, size, title, x_label="Impact", y_label="Likelihood", cell
                 f'<text x="{x + cell / 2}" y="{y + cell / 2 + 2}" font-size="18" '
                 f'font-weight="{700 if c.count else 400}" text-anchor="middle" '
                 f'fill="{"#212529" if c.count else "#6c757d"}">{c.count}</text>'
+            )
+            level = (
                 f'<text x="{x + cell / 2}" y="{y + cell - 9}" font-size="10" text-anchor="middle" '
-                f'fill="#212529">{escape(c.level)}</text>'
+                f'fill="#212529" aria-hidden="true" pointer-events="none">{escape(c.level)}</text>'
             )
             if c.href:
+                # Only the count is the link's visible text; the level is drawn over it.
                 parts.append(
                     f'<a href="{escape(c.href)}" aria-label="{escape(label)}">'
-                    f"<title>{escape(label)}</title>{rect}</a>"
+                    f"<title>{escape(label)}</title>{rect}</a>{level}"
                 )
             else:
-                parts.append(f"<g><title>{escape(label)}</title>{rect}</g>")
+                parts.append(f"<g><title>{escape(label)}</title>{rect}{level}</g>")
     axis_y = margin_top + size * cell
     for col in range(1, size + 1):
         x = margin_left + (col - 1) * cell + cell / 2
@@ -131,9 +136,11 @@ def _fill(prefix, tone, pattern):
 
 
 def _svg(prefix, width, height, title, css, description, body):
+    # A chart whose parts are links is a group of links, not a single image.
+    role = "group" if "<a " in body else "img"
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css}" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="{role}" '
         f'aria-labelledby="{prefix}-t {prefix}-d" '
         f'font-family="{FONT}"><title id="{prefix}-t">{escape(title)}</title>'
         f'<desc id="{prefix}-d">{escape(description)}</desc>{body}</svg>'
@@ -174,9 +181,13 @@ def bar_chart(bars, *, title, key, unit="", label_width=170, width=420):
         y = top + i * row
         length = span * b.count / top_count if top_count else 0
         label = f"{b.label}: {b.count}{' ' + unit if unit else ''}"
-        inner = (
+        # The row label stays outside the link: a link's visible text must be part of its
+        # accessible name, and SVG text runs are read without spaces between them.
+        parts.append(
             f'<text x="{label_width}" y="{y + 17}" font-size="12" text-anchor="end" '
             f'fill="#212529">{escape(b.label)}</text>'
+        )
+        inner = (
             f'<rect x="{bar_x}" y="{y + 4}" width="{span}" height="{row - 8}" fill="#f1f3f5"/>'
             f'<rect x="{bar_x}" y="{y + 4}" width="{max(length, 1 if b.count else 0):.1f}" '
             f'height="{row - 8}" fill="{_fill(key, b.tone, b.pattern)}" stroke="#495057" '
@@ -230,7 +241,10 @@ def stacked_bars(rows, segments, *, title, key, label_width=190, width=620, lege
         label = f"{r.label}: " + ", ".join(
             f"{s.label.lower()} {r.counts.get(s.key, 0)}" for s in segments
         )
-        shown = r.label if len(r.label) <= LABEL_CHARS else r.label[: LABEL_CHARS - 1] + "…"
+        shown = r.label
+        if len(shown) > LABEL_CHARS:
+            # Cut at a word: a link's visible words must be whole words of its name.
+            shown = shown[: LABEL_CHARS - 1].rsplit(" ", 1)[0] + "…"
         parts.append(
             _link(
                 r.href,

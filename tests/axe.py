@@ -10,11 +10,6 @@ from pathlib import Path
 
 AXE_JS = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
-# Found in the SVG charts drawn by aims_portal/charts.py, which the dashboard work owns: a
-# role="img" <svg> holding links (nested-interactive) and link labels that leave out the
-# numbers the cells show (label-content-name-mismatch). Reported to its owner; listed by
-# each journey, not failed, and only where every element concerned is inside a chart <svg>.
-CHART_RULES_OWNED_ELSEWHERE = {"nested-interactive", "label-content-name-mismatch"}
 
 
 @cache
@@ -37,10 +32,6 @@ def violations(page):
                 id: v.id, impact: v.impact, help: v.help,
                 targets: v.nodes.map(n => n.target.join(" ")).slice(0, 8),
                 detail: (v.nodes[0].any[0] || v.nodes[0].all[0] || {}).message || "",
-                inChart: v.nodes.every(n => {
-                    const el = document.querySelector(n.target[0]);
-                    return el !== null && el.closest("svg.chart, svg[role] a, svg[role]") !== null;
-                }),
             }));
         }"""
     )
@@ -50,14 +41,8 @@ def violations(page):
             continue
         line = f"{v['id']} ({v['impact']}: {v['help']}) at {', '.join(v['targets'])}"
         line += f" — {v['detail']}"
-        if v["id"] in CHART_RULES_OWNED_ELSEWHERE and v["inChart"]:
-            CHART_FINDINGS.add(f"/{page.url.split('/', 3)[-1]}: {v['id']}")
-            continue
         found.append(line)
     return found
-
-
-CHART_FINDINGS = set()
 
 
 class AxeAudit:

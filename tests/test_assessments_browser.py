@@ -75,7 +75,7 @@ def test_heat_map_cell_opens_its_risks(page, make_user):
     page.goto("/assessments/risks/")
     assert page.locator("#heat-map-inherent svg").is_visible()
     screenshot(page, "assessments-03-heat-map")
-    page.locator('#heat-map-inherent a[aria-label^="Likelihood 4, impact 5"]').click()
+    page.locator('#heat-map-inherent a[aria-label*="at likelihood 4, impact 5"]').click()
     page.wait_for_url("**inherent_likelihood=4**")
     rows = page.locator("table tbody tr")
     assert rows.count() == 2

@@ -25,22 +25,22 @@ def maps(client):
 
 def test_inherent_cells_count_the_risks(register, client_for, lead):
     svg = maps(client_for(lead))["inherent"]
-    assert "Likelihood 4, impact 5: Critical, 2 items" in svg
-    assert "Likelihood 1, impact 2: Low, 1 item" in svg
-    assert "Likelihood 3, impact 3: Medium, 0 items" in svg
+    assert "2 Critical: 2 items at likelihood 4, impact 5" in svg
+    assert "1 Low: 1 item at likelihood 1, impact 2" in svg
+    assert "0 Medium: 0 items at likelihood 3, impact 3" in svg
     assert len(re.findall(r"<a href=", svg)) == 25
 
 
 def test_residual_cells_count_the_residual_scores(register, client_for, lead):
     svg = maps(client_for(lead))["residual"]
-    assert "Likelihood 2, impact 2: Low, 2 items" in svg
-    assert "Likelihood 1, impact 2: Low, 1 item" in svg
+    assert "2 Low: 2 items at likelihood 2, impact 2" in svg
+    assert "1 Low: 1 item at likelihood 1, impact 2" in svg
 
 
 def test_a_cell_link_lists_exactly_its_risks(register, client_for, lead):
     client = client_for(lead)
     svg = maps(client)["inherent"]
-    href = re.search(r'<a href="([^"]+)" aria-label="Likelihood 4, impact 5', svg).group(1)
+    href = re.search(r'<a href="([^"]+)" aria-label="[^"]* at likelihood 4, impact 5', svg).group(1)
     response = client.get(href.replace("&amp;", "&"))
     assert response.context["table"].page.paginator.count == 2
     assert "Minor typo risk" not in response.content.decode()
@@ -49,8 +49,8 @@ def test_a_cell_link_lists_exactly_its_risks(register, client_for, lead):
 def test_the_maps_follow_the_other_filters(register, client_for, lead):
     response = client_for(lead).get("/assessments/risks/?q=typo")
     inherent = str(response.context["heat_maps"][0]["svg"])
-    assert "Likelihood 4, impact 5: Critical, 0 items" in inherent
-    assert "Likelihood 1, impact 2: Low, 1 item" in inherent
+    assert "0 Critical: 0 items at likelihood 4, impact 5" in inherent
+    assert "1 Low: 1 item at likelihood 1, impact 2" in inherent
     assert "q=typo" in inherent
 
 

@@ -49,7 +49,7 @@ def test_a_changed_method_rescores_list_filter_heat_map_and_api(admin_user, lead
     high = client.get("/assessments/risks/?inherent_level=High")
     assert risk.reference not in high.content.decode()
     cells = client.get("/assessments/risks/").context["heat_maps"][0]["svg"]
-    assert "Likelihood 3, impact 4: Critical, 1 item" in cells
+    assert "1 Critical: 1 item at likelihood 3, impact 4" in cells
     api = client.get(f"/api/v1/assessments/risks/{risk.pk}/").json()
     assert (api["inherent_level"], api["residual_level"]) == ("Critical", "Medium")
     detail = client.get(risk.get_absolute_url()).content.decode()
@@ -111,7 +111,7 @@ def test_the_method_page_shows_levels_and_matrix(admin_user, client_for):
     method = scoring_method()
     html = client_for(admin_user).get(method.get_absolute_url()).content.decode()
     assert "up to 25" in html
-    assert "Likelihood 5, impact 5: Critical" in html
+    assert "Critical: " in html and "at likelihood 5, impact 5" in html
 
 
 def test_an_administrator_edits_the_levels_on_the_page(admin_user, client_for):

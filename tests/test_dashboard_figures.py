@@ -114,7 +114,9 @@ def test_bar_chart_has_title_description_labels_and_numbers():
         title="Systems by tier",
         key="t",
     )
-    assert 'role="img"' in svg and '<title id="t-t">Systems by tier</title>' in svg
+    # Bars that link make the chart a group of links; without links it is one image.
+    assert 'role="group"' in svg and '<title id="t-t">Systems by tier</title>' in svg
+    assert 'role="img"' in charts.bar_chart([charts.Bar("Low", 0)], title="T", key="u")
     assert '<desc id="t-d">High 7; Low 0</desc>' in svg
     assert ">High</text>" in svg and ">7</text>" in svg
     assert 'fill="url(#t-warning-diagonal)"' in svg  # a pattern as well as a colour

@@ -159,7 +159,7 @@ def test_heat_map_cells_count_the_live_risks_rated_there(portfolio, lead, client
     assert cell and "1 item" in cell.group(2)
     assert open_list(client, unescape(cell.group(1))) == 1
     # The closed 1x1 risk is not drawn.
-    closed = re.search(r'aria-label="(Likelihood 1, impact 1: [^"]+)"', html)
+    closed = re.search(r'aria-label="([^"]+ at likelihood 1, impact 1)"', html)
     assert "0 items" in closed.group(1)
 
 

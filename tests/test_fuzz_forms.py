@@ -122,6 +122,35 @@ class FormFuzz(TestCase):
             files={"upload": SimpleUploadedFile(name, blob)},
         )
 
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.binary(max_size=300),
+        st.sampled_from(["a.pdf", "a.png", "a.txt", "a.exe", "a", "x.PDF", "../../etc/a.txt"]),
+        st.sampled_from(["file", "link", "record", "", "bogus"]),
+        st.data(),
+    )
+    def test_evidence_upload_through_the_api(self, blob, name, kind, data):
+        from rest_framework.authtoken.models import Token
+
+        from audits.models import EvidenceItem
+
+        token = Token.objects.get_or_create(user=self.admin)[0].key
+        target = data.draw(st.sampled_from(["checklist_line", "finding", "corrective_action", ""]))
+        values = {"kind": kind, "title": data.draw(field_values, label="title")}
+        if target:
+            values[target] = data.draw(st.sampled_from(["1", "2", "999", "x"]), label=target)
+        values["upload"] = SimpleUploadedFile(name, blob)
+        before = footprint(EvidenceItem)
+        response = self.client.post(
+            "/api/v1/audits/evidence/", values, HTTP_AUTHORIZATION=f"Token {token}"
+        )
+        assert response.status_code in (201, 400), (response.status_code, response.content[:300])
+        if response.status_code == 400:
+            assert footprint(EvidenceItem) == before
+        else:
+            assert "/" not in response.json().get("file_name", "")
+        type(self).examples += 1
+
     @classmethod
     def tearDownClass(cls):
         print(f"form fuzz: {cls.examples} examples")

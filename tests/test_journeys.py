@@ -21,7 +21,7 @@ from registry import services as registry_services
 from registry.models import AISystem, ChangeRequest
 
 from . import factories
-from .axe import CHART_FINDINGS, AxeAudit
+from .axe import AxeAudit
 from .browser import log_in, screenshot
 from .test_controls_catalogue import catalogue  # noqa: F401  (autouse fixture)
 
@@ -36,7 +36,6 @@ class Journey:
     def __init__(self, page, role):
         self.page, self.role, self.step = page, role, 0
         self.axe = AxeAudit()
-        CHART_FINDINGS.clear()
 
     def look(self, what):
         """The page as the user sees it now: a screenshot and an accessibility check."""
@@ -46,8 +45,6 @@ class Journey:
 
     def done(self):
         print(f"axe ran on {len(self.axe.pages)} pages:", *self.axe.pages, sep="\n  ")
-        if CHART_FINDINGS:
-            print("chart findings left to aims_portal/charts.py:", *sorted(CHART_FINDINGS))
         self.axe.assert_clean()
 
 
