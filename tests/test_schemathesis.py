@@ -79,7 +79,12 @@ def _run_schemathesis(live_server, token):
         str(report),
     ]
     result = subprocess.run(
-        command, capture_output=True, text=True, timeout=TIME_BUDGET + 60, check=False
+        command,
+        capture_output=True,
+        text=True,
+        timeout=TIME_BUDGET + 60,
+        check=False,
+        cwd=REPORT_DIR,  # its own state folder (.schemathesis/) lands there, not in the repo
     )
     (REPORT_DIR / "output.txt").write_text(result.stdout + result.stderr)
     return result, report
