@@ -147,6 +147,8 @@ class RecordUpdateView(RecordFormView):
     mode = "edit"
 
     def get(self, request, *args, **kwargs):
+        # Whether this user may change this record comes before whether it can change now.
+        roles.require(request.user, "change", self.record_type.area, self.object)
         if getattr(self.object, "retired_at", None):
             messages.warning(request, f"“{self.object}” is retired and can no longer be edited.")
             return redirect(self.object.get_absolute_url())
