@@ -50,6 +50,8 @@ class Card:
     # A headline figure drawn large at the top, e.g. "9 / 12".
     headline: str = ""
     headline_url: str = ""
+    # Buttons under the figures: (label, url) pairs, e.g. starting the work the card is about.
+    actions: tuple = ()
 
     @property
     def total(self):

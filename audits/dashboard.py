@@ -2,10 +2,13 @@
 first; every count opens the filtered list behind it."""
 
 from django.urls import reverse
+from django.utils.formats import date_format
 
+from aims_portal import roles
 from aims_portal.dashboard import Card, Row, card
 
 from . import selectors
+from .models import ManagementReview
 
 KIND_TONES = {
     "major_nc": "danger",
@@ -50,4 +53,35 @@ def corrective_actions(user):
         ],
         url=url,
         note="Overdue actions are also counted under their status.",
+    )
+
+
+@card("audits", order=62)
+def management_review(user):
+    """Where the executive runs the management review from: the last one held, the one in
+    preparation, and a button to start or continue it."""
+    url = reverse("audits:review-list")
+    latest = list(
+        ManagementReview.objects.order_by("-meeting_date", "-pk").only(
+            "pk", "reference", "status", "meeting_date"
+        )[:20]
+    )
+    held = next((r for r in latest if r.status == ManagementReview.Status.COMPLETED), None)
+    open_review = next((r for r in latest if r.status == ManagementReview.Status.DRAFT), None)
+    actions = []
+    if open_review is not None:
+        actions.append((f"Continue {open_review.reference}", open_review.get_absolute_url()))
+    elif roles.can(user, "create", "audits"):
+        actions.append(("Start a management review", reverse("audits:review-create")))
+    if held is not None:
+        minutes = reverse("audits:review-pdf", args=[held.pk])
+        actions.append((f"Minutes of {held.reference}", minutes))
+    return Card(
+        "Management review",
+        [],
+        url=url,
+        headline=(f"Last held {date_format(held.meeting_date)}" if held else "No review held yet"),
+        headline_url=held.get_absolute_url() if held else "",
+        actions=tuple(actions),
+        note="Its inputs are filled in from the live figures; completing it freezes them.",
     )
