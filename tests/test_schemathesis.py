@@ -14,6 +14,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -104,7 +105,13 @@ def test_every_api_operation_conforms_to_the_schema(postgres, live_server):
     assert operations and cases, output[-2000:]
     print(f"schemathesis: {operations[1]} operations, {cases[1]} test cases, 0 failures")
     assert int(operations[1]) > 100
-    # Only the attestation registrations (they take a system's attestation token, not a
-    # user's) may answer nothing but 401/403; more means our token stopped working.
-    refused = re.search(r"Authentication failed: (\d+) operations", output)
-    assert not refused or int(refused[1]) <= 2, output[-4000:]
+    # Operations that answered only 401/403 are the attestation registrations (they take a
+    # system's attestation token, not a user's) and, when the time budget leaves few examples,
+    # an operation whose few tries all hit a refused workflow step. Our token itself must have
+    # lived through the run, or every "pass" above would be a refusal.
+    still_valid = requests.get(
+        f"{live_server.url}/api/v1/registry/systems/",
+        headers={"Authorization": f"Token {token}"},
+        timeout=30,
+    )
+    assert still_valid.status_code == 200, still_valid.text[:500]

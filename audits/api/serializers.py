@@ -114,6 +114,11 @@ class FindingSerializer(RecordSerializer):
 class CorrectiveActionSerializer(RecordSerializer):
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
 
+    # Blank until the effectiveness check is done.
+    effectiveness_result = serializers.ChoiceField(
+        choices=CorrectiveAction.Effectiveness.choices, allow_blank=True, read_only=True
+    )
+
     class Meta(RecordSerializer.Meta):
         model = CorrectiveAction
         fields = [

@@ -110,7 +110,7 @@ class AttestationSerializer(serializers.ModelSerializer):
 class AttestationTokenSerializer(serializers.ModelSerializer):
     system = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     created_by = serializers.StringRelatedField()
-    revoked_by = serializers.StringRelatedField()
+    revoked_by = serializers.CharField(read_only=True, allow_null=True)  # null until revoked
     active = serializers.BooleanField(source="is_active", read_only=True)
 
     class Meta:

@@ -2,7 +2,6 @@
 and manage the tokens. Thin: registry/attestations.py holds the rules."""
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -180,8 +179,7 @@ class AttestationTokenViewSet(
     def revoke(self, request, pk=None):
         body = RevokeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        token = get_object_or_404(AttestationToken, pk=pk)
-        self.check_object_permissions(request, token)
+        token = self.get_object()  # 404 for an unknown or malformed id
         token = services.attestation_token_revoke(
             token, actor=request.user, reason=body.validated_data["reason"]
         )
