@@ -177,9 +177,7 @@ data_sources = RecordType(
     list_select_related=("system",),
     sections=(
         Section("Data source", ("system", "kind", "name", "location")),
-        Section(
-            "Handling", ("pii", "retention_days", "provenance", "licence", "access_logging")
-        ),
+        Section("Handling", ("pii", "retention_days", "provenance", "licence", "access_logging")),
     ),
 )
 
