@@ -1,6 +1,9 @@
 """Record type declarations: the generic pages of the audits app's records, and the evidence
 panels this app adds to the SoA entry and impact assessment pages."""
 
+from django.urls import reverse
+
+from aims_portal import roles
 from aims_portal.records import Panel, RecordType
 from aims_portal.records.types import Section
 
@@ -53,12 +56,30 @@ def _context(name):
     return context
 
 
+def evidence_add_link(record, user):
+    """ "Add evidence" on any page that carries the evidence panel, with the record chosen."""
+    target = EVIDENCE_TARGETS.get(record._meta.label_lower)
+    if target is None or not roles.can(user, "create", "audits"):
+        return None
+    return "Add evidence", f"{reverse('audits:evidence-create')}?{target}={record.pk}"
+
+
+# The evidence item's field that points at each kind of record that can carry evidence.
+EVIDENCE_TARGETS = {
+    "audits.checklistline": "checklist_line",
+    "audits.finding": "finding",
+    "audits.correctiveaction": "corrective_action",
+    "controls.soaentry": "soa_entry",
+    "assessments.impactassessment": "assessment",
+}
+
 EVIDENCE_PANEL = Panel(
     "Evidence",
     related_name="evidence_items",
     columns=("title", "kind", "sha256", "added_by", "created_at"),
     select_related=("added_by",),
     empty="No evidence attached yet.",
+    add_link=evidence_add_link,
 )
 
 programmes = RecordType(

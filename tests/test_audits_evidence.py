@@ -212,6 +212,23 @@ def test_evidence_panels_on_soa_entry_and_assessment_pages(lead, client):
     assert "Proof for assessment" in ia_page
 
 
+def test_pages_with_an_evidence_panel_offer_to_add_evidence_to_that_record(
+    lead, auditor, nc_finding, client
+):
+    entry = SoAEntry.objects.first()
+    assessment = factories.impact_assessment(lead)
+    client.force_login(lead)
+    for record, target in (
+        (entry, "soa_entry"),
+        (assessment, "assessment"),
+        (nc_finding, "finding"),
+    ):
+        page = client.get(record.get_absolute_url()).content.decode()
+        assert f'href="/audits/evidence/new/?{target}={record.pk}"' in page
+    client.force_login(auditor)  # reads evidence, adds none
+    assert "Add evidence" not in client.get(entry.get_absolute_url()).content.decode()
+
+
 def test_the_form_for_a_soa_entry_attaches_to_it(lead, client):
     entry = SoAEntry.objects.first()
     client.force_login(lead)

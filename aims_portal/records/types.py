@@ -15,6 +15,9 @@ class Panel:
     select_related: tuple[str, ...] = ()
     empty: str = "Nothing linked yet."
     limit: int = 20
+    # ``(record, user) -> (label, url) | None``: a link to add a related record from here,
+    # shown in the panel's header when it returns one (it checks the user's rights).
+    add_link: object = None
 
 
 @dataclass(frozen=True)

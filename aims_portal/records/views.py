@@ -70,7 +70,7 @@ class RecordDetailView(RecordMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         record, rt = self.object, self.record_type
         context["sections"] = [(s.title, record_fields(record, s.fields)) for s in rt.sections]
-        context["panels"] = [self.panel(record, panel) for panel in rt.panels]
+        context["panels"] = [self.panel(record, panel, self.request.user) for panel in rt.panels]
         context["recent_versions"] = history.versions(rt.model, record.pk)[: self.RECENT_VERSIONS]
         context["can_edit"] = rt.is_editable(record) and roles.can(
             self.request.user, "change", rt.area, record
@@ -89,13 +89,20 @@ class RecordDetailView(RecordMixin, TemplateView):
         return context
 
     @staticmethod
-    def panel(record, panel):
+    def panel(record, panel, user=None):
         manager = getattr(record, panel.related_name)
         related = manager.select_related(*panel.select_related)[: panel.limit]
         model = manager.model
         rows = [(item, record_fields(item, panel.columns)) for item in related]
         headers = [capfirst(model._meta.get_field(c).verbose_name) for c in panel.columns]
-        return {"panel": panel, "headers": headers, "rows": rows, "total": manager.count()}
+        add = panel.add_link(record, user) if panel.add_link and user else None
+        return {
+            "panel": panel,
+            "headers": headers,
+            "rows": rows,
+            "total": manager.count(),
+            "add": add,
+        }
 
 
 class RecordFormView(RecordMixin, TemplateView):
