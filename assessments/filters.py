@@ -4,7 +4,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from aims_portal.records.filters import RecordFilterSet
+from aims_portal.records.filters import WorkflowStatusFilterSet
 from registry.models import AISystem
 
 from .models import ImpactAssessment, Risk
@@ -15,17 +15,6 @@ def _users(request):
     return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
-class StatusFieldFilterSet(RecordFilterSet):
-    """These records have a workflow ``status`` of their own, not the retired filter."""
-
-    def __init__(self, data=None, *args, **kwargs):
-        django_filters.FilterSet.__init__(self, data, *args, **kwargs)
-
-    @property
-    def qs(self):
-        return django_filters.FilterSet.qs.fget(self)
-
-
 def _level_choices():
     return [(level["label"], level["label"]) for level in scoring_method().levels]
 
@@ -33,7 +22,7 @@ def _level_choices():
 RATINGS = [(n, str(n)) for n in range(1, 11)]
 
 
-class RiskFilterSet(StatusFieldFilterSet):
+class RiskFilterSet(WorkflowStatusFilterSet):
     search_fields = ("reference", "title", "description", "source", "linked_systems")
 
     status = django_filters.ChoiceFilter(choices=Risk.Status.choices)
@@ -108,7 +97,7 @@ class RiskFilterSet(StatusFieldFilterSet):
         return queryset.filter(review_date__lte=today + timedelta(days=int(value)))
 
 
-class AssessmentFilterSet(StatusFieldFilterSet):
+class AssessmentFilterSet(WorkflowStatusFilterSet):
     search_fields = ("reference", "system__name", "system__slug", "purpose")
 
     status = django_filters.ChoiceFilter(choices=ImpactAssessment.Status.choices)

@@ -3,10 +3,11 @@
 import django_tables2 as tables
 
 from aims_portal.records import Panel, RecordType
+from aims_portal.records.filters import WorkflowStatusFilterSet
 from aims_portal.records.types import Section
 
 from . import services
-from .filters import AssessmentFilterSet, RiskFilterSet, StatusFieldFilterSet
+from .filters import AssessmentFilterSet, RiskFilterSet
 from .forms import AssessmentForm, RiskForm, ScoringMethodForm
 from .models import ImpactAssessment, Risk, ScoringMethod
 from .tables import AssessmentTable, RiskTable
@@ -90,7 +91,7 @@ risks = RecordType(
 )
 
 
-class ScoringMethodFilterSet(StatusFieldFilterSet):
+class ScoringMethodFilterSet(WorkflowStatusFilterSet):
     search_fields = ("name",)
 
     class Meta:

@@ -2,8 +2,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from aims_portal.records.filters import RecordFilterSet
-from assessments.filters import StatusFieldFilterSet
+from aims_portal.records.filters import RecordFilterSet, WorkflowStatusFilterSet
 
 from .models import (
     Audit,
@@ -20,7 +19,7 @@ def _users(request):
     return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
-class ProgrammeFilterSet(StatusFieldFilterSet):
+class ProgrammeFilterSet(WorkflowStatusFilterSet):
     search_fields = ("title", "objectives")
 
     class Meta:
@@ -28,7 +27,7 @@ class ProgrammeFilterSet(StatusFieldFilterSet):
         fields = ["q", "year"]
 
 
-class AuditFilterSet(StatusFieldFilterSet):
+class AuditFilterSet(WorkflowStatusFilterSet):
     search_fields = ("reference", "title", "scope")
 
     status = django_filters.ChoiceFilter(choices=Audit.Status.choices)
@@ -39,7 +38,7 @@ class AuditFilterSet(StatusFieldFilterSet):
         fields = ["q", "status", "programme", "lead_auditor"]
 
 
-class ChecklistLineFilterSet(StatusFieldFilterSet):
+class ChecklistLineFilterSet(WorkflowStatusFilterSet):
     search_fields = ("ref", "title", "notes", "audit__reference")
 
     result = django_filters.ChoiceFilter(choices=ChecklistLine.Result.choices)
@@ -49,7 +48,7 @@ class ChecklistLineFilterSet(StatusFieldFilterSet):
         fields = ["q", "audit", "result"]
 
 
-class FindingFilterSet(StatusFieldFilterSet):
+class FindingFilterSet(WorkflowStatusFilterSet):
     search_fields = ("reference", "title", "description", "requirement_ref")
 
     kind = django_filters.ChoiceFilter(label="Type", choices=Finding.Kind.choices)
@@ -60,7 +59,7 @@ class FindingFilterSet(StatusFieldFilterSet):
         fields = ["q", "kind", "status", "audit"]
 
 
-class CorrectiveActionFilterSet(StatusFieldFilterSet):
+class CorrectiveActionFilterSet(WorkflowStatusFilterSet):
     search_fields = ("reference", "title", "action", "root_cause")
 
     status = django_filters.ChoiceFilter(choices=CorrectiveAction.Status.choices)
@@ -84,7 +83,7 @@ class CorrectiveActionFilterSet(StatusFieldFilterSet):
         return queryset.filter(**{f"{value}__isnull": False})
 
 
-class ManagementReviewFilterSet(StatusFieldFilterSet):
+class ManagementReviewFilterSet(WorkflowStatusFilterSet):
     search_fields = ("reference", "title", "decisions")
 
     status = django_filters.ChoiceFilter(choices=ManagementReview.Status.choices)

@@ -4,7 +4,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from aims_portal.records.filters import RecordFilterSet
+from aims_portal.records.filters import RecordFilterSet, WorkflowStatusFilterSet
 
 from .models import (
     AISystem,
@@ -85,18 +85,6 @@ class AISystemFilterSet(RecordFilterSet):
         if value == "overdue":
             return queryset.filter(next_review__lt=today)
         return queryset.filter(next_review__lte=today + timedelta(days=int(value)))
-
-
-class WorkflowStatusFilterSet(RecordFilterSet):
-    """For records whose ``status`` is a workflow state rather than retired/active: the
-    base class would drop the ``status`` filter for them."""
-
-    def __init__(self, data=None, *args, **kwargs):
-        django_filters.FilterSet.__init__(self, data, *args, **kwargs)
-
-    @property
-    def qs(self):
-        return django_filters.FilterSet.qs.fget(self)
 
 
 class BySystem(django_filters.FilterSet):

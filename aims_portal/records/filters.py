@@ -1,5 +1,14 @@
 import django_filters
 from django.db.models import Q
+from django.forms import NullBooleanSelect
+
+
+class AnyYesNo(NullBooleanSelect):
+    """A yes/no filter that reads "Any" when nothing is chosen, not Django's "Unknown"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "Any"), ("true", "Yes"), ("false", "No")]
 
 
 class RecordFilterSet(django_filters.FilterSet):
@@ -21,6 +30,12 @@ class RecordFilterSet(django_filters.FilterSet):
         choices=[("active", "Active"), ("retired", "Retired"), ("all", "All")],
         empty_label=None,
     )
+
+    def get_form_class(self):
+        for declared in self.filters.values():
+            if isinstance(declared, django_filters.BooleanFilter):
+                declared.extra.setdefault("widget", AnyYesNo)
+        return super().get_form_class()
 
     def search(self, queryset, name, value):
         query = Q()
@@ -51,3 +66,15 @@ class RecordFilterSet(django_filters.FilterSet):
     def active_count(self):
         data = self.data or {}
         return sum(1 for name in self.filters if name != "q" and data.get(name))
+
+
+class WorkflowStatusFilterSet(RecordFilterSet):
+    """For records whose ``status`` is a workflow state of their own rather than
+    active/retired: the base class's status filter and retired-hiding do not apply."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        django_filters.FilterSet.__init__(self, data, *args, **kwargs)
+
+    @property
+    def qs(self):
+        return django_filters.FilterSet.qs.fget(self)
