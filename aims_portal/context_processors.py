@@ -1,7 +1,6 @@
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils.text import capfirst
 
 from . import notifications, roles
 from .records import registered_types
@@ -54,7 +53,7 @@ def navigation(user, path=""):
         if rt.area in NAV_SECTIONS and roles.can(user, "view", rt.area):
             by_section.setdefault(rt.area, []).append(
                 {
-                    "label": rt.nav_label or capfirst(rt.verbose_name_plural),
+                    "label": rt.list_label,
                     "url": reverse(rt.route("list")),
                     "icon": rt.icon,
                 }

@@ -1,6 +1,7 @@
 from dataclasses import dataclass, field
 
 from django.urls import path, reverse
+from django.utils.text import capfirst
 
 _REGISTRY = {}
 
@@ -66,6 +67,11 @@ class RecordType:
     @property
     def verbose_name_plural(self):
         return str(self.model._meta.verbose_name_plural)
+
+    @property
+    def list_label(self):
+        """What the navigation, the list page and breadcrumbs call the list."""
+        return self.nav_label or capfirst(self.verbose_name_plural)
 
     def route(self, action):
         return f"{self.app_name}:{self.url_name}-{action}"
