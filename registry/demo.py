@@ -9,6 +9,7 @@ creates only what is missing, so it can run again.
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from django.db import transaction
 from django.utils import timezone
 
 from aims_portal import roles
@@ -189,6 +190,7 @@ def _incidents(lead, owner):
     registry.incident_transition(incident, "contain", actor=owner)
 
 
+@transaction.atomic
 def load(users):
     _load_inventory(users)
     _load_operations(users)

@@ -428,7 +428,17 @@ def _model_of(route, rule):
         if meta is not None and getattr(meta, "model", None):
             return meta.model
     model_admin = getattr(callback, "model_admin", None)
-    return model_admin.model if model_admin else None
+    if model_admin:
+        return model_admin.model
+    if route.name.startswith("admin:"):
+        # A model admin's own extra pages (e.g. an authenticator's QR code) are named
+        # admin:<app>_<model>_<page>: they take an id of that model, not of any record.
+        from django.contrib import admin
+
+        for model in admin.site._registry:
+            if route.name.startswith(f"admin:{model._meta.app_label}_{model._meta.model_name}_"):
+                return model
+    return None
 
 
 def _workflow_of(route, model):
