@@ -64,11 +64,9 @@ def evidence_add_link(record, user):
     return "Add evidence", f"{reverse('audits:evidence-create')}?{target}={record.pk}"
 
 
-# The evidence item's field that points at each kind of record that can carry evidence.
+# The evidence item's field that points at each record of another app that can carry
+# evidence (the audits app's own pages have an "Add evidence" button in their header).
 EVIDENCE_TARGETS = {
-    "audits.checklistline": "checklist_line",
-    "audits.finding": "finding",
-    "audits.correctiveaction": "corrective_action",
     "controls.soaentry": "soa_entry",
     "assessments.impactassessment": "assessment",
 }
