@@ -96,5 +96,5 @@ def test_review_pages_show_the_charts(lead, client):
     review = factories.management_review(lead, lead)
     client.force_login(lead)
     html = client.get(review.get_absolute_url()).content.decode()
-    assert 'aria-label="Open findings by type"' in html
+    assert '<title id="findings-open-t">Open findings by type</title>' in html
     assert 'aria-label="Open risks, residual"' in html
