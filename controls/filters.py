@@ -13,14 +13,16 @@ def _users(request):
     return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
-def _groups(request=None):
+def _groups():
+    # A callable: the form field reads it when it renders or validates, so the choices are
+    # the catalogue's groups now, even where the filter's field was built long before.
     return list(Control.objects.values_list("group", "group").distinct().order_by("group"))
 
 
 class ControlFilterSet(RecordFilterSet):
     search_fields = ("ref", "title", "purpose", "crosswalks__reference", "crosswalks__label")
 
-    group = django_filters.ChoiceFilter(choices=[], label="Group")
+    group = django_filters.ChoiceFilter(choices=_groups, label="Group")
     applicability = django_filters.ChoiceFilter(
         field_name="soa_entry__applicability", choices=SoAEntry.Applicability.choices
     )
@@ -33,10 +35,6 @@ class ControlFilterSet(RecordFilterSet):
     class Meta:
         model = Control
         fields = ["q", "group", "applicability", "implementation"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["group"].extra["choices"] = _groups()
 
     def search(self, queryset, name, value):
         return super().search(queryset, name, value).distinct()

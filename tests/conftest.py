@@ -94,11 +94,3 @@ def celery_inline(request):
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
-
-
-@pytest.fixture
-def django_db_serialized_rollback():
-    """Transactional tests (live server, real worker) end with a flush that also empties the
-    reference data migrations load (role groups, the Annex A catalogue). Restoring the
-    serialized state before each of them keeps that data for every test, on every database."""
-    return True

@@ -46,7 +46,9 @@ class Command(BaseCommand):
                 user.is_staff = user.is_superuser = role == roles.ADMIN
                 user._change_reason = "Demo user"
                 user.save()
-            user.groups.add(Group.objects.get(name=role))
+            # The groups come from a migration; a flushed database gets them back here.
+            group, _ = Group.objects.get_or_create(name=role)
+            user.groups.add(group)
             users[role] = user
 
         for app in apps.get_app_configs():
