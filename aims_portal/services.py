@@ -87,3 +87,24 @@ def record_retire(instance, *, actor, reason):
     current.retired_at = timezone.now()
     current.version += 1
     return _save(current, actor=actor, reason=reason.strip(), m2m={})
+
+
+def tracked_save(instance, actor, reason):
+    """Validate and save ``instance`` with its history user and change reason."""
+    instance.full_clean()
+    instance._history_user = actor
+    instance._change_reason = reason
+    instance.save()
+    return instance
+
+
+def next_reference(model, prefix, width=3):
+    """The next PREFIX-YYYY-NNN reference of ``model``, numbered per year."""
+    from django.db.models import IntegerField, Max
+    from django.db.models.functions import Cast, Substr
+
+    stem = f"{prefix}-{timezone.localdate().year}-"
+    top = model.objects.filter(reference__startswith=stem).aggregate(
+        n=Max(Cast(Substr("reference", len(stem) + 1), output_field=IntegerField()))
+    )["n"]
+    return f"{stem}{(top or 0) + 1:0{width}}"

@@ -28,6 +28,7 @@ from django.utils.text import capfirst
 
 from aims_portal import roles
 from aims_portal import services as records
+from aims_portal.services import next_reference, tracked_save
 
 from .models import Impact, ImpactAssessment, Risk, ScoringMethod
 from .selectors import open_revision, scoring_method
@@ -203,19 +204,10 @@ IMPACT_RATING_LABELS = {
 
 
 def _next_assessment_reference():
-    prefix = f"IA-{timezone.localdate().year}-"
-    top = ImpactAssessment.objects.filter(reference__startswith=prefix).aggregate(
-        n=Max(Cast(Substr("reference", len(prefix) + 1), output_field=IntegerField()))
-    )["n"]
-    return f"{prefix}{(top or 0) + 1:03}"
+    return next_reference(ImpactAssessment, "IA")
 
 
-def _tracked_save(instance, actor, reason):
-    instance.full_clean()
-    instance._history_user = actor
-    instance._change_reason = reason
-    instance.save()
-    return instance
+_tracked_save = tracked_save
 
 
 def _save_impacts(assessment, impacts, *, actor, reason):

@@ -1,27 +1,8 @@
 """Helpers shared by the audits services."""
 
-from django.db.models import IntegerField, Max
-from django.db.models.functions import Cast, Substr
-from django.utils import timezone
+from aims_portal.services import next_reference, tracked_save  # noqa: F401 (re-exported)
 
 AREA = "audits"
-
-
-def next_reference(model, prefix, width=3):
-    """PREFIX-YYYY-NNN, numbered per year."""
-    stem = f"{prefix}-{timezone.localdate().year}-"
-    top = model.objects.filter(reference__startswith=stem).aggregate(
-        n=Max(Cast(Substr("reference", len(stem) + 1), output_field=IntegerField()))
-    )["n"]
-    return f"{stem}{(top or 0) + 1:0{width}}"
-
-
-def tracked_save(instance, actor, reason):
-    instance.full_clean()
-    instance._history_user = actor
-    instance._change_reason = reason
-    instance.save()
-    return instance
 
 
 def merged(data, current, name, many=False):
