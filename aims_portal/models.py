@@ -3,11 +3,44 @@
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, router, transaction
 from simple_history.models import HistoricalRecords
 
 
-class User(AbstractUser):
+class ChainedHistoricalRecords(HistoricalRecords):
+    """History whose row, its m2m rows and the ledger entries chaining them are written in
+    one transaction.
+
+    The ledger appends an entry from the post_create_historical_record signal. Outside a
+    transaction simple-history would commit the history row on its own and the entry after
+    it, leaving a moment (and, after a crash, a row) with history the chain does not cover.
+    Joining the caller's transaction when there is one costs nothing.
+    """
+
+    def create_historical_record(self, instance, history_type, using=None):
+        with transaction.atomic(using=using, savepoint=False):
+            super().create_historical_record(instance, history_type, using=using)
+
+
+class AtomicSaveMixin:
+    """Save and delete the row, its history row and their ledger entries as one commit."""
+
+    def save(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            super().save(*args, **kwargs)
+
+    save.alters_data = True
+
+    def delete(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            return super().delete(*args, **kwargs)
+
+    delete.alters_data = True
+
+
+class User(AtomicSaveMixin, AbstractUser):
     """A portal user; the role comes from the Django group named after it (see roles.yaml).
 
     ``access_from`` / ``access_until`` bound when the user may log in at all (used for
@@ -20,7 +53,7 @@ class User(AbstractUser):
     access_until = models.DateTimeField(
         "access until", null=True, blank=True, help_text="Login refused after this time."
     )
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = ChainedHistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         ordering = ["username"]
@@ -29,7 +62,7 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-class TrackedModel(models.Model):
+class TrackedModel(AtomicSaveMixin, models.Model):
     """Base of every AIMS record: timestamps, an edit version and full history.
 
     ``version`` is bumped by the services on every update; edit forms and API updates send
@@ -41,7 +74,7 @@ class TrackedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = HistoricalRecords(inherit=True)
+    history = ChainedHistoricalRecords(inherit=True)
 
     area: ClassVar[str]
     owner_field: ClassVar[str | None] = None

@@ -79,3 +79,24 @@ def test_history_rows_keep_verifying_after_a_reload(lead):
     row = Supplier.history.model.objects.get(history_id=supplier.history.get().history_id)
     entry = LedgerEntry.objects.get(covered_id=row.history_id, covered_model=row._meta.label_lower)
     assert entry.content_hash == content_hash(canonical_instance(row))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_its_history_row_and_its_entry_commit_together(monkeypatch):
+    # Outside any transaction (autocommit), a failed ledger append must undo the save and
+    # its history row: nothing may be left that the chain does not cover.
+    user = User.objects.create_user("atomic-save", password="x" * 16)
+    rows, entries = user.history.count(), LedgerEntry.objects.count()
+
+    def broken_append(*args, **kwargs):
+        raise RuntimeError("ledger unavailable")
+
+    monkeypatch.setattr(services, "append", broken_append)
+    user.first_name = "Never stored"
+    with pytest.raises(RuntimeError):
+        user.save()
+    assert User.objects.get(pk=user.pk).first_name == ""
+    assert user.history.count() == rows
+    assert LedgerEntry.objects.count() == entries
+    monkeypatch.undo()
+    assert services.chain_check().problems == []
