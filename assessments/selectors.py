@@ -1,6 +1,9 @@
 """Reads of the assessments app: the scoring method in force, heat-map counts, the
 assessments of a system."""
 
+import hashlib
+
+from django.core.cache import cache
 from django.db.models import Count
 
 from aims_portal.charts import HeatCell
@@ -30,8 +33,39 @@ def heat_map_counts(queryset, axis):
     return {(likelihood, impact): n for likelihood, impact, n in rows}
 
 
-def heat_map_counts_both(queryset):
-    """Both maps' counts from one scan: {"inherent": {...}, "residual": {...}}."""
+def heat_map_counts_both(queryset, *, reuse=False):
+    """Both maps' counts from one scan: {"inherent": {...}, "residual": {...}}.
+
+    Counting groups every risk the queryset selects, so it grows with the register. With
+    ``reuse`` the counts are kept in the cache under the queryset's SQL and the register's
+    version, and counted again only after a risk has changed: pass it only for querysets
+    that filter on the risk's own columns (a risk's change to any of them writes a history
+    row, which moves the version; links to other records do not).
+    """
+    if not reuse:
+        return _count_both(queryset)
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    key = (
+        "risk-heat-counts:"
+        + hashlib.sha256(repr((sql, params, register_version())).encode()).hexdigest()
+    )
+    counts = cache.get(key)
+    if counts is None:
+        counts = _count_both(queryset)
+        cache.set(key, counts, HEAT_COUNTS_SECONDS)
+    return counts
+
+
+HEAT_COUNTS_SECONDS = 24 * 3600  # a changed register makes a new key; old ones expire
+
+
+def register_version():
+    """The newest risk history row (id and time): every save or delete of a risk writes one.
+    Its time tells apart two databases that reuse an id (a rolled-back test, a restore)."""
+    return Risk.history.order_by("-history_id").values_list("history_id", "history_date").first()
+
+
+def _count_both(queryset):
     rows = (
         queryset.order_by()
         .values_list(*AXES["inherent"], *AXES["residual"])

@@ -139,7 +139,10 @@ class RiskListView(RecordListView):
         method = scoring_method()
         list_url = rt.list_url
         maps, cell_labels = [], []
-        both = heat_map_counts_both(queryset)
+        # Counts are reused until a risk changes, unless a filter follows links to other
+        # records (an AI system), whose changes do not touch the risks' history.
+        linked = filterset.is_valid() and filterset.form.cleaned_data.get("system")
+        both = heat_map_counts_both(queryset, reuse=not linked)
         for axis, title in (("inherent", "Inherent risk"), ("residual", "Residual risk")):
             row, col = f"{axis}_likelihood", f"{axis}_impact"
 

@@ -3,8 +3,13 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from aims_portal.charts import HeatCell, heat_map
+from assessments import services
+from assessments.models import Risk
+from assessments.selectors import heat_map_counts_both
 
 from . import factories
 
@@ -64,3 +69,52 @@ def test_heat_map_escapes_labels_and_links():
     assert "&lt;b&gt;Low&lt;/b&gt;" in svg
     assert "&amp;b=&quot;2&quot;" in svg
     assert ">3</text>" in svg
+
+
+def _count_queries(queryset, **kwargs):
+    with CaptureQueriesContext(connection) as queries:
+        counts = heat_map_counts_both(queryset, **kwargs)
+    return counts, [q["sql"] for q in queries]
+
+
+def test_counts_are_reused_until_a_risk_changes(register, lead):
+    first, sql = _count_queries(Risk.objects.all(), reuse=True)
+    assert first["inherent"][(4, 5)] == 2
+    assert any("GROUP BY" in q for q in sql)
+    again, sql = _count_queries(Risk.objects.all(), reuse=True)
+    assert again == first
+    assert len(sql) == 1 and "GROUP BY" not in sql[0]  # only the register's version
+
+    risk = Risk.objects.get(title="Minor typo risk")
+    services.risk_update(
+        risk,
+        actor=lead,
+        data={"inherent_likelihood": 4, "inherent_impact": 5},
+        expected_version=risk.version,
+        reason="Re-rated",
+    )
+    changed, sql = _count_queries(Risk.objects.all(), reuse=True)
+    assert changed["inherent"][(4, 5)] == 3
+    assert (1, 2) not in changed["inherent"]
+    assert any("GROUP BY" in q for q in sql)
+
+
+def test_reused_counts_are_kept_per_filter(register, client_for, lead):
+    client = client_for(lead)
+    maps(client)  # the unfiltered counts, now kept
+    response = client.get("/assessments/risks/?q=typo")
+    assert "0 Critical: 0 items at likelihood 4, impact 5" in str(
+        response.context["heat_maps"][0]["svg"]
+    )
+    assert "2 Critical: 2 items at likelihood 4, impact 5" in maps(client)["inherent"]
+
+
+def test_a_system_filter_counts_afresh(register, client_for, lead):
+    # Links between risks and systems can change without a risk's history moving, so maps
+    # filtered by a system are never reused.
+    system = factories.ai_system(lead)
+    client = client_for(lead)
+    url = f"/assessments/risks/?system={system.pk}"
+    assert client.get(url).context["heat_maps"][0]["total"] == 0
+    Risk.objects.get(title="Minor typo risk").systems.add(system)
+    assert client.get(url).context["heat_maps"][0]["total"] == 1
