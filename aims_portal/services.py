@@ -11,6 +11,8 @@ Rules enforced here, for every record type:
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import IntegerField, Max
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from . import roles
@@ -98,12 +100,10 @@ def tracked_save(instance, actor, reason):
     return instance
 
 
-def next_reference(model, prefix, width=3):
-    """The next PREFIX-YYYY-NNN reference of ``model``, numbered per year."""
-    from django.db.models import IntegerField, Max
-    from django.db.models.functions import Cast, Substr
-
-    stem = f"{prefix}-{timezone.localdate().year}-"
+def next_reference(model, prefix, width=3, yearly=True):
+    """The next PREFIX-YYYY-NNN reference of ``model``, numbered per year (PREFIX-NNN,
+    numbered once for all, when not ``yearly``)."""
+    stem = f"{prefix}-{timezone.localdate().year}-" if yearly else f"{prefix}-"
     top = model.objects.filter(reference__startswith=stem).aggregate(
         n=Max(Cast(Substr("reference", len(stem) + 1), output_field=IntegerField()))
     )["n"]

@@ -21,8 +21,7 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import IntegerField, Max
-from django.db.models.functions import Cast, Substr
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -120,13 +119,6 @@ def _check_ratings(values, labels):
 RISK_RATINGS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
 
 
-def _next_risk_reference():
-    top = Risk.objects.aggregate(n=Max(Cast(Substr("reference", 6), output_field=IntegerField())))[
-        "n"
-    ]
-    return f"RISK-{(top or 0) + 1:03}"
-
-
 def _prepare_risk(data, current=None):
     values = {name: data.get(name, getattr(current, name, None)) for name in RISK_RATINGS}
     problems = _check_ratings(values, {})
@@ -144,7 +136,7 @@ def _prepare_risk(data, current=None):
 @transaction.atomic
 def risk_create(*, actor, data):
     data = _prepare_risk(dict(data))
-    data["reference"] = _next_risk_reference()
+    data["reference"] = next_reference(Risk, "RISK", yearly=False)
     return records.record_create(Risk, actor=actor, data=data)
 
 
