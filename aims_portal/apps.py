@@ -7,5 +7,6 @@ class AimsPortalConfig(AppConfig):
 
     def ready(self):
         from .ledger import signals
+        from .records import columns  # noqa: F401  (before any app builds its tables)
 
         signals.connect()

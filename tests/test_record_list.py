@@ -4,7 +4,7 @@ and empty states, as proven on suppliers and AI systems."""
 import csv
 import dataclasses
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -203,6 +203,17 @@ def test_ai_system_csv_export_has_header_and_one_line_per_record(client_for, lea
     assert rows[0][:2] == ["ID", "Name"]
     assert sorted(row[0] for row in rows[1:]) == ["alpha", "bravo"]
     assert "attachment" in response["Content-Disposition"]
+
+
+def test_dates_are_short_on_the_page_and_iso_in_the_csv(client_for, lead):
+    factories.ai_system(lead, slug="dated", next_review=date(2027, 3, 5))
+    factories.ai_system(lead, slug="undated", next_review=None)
+    client = client_for(lead)
+    page = client.get(SYSTEMS).content.decode()
+    assert "<td >5 Mar 2027</td>" in page
+    rows = csv_rows(client.get(SYSTEMS, {"_export": "csv", "sort": "slug"}))
+    column = rows[0].index("Next review")
+    assert [row[column] for row in rows[1:]] == ["2027-03-05", ""]
 
 
 def test_csv_export_respects_filters(client_for, lead):
