@@ -152,7 +152,8 @@ def grouped_counts(specs):
             rows = rows.values(**aliases)
         else:  # one row: the plain count
             rows = rows.annotate(k_none=Value(0)).values("k_none")
-        sql, inner = rows.annotate(figure_n=Count("pk")).query.sql_with_params()
+        # COUNT(*), not COUNT(pk): SQLite then counts index entries without decoding them.
+        sql, inner = rows.annotate(figure_n=Count("*")).query.sql_with_params()
         if aliases:
             key = f" || '{KEY_SEPARATOR}' || ".join(
                 f"COALESCE(CAST(t.{alias} AS VARCHAR(200)), '{NULL_TEXT}')" for alias in aliases

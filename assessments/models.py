@@ -146,7 +146,18 @@ class ImpactAssessment(TrackedModel):
         constraints = [
             models.UniqueConstraint(fields=["reference", "revision"], name="ia_reference_revision")
         ]
-        indexes = [models.Index(fields=["system", "status"])]
+        indexes = [
+            # Covers the dashboard's and readiness check's "valid assessment" lookup per
+            # system (status, flag and review date read from the index alone).
+            models.Index(
+                fields=["system", "status", "needs_reassessment", "next_review"],
+                name="ia_system_validity",
+            ),
+            # Counts by status, the re-assessment flag and approved reviews due.
+            models.Index(
+                fields=["status", "needs_reassessment", "next_review"], name="ia_status_review"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.reference} rev. {self.revision}"
@@ -286,6 +297,19 @@ class Risk(TrackedModel):
             models.Index(fields=["status", "inherent_score"]),
             models.Index(fields=["status", "residual_score"]),
             models.Index(fields=["-inherent_score", "reference"]),
+            # The closed risks the heat maps subtract, counted from the index alone.
+            models.Index(
+                fields=[
+                    "status",
+                    "inherent_likelihood",
+                    "inherent_impact",
+                    "residual_likelihood",
+                    "residual_impact",
+                ],
+                name="risk_status_ratings",
+            ),
+            # Reviews due: a range of review dates, then the status, without the table.
+            models.Index(fields=["review_date", "status"], name="risk_review_due"),
         ]
 
     def __str__(self):

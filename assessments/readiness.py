@@ -21,12 +21,13 @@ def valid_assessment():
 
 
 def assessment_gaps():
-    """{system: problem} for every system that is not retired and lacks a valid assessment."""
+    """{(pk, slug, name): problem} for every system that is not retired and lacks a valid
+    assessment, by slug. Plain rows: thousands of systems may lack one."""
     today = timezone.localdate()
     failing = AISystem.objects.exclude(stage=AISystem.Stage.RETIRED).exclude(
         Exists(valid_assessment())
     )
-    systems = list(failing.only("pk", "slug", "name").order_by("slug"))
+    systems = list(failing.order_by("slug").values_list("pk", "slug", "name"))
     current = (
         ImpactAssessment.objects.filter(system__in=failing.values("pk"))
         .exclude(status=ImpactAssessment.Status.SUPERSEDED)
@@ -36,7 +37,7 @@ def assessment_gaps():
     by_system = {}
     for system_id, reference, status, next_review, flagged in current:
         by_system.setdefault(system_id, []).append((reference, status, next_review, flagged))
-    return {system: _problem(by_system.get(system.pk, []), today) for system in systems}
+    return {system: _problem(by_system.get(system[0], []), today) for system in systems}
 
 
 def _problem(assessments, today):
@@ -68,6 +69,6 @@ def _problem(assessments, today):
 def impact_assessment_per_system():
     url = detail_url("registry:aisystem-detail")
     return [
-        Failure(f"{system.name} ({system.slug})", url(system.pk), problem)
-        for system, problem in assessment_gaps().items()
+        Failure(f"{name} ({slug})", url(pk), problem)
+        for (pk, slug, name), problem in assessment_gaps().items()
     ]

@@ -5,10 +5,10 @@ from django.urls import reverse
 from django.utils.formats import date_format
 
 from aims_portal import roles
-from aims_portal.dashboard import Card, Row, card
+from aims_portal.dashboard import Card, Counted, Row, card, total
 
 from . import selectors
-from .models import ManagementReview
+from .models import CorrectiveAction, Finding, ManagementReview
 
 KIND_TONES = {
     "major_nc": "danger",
@@ -18,35 +18,41 @@ KIND_TONES = {
 }
 
 
-@card("audits", order=60)
-def open_findings_by_type(user):
+def _open_findings():
+    return {"open": Counted(Finding.objects.filter(status=Finding.Status.OPEN), ("kind",))}
+
+
+@card("audits", order=60, counts=_open_findings)
+def open_findings_by_type(user, figures):
     url = reverse("audits:finding-list")
+    by_kind = {key[0]: n for key, n in figures["open"].items()}
     rows = [
-        Row(
-            row["label"],
-            row["open"],
-            f"{url}?status=open&kind={row['kind']}",
-            KIND_TONES[row["kind"]],
-        )
-        for row in selectors.findings_by_kind()
+        Row(label, by_kind.get(kind, 0), f"{url}?status=open&kind={kind}", KIND_TONES[kind])
+        for kind, label in Finding.Kind.choices
     ]
     return Card("Open findings by type", rows, total_label="open", url=f"{url}?status=open")
 
 
-@card("audits", order=61)
-def corrective_actions(user):
+def _action_counts():
+    return {
+        "by_status": Counted(CorrectiveAction.objects.all(), ("status",)),
+        "overdue": Counted(selectors.overdue_actions()),
+    }
+
+
+@card("audits", order=61, counts=_action_counts)
+def corrective_actions(user, figures):
     url = reverse("audits:action-list")
-    by_status, overdue = selectors.actions_by_status()
-    counts = {row["status"]: row["count"] for row in by_status}
+    counts = {key[0]: n for key, n in figures["by_status"].items()}
     return Card(
         "Corrective actions",
         [
-            Row("Overdue", overdue, f"{url}?overdue=true", "danger"),
-            Row("Open", counts["open"], f"{url}?status=open", "primary"),
-            Row("In progress", counts["in_progress"], f"{url}?status=in_progress", "info"),
+            Row("Overdue", total(figures["overdue"]), f"{url}?overdue=true", "danger"),
+            Row("Open", counts.get("open", 0), f"{url}?status=open", "primary"),
+            Row("In progress", counts.get("in_progress", 0), f"{url}?status=in_progress", "info"),
             Row(
                 "Implemented, awaiting effectiveness check",
-                counts["implemented"],
+                counts.get("implemented", 0),
                 f"{url}?status=implemented",
                 "warning",
             ),

@@ -5,11 +5,14 @@ systems, 50,000 risks (with history), the whole SoA and, when the audits app has
     .venv/bin/python bench/dashboard.py [--systems 10000] [--risks 50000] [--findings 1000]
                                         [--repeat 5]
 
-Uses a throw-away test database (SQLite by default, or DATABASE_URL). Prints the median of
-``--repeat`` requests and the SQL query count for: the dashboard with the readiness score
-already computed (as it is for the next five minutes after any visit), the dashboard that has
-to compute the score first, and the readiness page. Target: the dashboard under 15 queries
-and within 3x of the empty dashboard.
+Uses a throw-away test database (SQLite by default, or DATABASE_URL). On PostgreSQL the
+seeded tables are vacuumed and analysed, as autovacuum does within a minute of such a load in
+production: without statistics the planner takes 5,000 rows for 50,000 and skips the indexes.
+Prints the median of ``--repeat`` requests and the SQL query count for: the dashboard with
+the readiness score already computed (as it is for the next five minutes after any visit),
+the dashboard that has to compute the score first, and the readiness page (all twelve checks,
+live). Targets: the dashboard under 15 queries and within 3x of the empty dashboard; the
+readiness page well under a second.
 """
 
 import argparse
@@ -276,6 +279,9 @@ def main():
         seed_risks(args.risks, lead)
         seed_soa(lead)
         findings = seed_findings(args.findings, lead)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
         print(f"(seeded in {time.perf_counter() - started:.0f} s)")
         label = f"{args.systems} systems, {args.risks} risks"
         if findings:

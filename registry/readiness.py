@@ -5,10 +5,13 @@ Checks about operation (logs, monitoring, runbooks) apply to systems in producti
 others to every system that is not retired.
 """
 
+import string
 from collections import namedtuple
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, TextField
+from django.db.models.functions import Cast, Length, Substr
+from django.db.models.lookups import In, LessThanOrEqual, Regex
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,9 +23,11 @@ from .models import AISystem, ChangeRequest, DataSource, ModelVersion, Supplier
 
 RUNBOOK_TEST_MAX_AGE = timedelta(days=365)
 
-# What a failure's label needs, so checks that list thousands of records load little.
+# What a failure's label needs, read as plain rows: checks may list thousands of records, and
+# building model instances for them costs more than the queries.
 SYSTEM_LABEL = ("pk", "slug", "name")
 SOURCE_LABEL = ("pk", "name", "kind", "system__slug")
+SystemLabel = namedtuple("SystemLabel", SYSTEM_LABEL)
 
 # What registry.documents.system_document reads of a data source.
 SourceRow = namedtuple(
@@ -41,12 +46,132 @@ def production_systems():
 
 
 def _system_failure(system, problem):
+    """``system``: an AISystem or a SystemLabel row."""
     url = detail_url("registry:aisystem-detail")
     return Failure(f"{system.name} ({system.slug})", url(system.pk), problem)
 
 
+def _system_rows(systems, *more):
+    """``(SystemLabel, *values of more)`` for each of ``systems``, by slug."""
+    for pk, slug, name, *values in systems.order_by("slug").values_list(*SYSTEM_LABEL, *more):
+        yield SystemLabel(pk, slug, name), *values
+
+
+def _system_labels(systems):
+    return (row[0] for row in _system_rows(systems))
+
+
 def _none_in_production():
     return "No AI system is in production yet, so there is nothing to check."
+
+
+# --- 1. the inventory against the registry schema ------------------------------------------
+#
+# Validating every system's document in Python takes seconds at 10,000 systems. The database
+# first picks the systems whose stored values might break the schema (yaml_io.SCHEMA); only
+# those are exported and validated, so failures and messages are exactly the validator's.
+# The conditions are derived from the schema itself and err towards picking: a value they do
+# not recognise as certainly valid (e.g. a name starting with a non-ASCII letter) is validated.
+
+# Where documents.system_document reads each leaf of the schema ("data" is the sources).
+SCHEMA_COLUMNS = {
+    "id": "slug",
+    "name": "name",
+    "description": "description",
+    "owner": "owner__username",
+    "contact": "contact",
+    "deployment.environment": "environment",
+    "deployment.regions": "regions",
+    "deployment.endpoint": "endpoint",
+    "classification.purpose": "purpose",
+    "classification.data_sensitivity": "data_sensitivity",
+    "classification.risk_tier": "risk_tier",
+    "classification.eu_ai_act_tier": "eu_ai_act_tier",
+    "classification.affected_parties": "affected_parties",
+    "model.type": "model_type",
+    "model.base_model": "base_model",
+    "model.provider": "provider",
+    "model.supplier": "supplier__name",
+    "model.version_pinned": "version_pinned",
+    "model.weights_location": "weights_location",
+    "governance.impact_assessment_id": "impact_assessment_ref",
+    "governance.last_reviewed": "last_reviewed",
+    "governance.next_review": "next_review",
+    "governance.approved_by": "approved_by",
+    "lifecycle.stage": "stage",
+    "lifecycle.decommission_date": "decommission_date",
+}
+SOURCE_COLUMNS = {key: key for key in yaml_io.SOURCE}
+# A text value starting with one of these is certainly not blank.
+ALNUM = tuple(string.ascii_letters + string.digits)
+# Stricter than yaml_io.EMAIL (what matches here matches there), in syntax every database
+# that Django's ``__regex`` supports reads alike.
+PLAIN_EMAIL = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z0-9-]+$"
+# A stored JSON list of plain strings (no escapes) of at most {n} characters each.
+PLAIN_LIST = r'^\[("[^"\\]{{0,{n}}}"(, ?"[^"\\]{{0,{n}}}")*)?\]$'
+
+
+def schema_leaves(schema=yaml_io.SCHEMA, prefix=""):
+    """``{path: Field}`` of every leaf of a schema, e.g. "classification.risk_tier"."""
+    leaves = {}
+    for key, spec in schema.items():
+        if spec.kind == "map":
+            leaves.update(schema_leaves(spec.children, f"{prefix}{key}."))
+        else:
+            leaves[f"{prefix}{key}"] = spec
+    return leaves
+
+
+def _value_fits(spec, ref):
+    """A condition, never NULL, under which yaml_io accepts the value of the alias ``ref``."""
+    value = F(ref)
+    fits = Q(**{f"{ref}__isnull": False})
+    if spec.kind == "int":
+        fits &= Q(**{f"{ref}__gte": 0})
+    elif spec.kind == "list":
+        pattern = PLAIN_LIST.format(n=spec.max_length)
+        fits &= Q(**{ref: "[]"}) | Q(Regex(value, pattern))
+    elif spec.kind in ("str", "text", "email", "slug", "choice"):
+        if spec.kind != "text":
+            fits &= Q(LessThanOrEqual(Length(value), spec.max_length))
+        if spec.kind == "email":
+            fits &= Q(Regex(value, PLAIN_EMAIL))
+        elif spec.kind == "slug":
+            fits &= Q(Regex(value, yaml_io.SLUG.pattern))
+        elif spec.kind == "choice":
+            fits &= Q(In(value, list(spec.choices)))
+        elif spec.required:
+            fits &= Q(In(Substr(value, 1, 1), list(ALNUM)))
+    elif spec.kind not in ("date", "bool"):  # dates and booleans from the database fit
+        raise AssertionError(f"no database condition for schema kind {spec.kind!r}")
+    if not spec.required:
+        fits |= Q(**{f"{ref}__isnull": True})
+    return fits
+
+
+def _fitting(queryset, columns, schema):
+    """``queryset`` with an alias per schema leaf, and the condition that all of them fit."""
+    aliases, fits = {}, Q()
+    for n, (path, spec) in enumerate(schema_leaves(schema).items()):
+        if spec.kind == "sources":  # the data sources, checked on their own rows
+            continue
+        ref = f"schema_{n}"
+        column = F(columns[path])
+        aliases[ref] = Cast(column, TextField()) if spec.kind == "list" else column
+        fits &= _value_fits(spec, ref)
+    return queryset.alias(**aliases), fits
+
+
+def systems_to_validate():
+    """Systems in service whose document might fail the registry schema: every system
+    that does, and few that do not."""
+    systems, fits = _fitting(active_systems(), SCHEMA_COLUMNS, yaml_io.SCHEMA)
+    sources, source_fits = _fitting(
+        DataSource.objects.filter(system=OuterRef("pk"), retired_at__isnull=True),
+        SOURCE_COLUMNS,
+        yaml_io.SOURCE,
+    )
+    return systems.filter(~fits | Exists(sources.filter(~source_fits)))
 
 
 @check(
@@ -57,20 +182,8 @@ def _none_in_production():
     order=10,
 )
 def inventory_machine_readable():
-    systems = active_systems().select_related("owner", "supplier").order_by("slug")
-    # Sources as light rows rather than model instances: this check reads every one.
-    sources = {}
-    for row in _active_sources().values(*SourceRow._fields).order_by("system_id", "position", "pk"):
-        sources.setdefault(row["system_id"], []).append(SourceRow(**row))
-    failures, seen = [], 0
-    for system in systems:
-        seen += 1
-        try:
-            yaml_io.validate(system_document(system, sources.get(system.pk, [])), system.slug)
-        except yaml_io.YAMLProblem as problem:
-            lines = [line.split(": ", 1)[-1] for line in str(problem).splitlines()]
-            failures.append(_system_failure(system, "; ".join(lines)))
-    if not seen:
+    systems = list(systems_to_validate().select_related("owner", "supplier").order_by("slug"))
+    if not systems and not active_systems().exists():
         return [
             Failure(
                 "AI system inventory",
@@ -78,6 +191,19 @@ def inventory_machine_readable():
                 "No AI systems are recorded: an inventory is the first thing an auditor asks for.",
             )
         ]
+    sources = {}
+    if systems:
+        # Sources as light rows rather than model instances.
+        rows = _active_sources().filter(system__in=[system.pk for system in systems])
+        for row in rows.values(*SourceRow._fields).order_by("system_id", "position", "pk"):
+            sources.setdefault(row["system_id"], []).append(SourceRow(**row))
+    failures = []
+    for system in systems:
+        try:
+            yaml_io.validate(system_document(system, sources.get(system.pk, [])), system.slug)
+        except yaml_io.YAMLProblem as problem:
+            lines = [line.split(": ", 1)[-1] for line in str(problem).splitlines()]
+            failures.append(_system_failure(system, "; ".join(lines)))
     return failures
 
 
@@ -107,12 +233,16 @@ def _active_sources():
     )
 
 
-def _source_failure(source, problem):
-    return Failure(
-        f"{source.name} ({source.system.slug}, {source.get_kind_display().lower()})",
-        detail_url("registry:datasource-detail")(source.pk),
-        problem,
-    )
+KIND_LABELS = {kind: str(label).lower() for kind, label in DataSource.Kind.choices}
+
+
+def _source_failures(sources, problem, *more):
+    """A failure per source; ``problem`` is text, or a function of the ``more`` fields."""
+    url = detail_url("registry:datasource-detail")
+    for pk, name, kind, slug, *values in sources.values_list(*SOURCE_LABEL, *more):
+        kind = KIND_LABELS.get(kind) or str(kind).lower()
+        text = problem(*values) if callable(problem) else problem
+        yield Failure(f"{name} ({slug}, {kind})", url(pk), text)
 
 
 @check(
@@ -128,12 +258,15 @@ def training_data_provenance():
     )
     if not sources.exists():
         return [], "No training or fine-tuning data sources are recorded."
-    failures = []
+
+    def problem(provenance, licence):
+        gaps = [
+            name for name, value in (("provenance", provenance), ("licence", licence)) if not value
+        ]
+        return f"no {' and no '.join(gaps)}"
+
     missing = sources.filter(Q(provenance="") | Q(licence=""))
-    for source in missing.select_related("system").only(*SOURCE_LABEL, "provenance", "licence"):
-        missing = [name for name in ("provenance", "licence") if not getattr(source, name)]
-        failures.append(_source_failure(source, f"no {' and no '.join(missing)}"))
-    return failures
+    return list(_source_failures(missing, problem, "provenance", "licence"))
 
 
 @check(
@@ -146,10 +279,11 @@ def training_data_provenance():
 )
 def rag_corpus_versioning():
     rag = _active_sources().filter(kind=DataSource.Kind.RAG)
-    failures = [
-        _source_failure(source, "where reads of the corpus are logged is not recorded")
-        for source in rag.filter(access_logging="").select_related("system").only(*SOURCE_LABEL)
-    ]
+    failures = list(
+        _source_failures(
+            rag.filter(access_logging=""), "where reads of the corpus are logged is not recorded"
+        )
+    )
     snapshot_in_use = ModelVersion.objects.filter(
         system=OuterRef("pk"), superseded_at__isnull=True
     ).exclude(data_snapshot="")
@@ -159,14 +293,12 @@ def rag_corpus_versioning():
         )
         .filter(Exists(rag.filter(system=OuterRef("pk"))))
         .exclude(Exists(snapshot_in_use))
-        .only(*SYSTEM_LABEL)
-        .order_by("slug")
     )
     failures += [
         _system_failure(
             system, "the model version in use does not record which corpus version it reads"
         )
-        for system in unversioned
+        for system in _system_labels(unversioned)
     ]
     if not failures and not rag.exists():
         return [], "No retrieval (RAG) corpora are recorded."
@@ -227,7 +359,7 @@ def log_retention():
         return [], _none_in_production()
     return [
         _system_failure(system, "no retention period for prompt and response logs")
-        for system in systems.filter(log_retention_days__isnull=True).only(*SYSTEM_LABEL)
+        for system in _system_labels(systems.filter(log_retention_days__isnull=True))
     ]
 
 
@@ -244,7 +376,7 @@ def quality_safety_monitoring():
         return [], _none_in_production()
     return [
         _system_failure(system, "no quality and safety monitoring described")
-        for system in systems.filter(monitoring="").only(*SYSTEM_LABEL)
+        for system in _system_labels(systems.filter(monitoring=""))
     ]
 
 
@@ -264,14 +396,15 @@ def incident_runbook_tested():
         Q(incident_runbook="") | Q(runbook_tested_on__isnull=True) | Q(runbook_tested_on__lt=oldest)
     )
     failures = []
-    fields = (*SYSTEM_LABEL, "incident_runbook", "runbook_tested_on")
-    for system in failing.only(*fields).order_by("slug"):
-        if not system.incident_runbook:
+    for system, runbook, tested_on in _system_rows(
+        failing, "incident_runbook", "runbook_tested_on"
+    ):
+        if not runbook:
             problem = "no incident runbook"
-        elif not system.runbook_tested_on:
+        elif not tested_on:
             problem = "the runbook has never been tested"
         else:
-            problem = f"the runbook was last tested on {system.runbook_tested_on:%d %b %Y}"
+            problem = f"the runbook was last tested on {tested_on:%d %b %Y}"
         failures.append(_system_failure(system, problem))
     return failures
 
@@ -319,13 +452,10 @@ def high_risk_sign_off():
         | Q(eu_ai_act_tier=AISystem.EUAIActTier.HIGH)
     )
     failures, seen = [], False
-    for system in high.only("pk", "slug", "name", "approved_by").order_by("slug"):
+    for system, approved_by in _system_rows(high, "approved_by"):
         seen = True
-        missing = [
-            label
-            for role, label in SIGN_OFF_ROLES.items()
-            if role not in sign_off_roles(system.approved_by)
-        ]
+        roles = sign_off_roles(approved_by)
+        missing = [label for role, label in SIGN_OFF_ROLES.items() if role not in roles]
         if missing:
             failures.append(_system_failure(system, f"no {' and no '.join(missing)} sign-off"))
     if not seen:

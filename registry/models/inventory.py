@@ -177,6 +177,12 @@ class AISystem(TrackedModel):
     class Meta:
         ordering = [Lower("name")]
         verbose_name = "AI system"
+        indexes = [
+            # The dashboard's tier x stage table, systems in production and in service.
+            models.Index(fields=["stage", "risk_tier"], name="aisystem_stage_tier"),
+            # Reviews due: a range of dates, then the stage, without the table.
+            models.Index(fields=["next_review", "stage"], name="aisystem_review_due"),
+        ]
 
     def __str__(self):
         return self.name
