@@ -31,24 +31,31 @@ COLUMNS = [
 
 
 def document_data(revision=None, *, generated_by=None):
-    """What an export prints: document control, entries and the change list."""
+    """What an export prints: document control (title and scope as approved in the
+    revision, or as they are now for the draft), entries and the change list."""
     soa = soa_document()
     history = list(selectors.revisions().order_by("number"))
     if revision is not None:
         frozen = SoARevision.objects.only("entries", "changes").get(pk=revision.pk)
         rows, changes = frozen.entries, frozen.changes
+        document = selectors.revision_document(revision)
         label = f"Revision {revision.number}"
         history = [r for r in history if r.number <= revision.number]
     else:
         rows = selectors.current_snapshot()
+        document = selectors.document_fields(soa)
         latest = history[-1] if history else None
         previous = SoARevision.objects.only("entries").get(pk=latest.pk).entries if latest else []
-        changes = selectors.snapshot_changes(previous, rows)
+        changes = [
+            *selectors.document_changes(latest and selectors.revision_document(latest), document),
+            *selectors.snapshot_changes(previous, rows),
+        ]
         label = f"Draft (after revision {latest.number})" if latest else "Draft (no revision yet)"
     rows = selectors.labelled(rows)
     groups = selectors.progress_by_group(rows)
     return {
         "soa": soa,
+        "document": document,
         "revision": revision,
         "label": label,
         "rows": rows,
@@ -84,7 +91,7 @@ def render_xlsx(data):
     book = Workbook()
     sheet = book.active
     sheet.title = "SoA"
-    sheet.append([f"{data['soa'].title} — {data['label']}"])
+    sheet.append([f"{data['document']['title']} — {data['label']}"])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([label for _, label in COLUMNS])
     for cell in sheet[2]:

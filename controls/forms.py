@@ -1,9 +1,11 @@
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from assessments.models import Risk
 from registry.models import AISystem
 
-from .models import Control, ControlledDocument, Requirement, SoAEntry
+from .models import Control, ControlledDocument, Requirement, SoAEntry, StatementOfApplicability
+from .services import SCOPE_MAX_LENGTH
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -86,6 +88,30 @@ class SoAEntryInlineForm(SoAEntryForm):
 
     def record_data(self):
         return {k: v for k, v in self.cleaned_data.items() if k not in self.BOOKKEEPING}
+
+
+class SoADocumentForm(forms.ModelForm):
+    """The SoA's own title and scope, with the reason and the version the editor started from."""
+
+    change_reason = forms.CharField(label="Reason for this change", max_length=500)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = StatementOfApplicability
+        fields = ["title", "scope"]
+        widgets = {"scope": forms.Textarea(attrs={"rows": 6})}
+        help_texts = {
+            "title": "Printed on the PDF cover and at the top of every page.",
+            "scope": "The AIMS scope this SoA covers: organisation, sites, AI systems, roles.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].validators.append(MaxLengthValidator(SCOPE_MAX_LENGTH))
+        self.fields["scope"].widget.attrs["maxlength"] = SCOPE_MAX_LENGTH
+
+    def record_data(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 class ControlledDocumentForm(forms.ModelForm):

@@ -1,6 +1,8 @@
 """The control catalogue (Annex A, clauses 4-10, crosswalks), the Statement of Applicability
 with its approved revisions, controlled documents and export jobs."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -125,6 +127,9 @@ class SoAEntry(TrackedModel):
 
     area = "controls"
     owner_field = "owner"
+    # simple-history keeps the links of every version too (tables HistoricalSoAEntry_systems
+    # and HistoricalSoAEntry_risks), so the as-of view shows them as they were.
+    _history_m2m_fields: ClassVar[list[str]] = ["systems", "risks"]
 
     class Applicability(models.TextChoices):
         UNDECIDED = "undecided", "Not yet decided"

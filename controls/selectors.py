@@ -11,7 +11,7 @@ from assessments.models import Risk
 from registry.models import AISystem
 
 from .catalogue import soa_document
-from .models import Control, SoAEntry, SoARevision
+from .models import Control, SoAEntry, SoARevision, StatementOfApplicability
 
 # The fields of a frozen entry a reader compares, with their labels.
 COMPARED_FIELDS = OrderedDict(
@@ -68,31 +68,110 @@ def current_snapshot():
     return [entry_data(entry) for entry in soa_entries()]
 
 
-def snapshot_as_of(moment):
-    """The entries as they stood at ``moment``, rebuilt from their history.
+# The change reason of the history rows that migration 0005 wrote where link history starts.
+LINK_HISTORY_START_REASON = (
+    "Link history starts: linked AI systems and risks are recorded from this version on "
+    "(they were not versioned before)"
+)
 
-    Linked systems and risks are not versioned by the history tables, so they are not
-    shown."""
+
+def snapshot_as_of(moment):
+    """The entries as they stood at ``moment``, rebuilt from their history: their fields and
+    their links to AI systems and risks, the linked records named as they were then.
+
+    At most eight queries whatever the number of entries and links. Where the links of an entry were
+    not yet versioned at ``moment`` (before migration 0005 started its link history),
+    ``systems`` and ``risks`` are None: not recorded, which is not the same as none."""
     controls = {c.pk: c for c in Control.objects.all()}
-    historical = SoAEntry.history.as_of(moment)
+    versions = {}
+    for version in (
+        SoAEntry.history.filter(history_date__lte=moment)
+        .latest_of_each()
+        .order_by("history_date", "history_id")
+    ):
+        versions[version.id] = version  # two rows with one date: the later one wins
+    entries = [v for v in versions.values() if v.history_type != "-"]
+    unknown = set(
+        SoAEntry.history.filter(
+            history_change_reason=LINK_HISTORY_START_REASON, history_date__gt=moment
+        ).values_list("id", flat=True)
+    )
+    links = _links_as_of([e.history_id for e in entries if e.id not in unknown], moment)
     owners = {}
-    rows = []
-    entries = list(historical)
     user_ids = {e.owner_id for e in entries if e.owner_id}
     if user_ids:
         from django.contrib.auth import get_user_model
 
         owners = get_user_model().objects.in_bulk(user_ids)
+    rows = []
     for entry in entries:
         entry.owner = owners.get(entry.owner_id)
         control = controls.get(entry.control_id)
-        if control is not None:
-            # The entry's id too, so that the page can link each row to the entry's history.
-            rows.append(
-                {**entry_data(entry, control=control, systems=[], risks=[]), "entry_id": entry.id}
-            )
+        if control is None:
+            continue
+        systems, risks = links.get(entry.history_id, ([], []))
+        row = entry_data(entry, control=control, systems=systems, risks=risks)
+        if entry.id in unknown:
+            row["systems"] = row["risks"] = None
+        # The entry's id too, so that the page can link each row to the entry's history.
+        rows.append({**row, "entry_id": entry.id})
     rows.sort(key=lambda row: controls_sort_key(row["ref"]))
     return rows
+
+
+def _links_as_of(history_ids, moment):
+    """{history_id: (system names, risk labels)} of those entry versions, the linked
+    systems and risks named as they were at ``moment`` (as now if they have no history)."""
+    model = SoAEntry.history.model
+    system_links = list(
+        model.systems.model.objects.filter(history_id__in=history_ids).values_list(
+            "history_id", "aisystem_id"
+        )
+    )
+    risk_links = list(
+        model.risks.model.objects.filter(history_id__in=history_ids).values_list(
+            "history_id", "risk_id"
+        )
+    )
+    systems = _names_as_of(
+        AISystem, {pk for _, pk in system_links}, moment, ("name",), lambda s: s["name"]
+    )
+    risks = _names_as_of(
+        Risk,
+        {pk for _, pk in risk_links},
+        moment,
+        ("reference", "title"),
+        lambda r: f"{r['reference']} {r['title']}",
+    )
+    found = {}
+    for history_id, pk in system_links:
+        found.setdefault(history_id, ([], []))[0].append(systems.get(pk, f"#{pk} (deleted)"))
+    for history_id, pk in risk_links:
+        found.setdefault(history_id, ([], []))[1].append(risks.get(pk, f"#{pk} (deleted)"))
+    return found
+
+
+def _names_as_of(model, ids, moment, fields, label):
+    """{pk: label} of those records as they were at ``moment``: one query, or two when
+    some have no history row by then (created before history was kept)."""
+    if not ids:
+        return {}
+    names = {
+        row["id"]: label(row)
+        for row in model.history.filter(id__in=ids, history_date__lte=moment)
+        .latest_of_each()
+        .order_by("history_date", "history_id")
+        .values("id", *fields)
+    }
+    missing = ids - names.keys()
+    if missing:
+        names.update(
+            {
+                row["id"]: label(row)
+                for row in model.objects.filter(pk__in=missing).values("id", *fields)
+            }
+        )
+    return names
 
 
 def controls_sort_key(ref):
@@ -196,6 +275,66 @@ def snapshot_changes(older, newer):
 
 def _change(row, field, old, new):
     return {"ref": row["ref"], "title": row["title"], "field": field, "old": old, "new": new}
+
+
+# --- the SoA document's own fields (title, scope) --------------------------------------------
+
+DOCUMENT_FIELDS = OrderedDict([("title", "Title"), ("scope", "Scope")])
+
+
+def document_fields(soa):
+    return {name: getattr(soa, name) for name in DOCUMENT_FIELDS}
+
+
+def documents_at(moments):
+    """The SoA's title and scope as they stood at each of ``moments``, from its history (one
+    query). A revision's are those at its approval: they cannot change while in review."""
+    soa = soa_document()
+    if not moments:
+        return []
+    versions = list(
+        StatementOfApplicability.history.filter(id=soa.pk, history_date__lte=max(moments))
+        .order_by("history_date", "history_id")
+        .values("history_date", *DOCUMENT_FIELDS)
+    )
+    found = []
+    for moment in moments:
+        before = [v for v in versions if v["history_date"] <= moment]
+        found.append(
+            {name: before[-1][name] for name in DOCUMENT_FIELDS} if before else document_fields(soa)
+        )
+    return found
+
+
+def revision_document(revision):
+    """Title and scope as approved in ``revision``."""
+    return documents_at([revision.approved_at])[0]
+
+
+def document_changes(older, newer):
+    """Changes of the SoA's own fields, in the form of ``snapshot_changes`` rows."""
+    if not older:
+        return []
+    return [
+        {
+            "ref": "Document",
+            "title": "",
+            "field": label,
+            "old": older[name] or "—",
+            "new": newer[name] or "—",
+        }
+        for name, label in DOCUMENT_FIELDS.items()
+        if (older[name] or "") != (newer[name] or "")
+    ]
+
+
+def revision_changes(older, newer):
+    """What changed from revision ``older`` to revision ``newer``: title, scope, entries."""
+    before, after = documents_at([older.approved_at, newer.approved_at])
+    return [
+        *document_changes(before, after),
+        *snapshot_changes(older.entries, newer.entries),
+    ]
 
 
 def revisions():

@@ -7,10 +7,15 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
 - an excluded control cannot claim an implementation status beyond "not started";
 - entries cannot change while the SoA is in review; changing an entry of an approved SoA
   opens a new draft (through the workflow, so the history says why);
+- an entry edit is one history version, its links to systems and risks included (the
+  as-of view reads them from it);
+- the SoA's own title and scope follow the entries' rules: only roles that may change
+  controls edit them, never while in review, an edit of an approved SoA opens a new draft,
+  a title is required, and the change appears in the next revision's change list;
 - the SoA can be submitted only when every entry is decided and justified and something
-  changed since the last revision; approving it is four-eyes (not the submitter) and
-  freezes a numbered revision with the approver, the date and the changes since the
-  previous revision;
+  (entries, title or scope) changed since the last revision; approving it is four-eyes
+  (not the submitter) and freezes a numbered revision with the approver, the date and the
+  changes since the previous revision;
 - a controlled document is edited only as a draft, approved four-eyes, and its approval
   records approver and date; a file upload stores the file's SHA-256;
 - exports need the export grant; a revision export prints the frozen revision, never the
@@ -114,12 +119,13 @@ def soa_entry_update(entry, *, actor, data, expected_version, reason):
         raise ValidationError(errors)
     if "evidence" in data:
         data = {**data, "evidence": [e.strip() for e in data["evidence"] if e and e.strip()]}
+    links = {f: data[f] for f in SoAEntry._history_m2m_fields if f in data}
+    data = {f: v for f, v in data.items() if f not in links}
     with transaction.atomic():
-        soa = StatementOfApplicability.objects.select_for_update().get(pk=soa_document().pk)
-        if soa.status == StatementOfApplicability.Status.IN_REVIEW:
-            raise ValidationError(
-                "The SoA is in review: an approver must approve or return it before entries change."
-            )
+        soa = _soa_open_for_change("entries")
+        if links:
+            roles.require(actor, "change", SoAEntry.area, current)
+            _set_links_unrecorded(entry, links)
         entry = records.record_update(
             entry, actor=actor, data=data, expected_version=expected_version, reason=reason
         )
@@ -130,10 +136,64 @@ def soa_entry_update(entry, *, actor, data, expected_version, reason):
     return entry
 
 
+def _soa_open_for_change(what):
+    """The SoA, locked; refused while it is in review."""
+    soa = StatementOfApplicability.objects.select_for_update().get(pk=soa_document().pk)
+    if soa.status == StatementOfApplicability.Status.IN_REVIEW:
+        raise ValidationError(
+            f"The SoA is in review: an approver must approve or return it before {what} change."
+        )
+    return soa
+
+
+def _set_links_unrecorded(entry, links):
+    """Set the links without simple-history's own versions (one per add, one per remove):
+    the save that follows writes the edit's single version, with these links in it. Runs
+    in the caller's transaction, so a refused save (stale version, role) undoes it."""
+    target = SoAEntry.objects.get(pk=entry.pk)
+    target.skip_history_when_saving = True
+    try:
+        for field, value in links.items():
+            getattr(target, field).set(value)
+    finally:
+        del target.skip_history_when_saving
+
+
 def soa_entry_create(*, actor, data):
     raise ValidationError(
         "SoA entries are created with their control: add a control to the catalogue instead."
     )
+
+
+# --- the SoA document ------------------------------------------------------------------------
+
+
+SCOPE_MAX_LENGTH = 5000
+
+
+def soa_document_update(soa, *, actor, data, expected_version, reason):
+    """Change the SoA's own fields (title, scope) under the same rules as its entries."""
+    data = {f: (data[f] or "").strip() for f in selectors.DOCUMENT_FIELDS if f in data}
+    if "title" in data and not data["title"]:
+        raise ValidationError({"title": "Give the SoA a title: the PDF cover and pages print it."})
+    if len(data.get("scope", "")) > SCOPE_MAX_LENGTH:
+        raise ValidationError(
+            {"scope": f"Keep the scope to {SCOPE_MAX_LENGTH:,} characters; link longer texts."}
+        )
+    roles.require(actor, "change", StatementOfApplicability.area, soa)
+    with transaction.atomic():
+        current = _soa_open_for_change("its title and scope")
+        if all(getattr(current, f) == v for f, v in data.items()):
+            raise ValidationError("Nothing to save: the title and scope are as they were.")
+        was_approved = current.status == StatementOfApplicability.Status.APPROVED
+        soa = records.record_update(
+            current, actor=actor, data=data, expected_version=expected_version, reason=reason
+        )
+        if was_approved:
+            soa = SOA_WORKFLOW.run(
+                soa, "reopen", actor=actor, reason=f"Title or scope changed: {reason.strip()}"
+            )
+    return soa
 
 
 # --- the SoA approval workflow ---------------------------------------------------------------
@@ -158,7 +218,10 @@ def _ready_for_review(soa):
     latest = selectors.latest_revision()
     if latest is not None and not problems:
         frozen = SoARevision.objects.only("entries").get(pk=latest.pk).entries
-        if not selectors.snapshot_changes(frozen, rows):
+        approved = selectors.revision_document(latest)
+        if not selectors.snapshot_changes(frozen, rows) and not selectors.document_changes(
+            approved, selectors.document_fields(soa)
+        ):
             problems.append(f"Nothing changed since revision {latest.number}.")
     return problems
 
@@ -230,7 +293,12 @@ def soa_revision_freeze(soa, *, actor, note=""):
         submitted_by=soa.submitted_by,
         approval_note=note,
         entries=rows,
-        changes=selectors.snapshot_changes(previous.entries if previous else [], rows),
+        changes=[
+            *selectors.document_changes(
+                previous and selectors.revision_document(previous), selectors.document_fields(soa)
+            ),
+            *selectors.snapshot_changes(previous.entries if previous else [], rows),
+        ],
     )
     revision.full_clean()
     revision._history_user = actor

@@ -18,6 +18,7 @@ app_name = "controls"
 urlpatterns = [
     # Before the SoA entries' generic pages: /controls/soa/ is the whole-SoA overview.
     path("soa/", views.soa_overview, name="soa"),
+    path("soa/edit/", views.soa_document_edit, name="soa-edit"),
     path("soa/step/<str:step>/", views.soa_transition, name="soa-transition"),
     path("soa/entries/<int:pk>/inline/", views.soa_entry_inline, name="soa-entry-inline"),
     path("soa/revisions/", views.revision_list, name="soa-revisions"),

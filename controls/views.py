@@ -1,6 +1,6 @@
-"""Pages the generic record views cannot give: the SoA overview with inline editing, its
-workflow, revisions (view, compare), the as-of view, exports and document files. Every view
-checks the roles matrix and leaves the rules to services."""
+"""Pages the generic record views cannot give: the SoA overview with inline editing, the
+SoA's title and scope, its workflow, revisions (view, compare), the as-of view, exports and
+document files. Every view checks the roles matrix and leaves the rules to services."""
 
 from datetime import datetime, time
 
@@ -18,7 +18,7 @@ from aims_portal.services import StaleVersionError
 
 from . import charts, selectors, services
 from .catalogue import soa_document
-from .forms import AsOfForm, DocumentFileForm, SoAEntryInlineForm
+from .forms import AsOfForm, DocumentFileForm, SoADocumentForm, SoAEntryInlineForm
 from .models import ControlledDocument, DocumentExport, SoAEntry, SoARevision
 
 AREA = "controls"
@@ -38,10 +38,12 @@ def soa_overview(request):
         as_of = as_of_form.cleaned_data["as_of"]
         moment = timezone.make_aware(datetime.combine(as_of, time.max))
         rows = selectors.labelled(selectors.snapshot_as_of(moment))
+        document = selectors.documents_at([moment])[0]
         entries = {}
     else:
         entries = {e.control.ref: e for e in selectors.soa_entries()}
         rows = selectors.labelled([selectors.entry_data(e) for e in entries.values()])
+        document = selectors.document_fields(soa)
     for row in rows:
         row["entry"] = entries.get(row["ref"])
     groups = selectors.progress_by_group(rows)
@@ -58,6 +60,7 @@ def soa_overview(request):
         "controls/soa.html",
         {
             "soa": soa,
+            "document": document,
             "rows": rows,
             "groups": groups,
             "chart": charts.progress_bars(groups),
@@ -69,7 +72,48 @@ def soa_overview(request):
             "transitions": transitions,
             "latest": latest,
             "revision_count": selectors.revisions().count(),
+            "links_unknown": as_of is not None and any(row["systems"] is None for row in rows),
         },
+    )
+
+
+def soa_document_edit(request):
+    """The SoA's own title and scope: a form page reached from the SoA overview."""
+    _require(request)
+    soa = soa_document()
+    roles.require(request.user, "change", AREA, soa)
+    if soa.status == soa.Status.IN_REVIEW and request.method != "POST":
+        messages.error(request, "The SoA is in review: its title and scope cannot change now.")
+        return redirect("controls:soa")
+    form = SoADocumentForm(
+        request.POST or None, instance=soa, initial={"expected_version": soa.version}
+    )
+    status = 200
+    was_approved = soa.status == soa.Status.APPROVED
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                soa = services.soa_document_update(
+                    soa_document(),
+                    actor=request.user,
+                    data=form.record_data(),
+                    expected_version=form.cleaned_data["expected_version"],
+                    reason=form.cleaned_data["change_reason"],
+                )
+            except StaleVersionError as conflict:
+                form.add_error(None, str(conflict))
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                reopened = " A new draft was started: the approved revision stays as it was."
+                messages.success(request, "Title and scope saved." + (reopened * was_approved))
+                return redirect("controls:soa")
+        status = 400
+    return render(
+        request,
+        "controls/soa_document_form.html",
+        {"soa": soa_document(), "form": form},
+        status=status,
     )
 
 
@@ -172,6 +216,7 @@ def revision_detail(request, number):
         "controls/revision_detail.html",
         {
             "revision": revision,
+            "document": selectors.revision_document(revision),
             "rows": rows,
             "groups": groups,
             "chart": charts.progress_bars(groups),
@@ -201,9 +246,7 @@ def revision_compare(request):
         if older not in found or newer not in found:
             messages.error(request, "Choose two revisions that exist.")
         else:
-            context["changes"] = selectors.snapshot_changes(
-                found[older].entries, found[newer].entries
-            )
+            context["changes"] = selectors.revision_changes(found[older], found[newer])
     return render(request, "controls/revision_compare.html", context)
 
 

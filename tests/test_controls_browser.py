@@ -112,3 +112,71 @@ def test_soa_edit_export_approve_compare(page, soa_users, tmp_path):
     control_section = page.get_by_role("region", name="Document control")
     expect(control_section.get_by_text("Approved", exact=True)).to_be_visible()
     screenshot(page, "controls-09-document-detail")
+
+
+def test_soa_title_and_scope_edit_and_as_of_links(page, soa_users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from controls import services as controls_services
+    from registry.models import AISystem
+
+    from .axe import AxeAudit
+
+    lead, _ = soa_users
+    axe = AxeAudit()
+    # Link history for the as-of view: Support assistant four days ago, Credit scoring now.
+    SoAEntry.history.update(history_date=timezone.now() - timedelta(days=30))
+    for slug, days_ago in (("support-assistant", 4), ("credit-scoring", None)):
+        entry = SoAEntry.objects.get(control__ref="A.6.2.4")
+        controls_services.soa_entry_update(
+            entry,
+            actor=lead,
+            data={"systems": [AISystem.objects.get(slug=slug)]},
+            expected_version=entry.version,
+            reason="Systems reviewed",
+        )
+        if days_ago:
+            latest = entry.history.order_by("-history_id").first()
+            SoAEntry.history.filter(history_id=latest.history_id).update(
+                history_date=timezone.now() - timedelta(days=days_ago)
+            )
+
+    log_in(page, "grace", factories.PASSWORD)
+    page.goto("/controls/soa/")
+    page.get_by_role("link", name="Edit title and scope").click()
+    form = page.get_by_role("form", name="SoA title and scope")
+    form.get_by_label("Title").fill("")
+    form.get_by_label("Reason for this change").fill("Scope agreed with the board")
+    form.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Nothing was saved")).to_be_visible()
+    axe.check(page, "SoA title and scope form with an error")
+    screenshot(page, "controls-10-soa-title-error")
+    form = page.get_by_role("form", name="SoA title and scope")
+    form.get_by_label("Title").fill("Statement of Applicability — Acme AI services")
+    form.get_by_label("Scope").fill(
+        "AI systems operated by Acme Ltd from its Leeds and Lyon sites."
+    )
+    form.get_by_label("Reason for this change").fill("Scope agreed with the board")
+    form.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Title and scope saved.")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Statement of Applicability — Acme AI services")
+    ).to_be_visible()
+    expect(page.get_by_text("Leeds and Lyon sites")).to_be_visible()
+    axe.check(page, "SoA with its new title and scope")
+    screenshot(page, "controls-11-soa-title-saved")
+
+    three_days_ago = (timezone.localdate() - timedelta(days=3)).isoformat()
+    page.get_by_label("Show the SoA as of", exact=True).fill(three_days_ago)
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("Read-only view of")).to_be_visible()
+    row = page.locator("#soa-row-a624")
+    expect(row.get_by_text("Systems: Support assistant")).to_be_visible()
+    assert row.get_by_text("Credit scoring").count() == 0
+    assert page.get_by_role("link", name="Edit title and scope").count() == 0
+    row.scroll_into_view_if_needed()
+    axe.check(page, "SoA as of three days ago")
+    screenshot(page, "controls-12-soa-as-of-links")
+    axe.assert_clean()

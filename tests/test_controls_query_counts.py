@@ -67,6 +67,17 @@ def test_soa_as_of_view_query_count_is_constant(measure, lead):
     assert measure("/controls/soa/?as_of=2099-01-01") == small
 
 
+def test_soa_as_of_view_with_linked_systems_and_risks_query_count_is_constant(
+    measure, client, lead
+):
+    enrich(lead, 1, systems(lead, 1), [factories.risk(lead)])
+    small = measure("/controls/soa/?as_of=2099-01-01")
+    enrich(lead, 6, systems(lead, 5, start=10), [factories.risk(lead) for _ in range(4)])
+    assert measure("/controls/soa/?as_of=2099-01-01") == small
+    html = client.get("/controls/soa/?as_of=2099-01-01").content.decode()
+    assert html.count("Systems: S 10, S 11, S 12, S 13, S 14") == 38
+
+
 def test_revision_pages_query_count_is_constant(measure, lead, executive):
     factories.soa_decide_all(lead)
     factories.soa_approve(lead, executive)

@@ -51,6 +51,8 @@ def model_area(historical_model):
     if registered is not None:
         return registered.area
     base = getattr(historical_model, "instance_type", None)
+    if base is not None and base._meta.auto_created:
+        base = base._meta.auto_created  # m2m history: the area of the model with the link
     area = getattr(base, "area", None)
     if area is None and base is not None and base._meta.label_lower == "aims_portal.user":
         area = "administration"

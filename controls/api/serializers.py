@@ -80,6 +80,25 @@ class SoASerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SoADocumentSerializer(SoASerializer):
+    """Changing the SoA's title and scope: send the version read and the reason."""
+
+    version = serializers.IntegerField(
+        help_text="The SoA's edit version you read; a stale one is refused with 409."
+    )
+    change_reason = serializers.CharField(
+        write_only=True, max_length=500, help_text="Why they change; kept in the SoA's history."
+    )
+
+    class Meta(SoASerializer.Meta):
+        fields = [*SoASerializer.Meta.fields, "change_reason"]
+        read_only_fields = ["id", "status", "submitted_by", "submitted_at"]
+        extra_kwargs = {"scope": {"trim_whitespace": False}}
+
+    def record_data(self):
+        return {k: v for k, v in self.validated_data.items() if k in ("title", "scope")}
+
+
 class ControlsStepSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
     version = serializers.IntegerField(required=False)

@@ -29,6 +29,7 @@ from .serializers import (
     ControlsStepSerializer,
     DocumentExportSerializer,
     RequirementSerializer,
+    SoADocumentSerializer,
     SoAEntrySerializer,
     SoARevisionSerializer,
     SoARevisionSummarySerializer,
@@ -64,12 +65,37 @@ class SoAEntryViewSet(RecordViewSet):
     ordering = ["control__sort_key"]
 
 
-class SoAViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The SoA document and its workflow: submit, approve (freezes a revision), return."""
+class SoAViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The SoA document: its title and scope (PUT/PATCH with ``version`` and
+    ``change_reason``) and its workflow: submit, approve (freezes a revision), return."""
 
     queryset = StatementOfApplicability.objects.all()
     serializer_class = SoASerializer
     permission_classes = [MatrixPermission]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return SoADocumentSerializer
+        return SoASerializer
+
+    def perform_update(self, serializer):
+        expected = serializer.validated_data.get("version")
+        if expected is None:  # a PATCH does not enforce required fields
+            raise ValidationError({"version": "Send the version you are updating."})
+        serializer.instance = services.soa_document_update(
+            serializer.instance,
+            actor=self.request.user,
+            data=serializer.record_data(),
+            expected_version=expected,
+            reason=serializer.validated_data.get("change_reason", ""),
+        )
+
     matrix_actions = {
         "submit": "change",
         "approve": "approve",
@@ -141,7 +167,7 @@ class SoARevisionViewSet(viewsets.ReadOnlyModelViewSet):
             {
                 "from": older,
                 "to": newer,
-                "changes": selectors.snapshot_changes(a.entries, b.entries),
+                "changes": selectors.revision_changes(a, b),
             }
         )
 
