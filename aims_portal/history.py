@@ -39,10 +39,52 @@ def _display(field, value, related):
     return display_value(field, value)
 
 
-def diff(model, older, newer):
-    """Field-by-field changes from ``older`` to ``newer`` (historical rows of ``model``).
+# Shown for the links of a version written before the record's link history started.
+NOT_RECORDED = "(not recorded)"
 
-    Foreign keys are shown by name, fetched with one query per changed relation.
+
+def _link_fields(model):
+    """The many-to-many fields whose links every version keeps (simple-history's m2m
+    history, declared by the model's ``_history_m2m_fields``)."""
+    return [model._meta.get_field(name) for name in getattr(model, "_history_m2m_fields", ())]
+
+
+def _links(model, field, history_ids):
+    """{history_id: frozenset of linked ids} of those versions, one query."""
+    table = getattr(model.history.model, field.name).model
+    found = {history_id: set() for history_id in history_ids}
+    for history_id, target in table.objects.filter(history_id__in=history_ids).values_list(
+        "history_id", field.m2m_reverse_name()
+    ):
+        found[history_id].add(target)
+    return {history_id: frozenset(ids) for history_id, ids in found.items()}
+
+
+def _links_start(model, pk):
+    """history_id of the record's first version with links, when its links were not
+    versioned from its creation (the model's ``_history_links_start_reason`` names the
+    version that started them); None when every version has its links."""
+    reason = getattr(model, "_history_links_start_reason", None)
+    if reason is None:
+        return None
+    return (
+        versions(model, pk)
+        .filter(history_change_reason=reason)
+        .order_by("history_id")
+        .values_list("history_id", flat=True)
+        .first()
+    )
+
+
+def _recorded(version, start):
+    return start is None or version.history_id >= start
+
+
+def diff(model, older, newer):
+    """Field-by-field changes from ``older`` to ``newer`` (historical rows of ``model``),
+    links to other records included.
+
+    Foreign keys and links are shown by name, fetched with one query per changed relation.
     """
     changes = []
     for field in _tracked_fields(model):
@@ -55,7 +97,7 @@ def diff(model, older, newer):
         ids = {v for f, o, n in changes if f is field for v in (o, n) if v is not None}
         for pk, obj in field.related_model._base_manager.in_bulk(ids).items():
             related[(field.name, pk)] = obj
-    return [
+    result = [
         FieldChange(
             name=field.name,
             label=str(capfirst(field.verbose_name)),
@@ -64,6 +106,34 @@ def diff(model, older, newer):
         )
         for field, old, new in changes
     ]
+    link_fields = _link_fields(model)
+    start = _links_start(model, older.id) if link_fields else None
+    for field in link_fields:
+        links = _links(model, field, [older.history_id, newer.history_id])
+        old, new = links[older.history_id], links[newer.history_id]
+        if not _recorded(older, start):
+            old = None
+        if old == new:
+            continue
+        names = field.related_model._base_manager.in_bulk((old or set()) | new)
+        result.append(
+            FieldChange(
+                name=field.name,
+                label=str(capfirst(field.verbose_name)),
+                old=_link_names(old, names),
+                new=_link_names(new, names),
+            )
+        )
+    return result
+
+
+def _link_names(ids, names):
+    if ids is None:
+        return NOT_RECORDED
+    if not ids:
+        return "—"
+    labels = [str(names[pk]) if pk in names else f"#{pk} (deleted)" for pk in ids]
+    return "\n".join(sorted(labels, key=str.casefold))
 
 
 def changed_fields_per_version(model, pk, page):
@@ -76,6 +146,10 @@ def changed_fields_per_version(model, pk, page):
         return []
     before = versions(model, pk).filter(history_id__lt=rows[-1].history_id).first()
     fields = _tracked_fields(model)
+    link_fields = _link_fields(model)
+    ids = [row.history_id for row in rows] + ([before.history_id] if before else [])
+    links = {field: _links(model, field, ids) for field in link_fields}
+    start = _links_start(model, pk) if link_fields else None
     result = []
     for row, previous in zip(rows, [*rows[1:], before], strict=True):
         if previous is None:
@@ -85,6 +159,12 @@ def changed_fields_per_version(model, pk, page):
                 str(capfirst(f.verbose_name))
                 for f in fields
                 if getattr(row, f.attname) != getattr(previous, f.attname)
+            ]
+            changed += [
+                str(capfirst(f.verbose_name))
+                for f in link_fields
+                if _recorded(previous, start)
+                and links[f][row.history_id] != links[f][previous.history_id]
             ]
         result.append((row, previous, changed))
     return result

@@ -130,6 +130,12 @@ class SoAEntry(TrackedModel):
     # simple-history keeps the links of every version too (tables HistoricalSoAEntry_systems
     # and HistoricalSoAEntry_risks), so the as-of view shows them as they were.
     _history_m2m_fields: ClassVar[list[str]] = ["systems", "risks"]
+    # The change reason of the versions migration 0005 wrote where that link history
+    # started; versions before them have no links recorded (aims_portal.history).
+    _history_links_start_reason: ClassVar[str] = (
+        "Link history starts: linked AI systems and risks are recorded from this version on "
+        "(they were not versioned before)"
+    )
 
     class Applicability(models.TextChoices):
         UNDECIDED = "undecided", "Not yet decided"

@@ -69,10 +69,7 @@ def current_snapshot():
 
 
 # The change reason of the history rows that migration 0005 wrote where link history starts.
-LINK_HISTORY_START_REASON = (
-    "Link history starts: linked AI systems and risks are recorded from this version on "
-    "(they were not versioned before)"
-)
+LINK_HISTORY_START_REASON = SoAEntry._history_links_start_reason
 
 
 def snapshot_as_of(moment):

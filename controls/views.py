@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from aims_portal import roles
 from aims_portal.records.forms import attach_errors
@@ -77,6 +77,7 @@ def soa_overview(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def soa_document_edit(request):
     """The SoA's own title and scope: a form page reached from the SoA overview."""
     _require(request)

@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aims_portal.ledger import selectors as ledger_selectors
@@ -249,3 +250,66 @@ def test_the_migration_chains_the_rows_it_writes(lead, two_systems):
     del e.skip_history_when_saving
     START.start_link_history(apps, SchemaEditor())
     assert ledger.chain_check().problems == []
+
+
+# --- the history pages show link changes ------------------------------------------------------
+
+
+def history_url(e, diff=None):
+    url = f"/history/controls/soaentry/{e.pk}/"
+    if diff:
+        url += f"diff/?from={diff[0].history_id}&to={diff[1].history_id}"
+    return url
+
+
+def test_the_diff_names_linked_systems_before_and_after(client_for, lead, two_systems):
+    a, b = two_systems
+    link(lead, systems=[a])
+    first = SoAEntry.history.filter(id=entry().pk).latest("history_id")
+    link(lead, systems=[a, b], justification="Both systems decide on customers.")
+    second = SoAEntry.history.filter(id=entry().pk).latest("history_id")
+    html = client_for(lead).get(history_url(entry(), (first, second))).content.decode()
+    assert '<th scope="row">AI systems</th>' in html
+    assert "<del>Support bot</del>" in html
+    assert "<ins>Credit model<br>Support bot</ins>" in html
+    assert '<th scope="row">Risks</th>' not in html  # unchanged links are not listed
+
+
+def test_the_history_list_counts_a_link_change_as_a_changed_field(client_for, lead, two_systems):
+    link(lead, systems=[two_systems[0]])
+    html = client_for(lead).get(history_url(entry())).content.decode()
+    assert "AI systems" in html.split("<tbody>")[1].split("</tr>")[0]
+
+
+def test_links_before_link_history_show_as_not_recorded(client_for, lead, two_systems):
+    e = entry()
+    e.skip_history_when_saving = True
+    e.systems.add(two_systems[0])
+    del e.skip_history_when_saving
+    before = SoAEntry.history.filter(id=e.pk).latest("history_id")
+    START.start_link_history(apps, SchemaEditor())
+    started = SoAEntry.history.filter(id=e.pk).latest("history_id")
+    html = client_for(lead).get(history_url(e, (before, started))).content.decode()
+    assert "<del>(not recorded)</del>" in html and "<ins>Support bot</ins>" in html
+    html = client_for(lead).get(history_url(e)).content.decode()
+    start_row = html.split("<tbody>")[1].split("</tr>")[0]
+    assert '<td class="small">—</td>' in start_row  # not recorded before is not a change
+
+
+def test_the_history_pages_query_count_does_not_grow_with_links(client_for, lead, two_systems):
+    client = client_for(lead)
+    link(lead, systems=[two_systems[0]])
+    with CaptureQueriesContext(connection) as few:
+        client.get(history_url(entry()))
+    more = [factories.ai_system(lead, slug=f"s{i}", name=f"System {i}") for i in range(6)]
+    for i in range(1, 7):
+        link(lead, systems=more[:i], risks=[])
+    with CaptureQueriesContext(connection) as many:
+        client.get(history_url(entry()))
+    assert len(many) == len(few)
+    versions = SoAEntry.history.filter(id=entry().pk).order_by("history_id")
+    with CaptureQueriesContext(connection) as diff_few:
+        client.get(history_url(entry(), (versions[0], versions[1])))
+    with CaptureQueriesContext(connection) as diff_many:
+        client.get(history_url(entry(), (versions[0], versions.last())))
+    assert len(diff_many) == len(diff_few)

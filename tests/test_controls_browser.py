@@ -179,4 +179,14 @@ def test_soa_title_and_scope_edit_and_as_of_links(page, soa_users):
     row.scroll_into_view_if_needed()
     axe.check(page, "SoA as of three days ago")
     screenshot(page, "controls-12-soa-as-of-links")
+
+    # The entry's history names the link change: Support assistant became Credit scoring.
+    row.get_by_role("link", name="A.6.2.4", exact=True).click()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    page.get_by_role("link", name="Show changes").first.click()
+    changes = page.get_by_role("row", name="AI systems")
+    expect(changes.locator(".diff-old")).to_have_text("Support assistant")
+    expect(changes.locator(".diff-new")).to_have_text("Credit scoring")
+    axe.check(page, "SoA entry diff with a link change")
+    screenshot(page, "controls-13-soa-entry-link-diff")
     axe.assert_clean()
