@@ -220,6 +220,7 @@ RULES = {
     **record_pages("assessments", "scoringmethod", "administration"),
     # --- controls
     "controls:soa": page("controls"),
+    "controls:soa-edit": page("controls", get="change", post="change"),
     "controls:soa-transition": post_only("controls", STEP),
     # GET shows the read-only row again (a cancelled inline edit); POST saves it.
     # Every other method is taken as a save (and needs "change").
@@ -324,7 +325,7 @@ RULES = {
     **record_api("requirement", "controls"),
     **record_api("soaentry", "controls", create=False),
     "soa-list": api("controls", GET="view"),
-    "soa-detail": api("controls", GET="view"),
+    "soa-detail": api("controls", GET="view", PUT="change", PATCH="change"),
     "soa-submit": api("controls", POST="change"),
     "soa-return-": api("controls", POST="approve"),
     "soa-approve": api("controls", POST="approve"),

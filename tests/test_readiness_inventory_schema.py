@@ -30,13 +30,19 @@ def validated_one_by_one():
 
 
 def break_column(model, pk, **values):
-    """Store a value the forms would refuse; skipped where the database refuses it too (e.g.
-    PostgreSQL enforces the length of a column, SQLite does not)."""
+    """Store a value the forms would refuse; False where the database refuses it too, which
+    only PostgreSQL does, and only for a value longer than its column (SQLite enforces no
+    length): no system can then hold it, so the check has nothing to find."""
     try:
         with transaction.atomic():
             model.objects.filter(pk=pk).update(**values)
     except DataError:
-        pytest.skip("the database itself refuses this value")
+        assert connection.vendor == "postgresql"
+        ((column, value),) = values.items()
+        assert len(value) > model._meta.get_field(column).max_length
+        assert not validated_one_by_one() and checked() == {}
+        return False
+    return True
 
 
 def checked():
@@ -113,7 +119,8 @@ SYSTEM_BREAKS = [
 def test_a_broken_column_is_named_as_the_validator_names_it(lead, column, value):
     factories.ai_system(lead)
     broken = factories.ai_system(lead)
-    break_column(AISystem, broken.pk, **{column: value})
+    if not break_column(AISystem, broken.pk, **{column: value}):
+        return
     expected = validated_one_by_one()
     assert list(expected) == [AISystem.objects.get(pk=broken.pk).slug]
     assert checked() == expected
@@ -129,7 +136,8 @@ def test_a_broken_owner_or_supplier_is_named(lead, make_user, model, column, val
     factories.ai_system(lead)
     broken = factories.ai_system(lead, owner=owner, supplier=supplier)
     target = owner if model is User else supplier
-    break_column(model, target.pk, **{column: value})
+    if not break_column(model, target.pk, **{column: value}):
+        return
     expected = validated_one_by_one()
     assert list(expected) == [broken.slug]
     assert checked() == expected
@@ -144,7 +152,8 @@ def test_a_broken_data_source_is_named(lead, column, value):
     source = registry.data_source_create(
         actor=lead, data={"system": system, "kind": "rag", "name": "Help centre"}
     )
-    break_column(DataSource, source.pk, **{column: value})
+    if not break_column(DataSource, source.pk, **{column: value}):
+        return
     expected = validated_one_by_one()
     assert list(expected) == [system.slug]
     assert checked() == expected
