@@ -21,6 +21,23 @@ class ChainedHistoricalRecords(HistoricalRecords):
         with transaction.atomic(using=using, savepoint=False):
             super().create_historical_record(instance, history_type, using=using)
 
+    def post_save(self, instance, created, using=None, **kwargs):
+        """Set the links the save carries (``instance._history_links``, see
+        aims_portal.services) once the row exists and before its version is written, so
+        that the one version of the save, a creation included, holds them. simple-history
+        would otherwise write a version of its own for every add and remove."""
+        links = instance.__dict__.pop("_history_links", None)
+        if links:
+            skipping = hasattr(instance, "skip_history_when_saving")
+            instance.skip_history_when_saving = True
+            try:
+                for field, value in links.items():
+                    getattr(instance, field).set(value)
+            finally:
+                if not skipping:
+                    del instance.skip_history_when_saving
+        super().post_save(instance, created, using=using, **kwargs)
+
 
 class AtomicSaveMixin:
     """Save and delete the row, its history row and their ledger entries as one commit."""

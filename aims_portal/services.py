@@ -44,12 +44,20 @@ def _apply(instance, data):
 
 
 def _save(instance, *, actor, reason, m2m):
+    """Validate and save with who and why. Links of fields whose every version is kept
+    (``_history_m2m_fields``) go into the save's one version; other links are set after."""
     instance.full_clean()
     instance._history_user = actor
     instance._change_reason = reason
-    instance.save()
+    versioned = set(getattr(instance, "_history_m2m_fields", ()))
+    instance._history_links = {f: v for f, v in m2m.items() if f in versioned}
+    try:
+        instance.save()
+    finally:
+        instance.__dict__.pop("_history_links", None)
     for field, value in m2m.items():
-        getattr(instance, field).set(value)
+        if field not in versioned:
+            getattr(instance, field).set(value)
     return instance
 
 

@@ -1,10 +1,13 @@
 """Impact assessments (Annex A.5), the risk register and the risk scoring method."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from aims_portal.history_links import LINKS_START_REASON
 from aims_portal.models import TrackedModel
 from registry.models import AISystem
 
@@ -224,6 +227,9 @@ class Risk(TrackedModel):
     """An entry of the AIMS risk register."""
 
     area = "risks"
+    # Every version keeps its links too (aims_portal.history_links).
+    _history_m2m_fields: ClassVar[list[str]] = ["systems"]
+    _history_links_start_reason: ClassVar[str] = LINKS_START_REASON
     owner_field = "owner"
 
     class Treatment(models.TextChoices):

@@ -8,6 +8,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
 
+from aims_portal.history_links import LINKS_START_REASON
 from aims_portal.models import TrackedModel
 
 
@@ -241,6 +242,9 @@ class ControlledDocument(TrackedModel):
     """Documented information (clause 7.5): the AI policy and other controlled documents."""
 
     area = "controls"
+    # Every version keeps its links too (aims_portal.history_links).
+    _history_m2m_fields: ClassVar[list[str]] = ["controls"]
+    _history_links_start_reason: ClassVar[str] = LINKS_START_REASON
     owner_field = "owner"
 
     class Kind(models.TextChoices):

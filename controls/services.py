@@ -119,13 +119,8 @@ def soa_entry_update(entry, *, actor, data, expected_version, reason):
         raise ValidationError(errors)
     if "evidence" in data:
         data = {**data, "evidence": [e.strip() for e in data["evidence"] if e and e.strip()]}
-    links = {f: data[f] for f in SoAEntry._history_m2m_fields if f in data}
-    data = {f: v for f, v in data.items() if f not in links}
     with transaction.atomic():
         soa = _soa_open_for_change("entries")
-        if links:
-            roles.require(actor, "change", SoAEntry.area, current)
-            _set_links_unrecorded(entry, links)
         entry = records.record_update(
             entry, actor=actor, data=data, expected_version=expected_version, reason=reason
         )
@@ -144,19 +139,6 @@ def _soa_open_for_change(what):
             f"The SoA is in review: an approver must approve or return it before {what} change."
         )
     return soa
-
-
-def _set_links_unrecorded(entry, links):
-    """Set the links without simple-history's own versions (one per add, one per remove):
-    the save that follows writes the edit's single version, with these links in it. Runs
-    in the caller's transaction, so a refused save (stale version, role) undoes it."""
-    target = SoAEntry.objects.get(pk=entry.pk)
-    target.skip_history_when_saving = True
-    try:
-        for field, value in links.items():
-            getattr(target, field).set(value)
-    finally:
-        del target.skip_history_when_saving
 
 
 def soa_entry_create(*, actor, data):

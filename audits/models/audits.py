@@ -1,9 +1,12 @@
 """The audit programme, its internal audits and each audit's checklist."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from aims_portal.history_links import LINKS_START_REASON
 from aims_portal.models import TrackedModel
 
 
@@ -40,6 +43,9 @@ class Audit(TrackedModel):
     """One internal audit: scope, criteria (clauses and controls), team, dates and status."""
 
     area = "audits"
+    # Every version keeps its links too (aims_portal.history_links).
+    _history_m2m_fields: ClassVar[list[str]] = ["systems", "requirements", "controls", "auditors"]
+    _history_links_start_reason: ClassVar[str] = LINKS_START_REASON
 
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"

@@ -1,15 +1,21 @@
 """Management reviews: the inputs the top management looks at, what it decides, and the
 figures of the day frozen into the record when the review is completed."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from aims_portal.history_links import LINKS_START_REASON
 from aims_portal.models import TrackedModel
 
 
 class ManagementReview(TrackedModel):
     area = "audits"
+    # Every version keeps its links too (aims_portal.history_links).
+    _history_m2m_fields: ClassVar[list[str]] = ["attendees"]
+    _history_links_start_reason: ClassVar[str] = LINKS_START_REASON
 
     class Status(models.TextChoices):
         DRAFT = "draft", "In preparation"
