@@ -1,5 +1,6 @@
 from django import forms
 
+from aims_portal.records.forms import ModelForm
 from registry.models import AISystem
 
 from .models import Impact, ImpactAssessment, Risk, ScoringMethod
@@ -32,7 +33,7 @@ def _rating(label, choices, required=False):
     )
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(ModelForm):
     class Meta:
         model = ImpactAssessment
         fields = [
@@ -138,7 +139,7 @@ def impacts_from(formset):
     return [{k: v for k, v in f.cleaned_data.items() if k != "DELETE"} for f in kept]
 
 
-class RiskForm(forms.ModelForm):
+class RiskForm(ModelForm):
     class Meta:
         model = Risk
         fields = [
@@ -174,7 +175,7 @@ class RiskForm(forms.ModelForm):
         self.order_fields(order)
 
 
-class ScoringMethodForm(forms.ModelForm):
+class ScoringMethodForm(ModelForm):
     class Meta:
         model = ScoringMethod
         fields = [

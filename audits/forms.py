@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from aims_portal.records.forms import ModelForm
 from assessments.models import ImpactAssessment
 from controls.models import Control, Requirement, SoAEntry
 from registry.models import AISystem
@@ -22,7 +23,7 @@ def _people():
     return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(ModelForm):
     class Meta:
         model = AuditProgramme
         fields = ["year", "title", "objectives", "owner"]
@@ -33,7 +34,7 @@ class ProgrammeForm(forms.ModelForm):
         self.fields["owner"].queryset = _people()
 
 
-class AuditForm(forms.ModelForm):
+class AuditForm(ModelForm):
     class Meta:
         model = Audit
         fields = [
@@ -74,14 +75,14 @@ class AuditForm(forms.ModelForm):
         self.fields["controls"].queryset = Control.objects.order_by("sort_key")
 
 
-class ChecklistLineForm(forms.ModelForm):
+class ChecklistLineForm(ModelForm):
     class Meta:
         model = ChecklistLine
         fields = ["result", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
 
 
-class FindingForm(forms.ModelForm):
+class FindingForm(ModelForm):
     class Meta:
         model = Finding
         fields = ["checklist_line", "kind", "title", "description", "evidence_summary"]
@@ -105,7 +106,7 @@ class FindingForm(forms.ModelForm):
                 del self.fields["checklist_line"]
 
 
-class CorrectiveActionForm(forms.ModelForm):
+class CorrectiveActionForm(ModelForm):
     class Meta:
         model = CorrectiveAction
         fields = [
@@ -141,7 +142,7 @@ class CorrectiveActionForm(forms.ModelForm):
             self.fields["review"].queryset = ManagementReview.objects.order_by("-meeting_date")
 
 
-class ManagementReviewForm(forms.ModelForm):
+class ManagementReviewForm(ModelForm):
     class Meta:
         model = ManagementReview
         fields = [
@@ -177,7 +178,7 @@ class ManagementReviewForm(forms.ModelForm):
         self.fields["attendees"].queryset = _people()
 
 
-class EvidenceEditForm(forms.ModelForm):
+class EvidenceEditForm(ModelForm):
     """Editing keeps what the evidence is; only its description (and a link) can change."""
 
     url = forms.URLField(label="Link", required=False, max_length=1000, assume_scheme="https")

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.validators import MaxLengthValidator
 
+from aims_portal.records.forms import ModelForm
 from assessments.models import Risk
 from registry.models import AISystem
 
@@ -27,20 +28,20 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class ControlForm(forms.ModelForm):
+class ControlForm(ModelForm):
     class Meta:
         model = Control
         fields = ["ref", "title", "group", "group_title", "purpose"]
         widgets = {"purpose": forms.Textarea(attrs={"rows": 4})}
 
 
-class RequirementForm(forms.ModelForm):
+class RequirementForm(ModelForm):
     class Meta:
         model = Requirement
         fields = ["ref", "title", "clause"]
 
 
-class SoAEntryForm(forms.ModelForm):
+class SoAEntryForm(ModelForm):
     evidence = LinesField(
         label="Evidence references",
         required=False,
@@ -90,7 +91,7 @@ class SoAEntryInlineForm(SoAEntryForm):
         return {k: v for k, v in self.cleaned_data.items() if k not in self.BOOKKEEPING}
 
 
-class SoADocumentForm(forms.ModelForm):
+class SoADocumentForm(ModelForm):
     """The SoA's own title and scope, with the reason and the version the editor started from."""
 
     change_reason = forms.CharField(label="Reason for this change", max_length=500)
@@ -114,7 +115,7 @@ class SoADocumentForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class ControlledDocumentForm(forms.ModelForm):
+class ControlledDocumentForm(ModelForm):
     class Meta:
         model = ControlledDocument
         fields = [

@@ -1,7 +1,7 @@
 from django import forms
 from django.db.models import Q
 
-from aims_portal.records.forms import CommaSeparatedListField
+from aims_portal.records.forms import CommaSeparatedListField, ModelForm
 
 from .models import (
     AISystem,
@@ -16,7 +16,7 @@ from .models import (
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class SupplierForm(forms.ModelForm):
+class SupplierForm(ModelForm):
     website = forms.URLField(required=False, assume_scheme="https")
 
     class Meta:
@@ -46,7 +46,7 @@ class SupplierForm(forms.ModelForm):
         self.fields["owner"].queryset = self.fields["owner"].queryset.filter(is_active=True)
 
 
-class AISystemForm(forms.ModelForm):
+class AISystemForm(ModelForm):
     regions = CommaSeparatedListField(required=False, help_text="Comma-separated, e.g. eu, uk")
     affected_parties = CommaSeparatedListField(
         required=False, help_text="Comma-separated, e.g. customers, support agents"
@@ -116,7 +116,7 @@ def _active_systems():
     return AISystem.objects.exclude(stage=AISystem.Stage.RETIRED)
 
 
-class DataSourceForm(forms.ModelForm):
+class DataSourceForm(ModelForm):
     class Meta:
         model = DataSource
         fields = [
@@ -139,7 +139,7 @@ class DataSourceForm(forms.ModelForm):
         )
 
 
-class ModelVersionForm(forms.ModelForm):
+class ModelVersionForm(ModelForm):
     class Meta:
         model = ModelVersion
         fields = [
@@ -166,7 +166,7 @@ class ModelVersionForm(forms.ModelForm):
         )
 
 
-class IncidentForm(forms.ModelForm):
+class IncidentForm(ModelForm):
     class Meta:
         model = Incident
         fields = [
@@ -196,7 +196,7 @@ class IncidentForm(forms.ModelForm):
         )
 
 
-class ChangeRequestForm(forms.ModelForm):
+class ChangeRequestForm(ModelForm):
     class Meta:
         model = ChangeRequest
         fields = [
@@ -222,7 +222,7 @@ class ChangeRequestForm(forms.ModelForm):
                 self.fields.pop(name)
 
 
-class RegistryPolicyForm(forms.ModelForm):
+class RegistryPolicyForm(ModelForm):
     class Meta:
         model = RegistryPolicy
         fields = ["name", "title", "description", "rego", "enabled"]

@@ -145,3 +145,27 @@ def test_risk_form_creates_a_risk(client_for, lead):
     risk = Risk.objects.get()
     assert response.status_code == 302
     assert (risk.inherent_score, risk.linked_systems) == (12, system.slug)
+
+
+@pytest.mark.parametrize("bad", ["9223372036854775808", "-9223372036854775809", "12345"])
+def test_an_unknown_or_impossible_system_id_is_refused_by_name(client_for, lead, bad):
+    system = factories.ai_system(lead)
+    response = client_for(lead).post(
+        "/assessments/risks/new/",
+        {
+            "title": "Jailbreak prompts",
+            "systems": [system.pk, bad],
+            "owner": lead.pk,
+            "inherent_likelihood": 4,
+            "inherent_impact": 3,
+            "treatment": "mitigate",
+            "treatment_plan": "Input filter",
+            "residual_likelihood": 2,
+            "residual_impact": 3,
+        },
+    )
+    assert response.status_code == 400
+    assert f"Select a valid choice. {bad} is not one of the available choices." in (
+        response.content.decode()
+    )
+    assert not Risk.objects.exists()

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connections, models
 
 
 class CommaSeparatedListField(forms.CharField):
@@ -15,6 +16,50 @@ class CommaSeparatedListField(forms.CharField):
             return list(value)
         text = super().to_python(value) or ""
         return [item.strip() for item in text.split(",") if item.strip()]
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses, as an unknown choice, an id out of the range of the key's column: SQLite
+    would fail with OverflowError on it instead of finding nothing."""
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        meta = self.queryset.model._meta
+        column = meta.pk if key == "pk" else meta.get_field(key)
+        if isinstance(column, models.IntegerField) and isinstance(value, list | tuple):
+            ops = connections[self.queryset.db].ops
+            low, high = ops.integer_field_range(column.get_internal_type())
+            for item in value:
+                try:
+                    number = int(item)
+                except (TypeError, ValueError):
+                    continue  # Django's own check names it
+                if not low <= number <= high:
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": item},
+                    )
+        return super()._check_values(value)
+
+
+def formfield(model_field, **kwargs):
+    """The form field of a model field, with our ModelMultipleChoiceField for links."""
+    if isinstance(model_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+    return model_field.formfield(**kwargs)
+
+
+class ModelForm(forms.ModelForm):
+    """The base of the portal's model forms: their link fields use ModelMultipleChoiceField
+    (a form's own Meta.formfield_callback, if any, wins)."""
+
+    def __init_subclass__(cls, **kwargs):
+        # Runs before ModelFormMetaclass reads Meta and builds the fields.
+        super().__init_subclass__(**kwargs)
+        meta = cls.__dict__.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = staticmethod(formfield)
 
 
 class RecordEditMixin(forms.Form):
