@@ -15,9 +15,11 @@ LINKS_START_REASON = (
 )
 
 
-def start_link_history(apps, schema_editor, app_label, model_name, fields):
+def start_link_history(
+    apps, schema_editor, app_label, model_name, fields, reason=LINKS_START_REASON
+):
     """A data migration's step: if any record of the model has a link in ``fields``, give
-    every record one version holding the links it has now, marked with LINKS_START_REASON.
+    every record one version holding the links it has now, marked with ``reason``.
     A database without such links needs nothing: its link history is complete from the start.
 
     Works on the migration-state models, so it stays valid when the models change later, and
@@ -43,7 +45,7 @@ def start_link_history(apps, schema_editor, app_label, model_name, fields):
             history_date=now,
             history_type="~",
             history_user_id=None,
-            history_change_reason=LINKS_START_REASON,
+            history_change_reason=reason,
         )
         for record in model.objects.using(using).order_by("pk")
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aims_portal import roles
-from aims_portal.records.forms import attach_errors
+from aims_portal.records.forms import attach_errors, save_edit
 from aims_portal.services import StaleVersionError
 
 from . import charts, selectors, services
@@ -92,23 +92,13 @@ def soa_document_edit(request):
     status = 200
     was_approved = soa.status == soa.Status.APPROVED
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                soa = services.soa_document_update(
-                    soa_document(),
-                    actor=request.user,
-                    data=form.record_data(),
-                    expected_version=form.cleaned_data["expected_version"],
-                    reason=form.cleaned_data["change_reason"],
-                )
-            except StaleVersionError as conflict:
-                form.add_error(None, str(conflict))
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
-                reopened = " A new draft was started: the approved revision stays as it was."
-                messages.success(request, "Title and scope saved." + (reopened * was_approved))
-                return redirect("controls:soa")
+        saved = form.is_valid() and save_edit(
+            form, services.soa_document_update, soa_document(), request.user
+        )
+        if saved:
+            reopened = " A new draft was started: the approved revision stays as it was."
+            messages.success(request, "Title and scope saved." + (reopened * was_approved))
+            return redirect("controls:soa")
         status = 400
     return render(
         request,
@@ -151,23 +141,10 @@ def soa_entry_inline(request, pk):
         return _inline_row(request, entry, form)
     roles.require(request.user, "change", AREA, entry)
     form = SoAEntryInlineForm(request.POST, instance=SoAEntry.objects.get(pk=pk))
-    if form.is_valid():
-        try:
-            services.soa_entry_update(
-                entry,
-                actor=request.user,
-                data=form.record_data(),
-                expected_version=form.cleaned_data["expected_version"],
-                reason=form.cleaned_data["change_reason"],
-            )
-        except StaleVersionError as conflict:
-            form.add_error(None, str(conflict))
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            response = _inline_row(request, _entry(pk))
-            response["HX-Trigger"] = "soa-changed"  # the page refreshes its summary
-            return response
+    if form.is_valid() and save_edit(form, services.soa_entry_update, entry, request.user):
+        response = _inline_row(request, _entry(pk))
+        response["HX-Trigger"] = "soa-changed"  # the page refreshes its summary
+        return response
     # htmx swaps only 2xx answers by default: the form with its errors comes back as 200,
     # flagged for scripts and tests by a header.
     response = _inline_row(request, entry, form)

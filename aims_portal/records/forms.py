@@ -87,6 +87,26 @@ def attach_errors(form, error: ValidationError):
         form.add_error(None, error)
 
 
+def save_edit(form, update, record, actor):
+    """Call the service ``update`` with an edit form's data; the saved record, or None with
+    the refusal (a conflicting edit, a broken rule) put on the form."""
+    from aims_portal.services import StaleVersionError
+
+    try:
+        return update(
+            record,
+            actor=actor,
+            data=form.record_data(),
+            expected_version=form.cleaned_data["expected_version"],
+            reason=form.cleaned_data["change_reason"],
+        )
+    except StaleVersionError as conflict:
+        form.add_error(None, str(conflict))
+    except ValidationError as error:
+        attach_errors(form, error)
+    return None
+
+
 def edit_form_class(form_class):
     """The record's form plus the edit bookkeeping fields, built once per form class."""
     cached = getattr(form_class, "_edit_form", None)
