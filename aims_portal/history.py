@@ -49,7 +49,7 @@ def _link_fields(model):
     return [model._meta.get_field(name) for name in getattr(model, "_history_m2m_fields", ())]
 
 
-def _links(model, field, history_ids):
+def version_links(model, field, history_ids):
     """{history_id: frozenset of linked ids} of those versions, one query."""
     table = getattr(model.history.model, field.name).model
     found = {history_id: set() for history_id in history_ids}
@@ -109,7 +109,7 @@ def diff(model, older, newer):
     link_fields = _link_fields(model)
     start = _links_start(model, older.id) if link_fields else None
     for field in link_fields:
-        links = _links(model, field, [older.history_id, newer.history_id])
+        links = version_links(model, field, [older.history_id, newer.history_id])
         old, new = links[older.history_id], links[newer.history_id]
         if not _recorded(older, start):
             old = None
@@ -148,7 +148,7 @@ def changed_fields_per_version(model, pk, page):
     fields = _tracked_fields(model)
     link_fields = _link_fields(model)
     ids = [row.history_id for row in rows] + ([before.history_id] if before else [])
-    links = {field: _links(model, field, ids) for field in link_fields}
+    links = {field: version_links(model, field, ids) for field in link_fields}
     start = _links_start(model, pk) if link_fields else None
     result = []
     for row, previous in zip(rows, [*rows[1:], before], strict=True):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
+from aims_portal.history import version_links
 from assessments.models import Risk
 from registry.models import AISystem
 
@@ -119,33 +120,25 @@ def snapshot_as_of(moment):
 def _links_as_of(history_ids, moment):
     """{history_id: (system names, risk labels)} of those entry versions, the linked
     systems and risks named as they were at ``moment`` (as now if they have no history)."""
-    model = SoAEntry.history.model
-    system_links = list(
-        model.systems.model.objects.filter(history_id__in=history_ids).values_list(
-            "history_id", "aisystem_id"
-        )
-    )
-    risk_links = list(
-        model.risks.model.objects.filter(history_id__in=history_ids).values_list(
-            "history_id", "risk_id"
-        )
-    )
+    system_links = version_links(SoAEntry, SoAEntry._meta.get_field("systems"), history_ids)
+    risk_links = version_links(SoAEntry, SoAEntry._meta.get_field("risks"), history_ids)
     systems = _names_as_of(
-        AISystem, {pk for _, pk in system_links}, moment, ("name",), lambda s: s["name"]
+        AISystem, set().union(*system_links.values()), moment, ("name",), lambda s: s["name"]
     )
     risks = _names_as_of(
         Risk,
-        {pk for _, pk in risk_links},
+        set().union(*risk_links.values()),
         moment,
         ("reference", "title"),
         lambda r: f"{r['reference']} {r['title']}",
     )
-    found = {}
-    for history_id, pk in system_links:
-        found.setdefault(history_id, ([], []))[0].append(systems.get(pk, f"#{pk} (deleted)"))
-    for history_id, pk in risk_links:
-        found.setdefault(history_id, ([], []))[1].append(risks.get(pk, f"#{pk} (deleted)"))
-    return found
+    return {
+        history_id: (
+            [systems.get(pk, f"#{pk} (deleted)") for pk in system_links[history_id]],
+            [risks.get(pk, f"#{pk} (deleted)") for pk in risk_links[history_id]],
+        )
+        for history_id in history_ids
+    }
 
 
 def _names_as_of(model, ids, moment, fields, label):
