@@ -156,4 +156,10 @@ class Notification(models.Model):
         return f"{self.user}: {self.title}"
 
 
-from .ledger.models import Checkpoint, EvidenceBundle, LedgerEntry, VerificationRun  # noqa: E402,F401
+from .ledger.models import (  # noqa: E402,F401
+    Checkpoint,
+    EvidenceBundle,
+    HeldCheckpoint,
+    LedgerEntry,
+    VerificationRun,
+)

@@ -14,6 +14,7 @@ inline execution to a real broker.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -31,6 +32,19 @@ def env_bool(name, default):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default, minimum=None):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}")
+    return number
 
 
 def env_list(name, default=""):
@@ -238,6 +252,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A checkpoint is signed (and time-stamped) whenever the log has grown and the last one is
+# older than this many seconds; beat asks that often.
+LEDGER_CHECKPOINT_INTERVAL = env_int("LEDGER_CHECKPOINT_INTERVAL", 60, minimum=5)
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "aims_portal.send_reminders",
@@ -245,8 +262,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Within the dashboard's five-minute tolerance for the readiness score.
     "refresh-readiness": {"task": "aims_portal.refresh_readiness", "schedule": 240.0},
-    # Sign the ledger head every hour and recompute the whole chain every night.
-    "ledger-checkpoint": {"task": "aims_portal.ledger.checkpoint", "schedule": 3600.0},
+    # Sign the log's tree head when it has grown, and recompute the whole log every night.
+    "ledger-checkpoint": {
+        "task": "aims_portal.ledger.checkpoint",
+        "schedule": float(LEDGER_CHECKPOINT_INTERVAL),
+    },
     "ledger-verify": {
         "task": "aims_portal.ledger.verify",
         "schedule": crontab(hour=2, minute=30),
@@ -258,6 +278,14 @@ CELERY_BEAT_SCHEDULE = {
 # production; outside it a development key is generated under DATA_DIR on first use.
 LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "")
 LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE", "")
+# The log's name in its checkpoints (C2SP "origin" and the signing key's name): a schema-less
+# URL-like string that identifies this portal's log. Never change it once checkpoints exist.
+LEDGER_ORIGIN = os.environ.get(
+    "LEDGER_ORIGIN",
+    f"{urlsplit(os.environ.get('PORTAL_BASE_URL', '')).hostname or 'localhost'}/aims-ledger",
+)
+if not LEDGER_ORIGIN or any(c.isspace() or c == "+" for c in LEDGER_ORIGIN):
+    raise ImproperlyConfigured("LEDGER_ORIGIN must be one word without spaces or '+'")
 
 # --- Registry policies -----------------------------------------------------------------------
 # Folder of user-written Rego rules (*.rego), evaluated beside the built-in rules.

@@ -1,6 +1,8 @@
 """Integrity pages: status and verification, checkpoints, public key, evidence bundles."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from .. import roles
 from . import bundles, selectors, services, signing
-from .models import EvidenceBundle
+from . import verify_receipt as tlog
+from .models import Checkpoint, EvidenceBundle, HeldCheckpoint
 
 
 def _error_text(error):
@@ -52,11 +55,79 @@ def checkpoint(request):
     return redirect("ledger:integrity")
 
 
+@login_not_required
 def public_key(request):
-    roles.require(request.user, "view", "ledger")
+    """Published on purpose: anyone may check checkpoints with it."""
     response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
     response["Content-Disposition"] = 'attachment; filename="aims-ledger-public-key.pem"'
     return response
+
+
+@login_not_required
+def verifier_key(request):
+    """The key as note tools read it (``name+id+key``), published on purpose."""
+    text = tlog.verifier_key(settings.LEDGER_ORIGIN, signing.public_key()) + "\n"
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+def _signed():
+    return Checkpoint.objects.exclude(note="").order_by("-sequence", "-signed_at", "-pk")
+
+
+@login_not_required
+def latest_checkpoint(request):
+    """The newest checkpoint as a signed note (text), published on purpose."""
+    checkpoint = _signed().first()
+    if checkpoint is None:
+        raise Http404("No checkpoint has been signed yet.")
+    return HttpResponse(checkpoint.note, content_type="text/plain; charset=utf-8")
+
+
+@login_not_required
+def checkpoint_text(request, pk):
+    """One checkpoint's signed note, published on purpose."""
+    checkpoint = get_object_or_404(_signed(), pk=pk)
+    return HttpResponse(checkpoint.note, content_type="text/plain; charset=utf-8")
+
+
+def checkpoint_download(request, pk):
+    """A signed-in user takes a checkpoint away: it is kept as one they hold, so every
+    verification proves the log still extends it."""
+    checkpoint = get_object_or_404(_signed(), pk=pk)
+    services.checkpoint_hold(
+        actor=request.user, text=checkpoint.note, source=HeldCheckpoint.Source.DOWNLOADED
+    )
+    response = HttpResponse(checkpoint.note, content_type="text/plain; charset=utf-8")
+    name = f"aims-checkpoint-{checkpoint.sequence}-{checkpoint.signed_at:%Y%m%d-%H%M%S}.txt"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+def checkpoint_check(request):
+    """A user brings a checkpoint they hold: prove today's log extends it, and keep it."""
+    upload = request.FILES.get("file")
+    text = request.POST.get("text", "")
+    if upload is not None:
+        text = upload.read(64 * 1024).decode("utf-8", "replace")
+    try:
+        held, consistent = services.checkpoint_hold(actor=request.user, text=text)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("ledger:integrity")
+    if consistent:
+        messages.success(
+            request,
+            f"Consistent: today's log extends your checkpoint of {held.tree_size} entries "
+            "(consistency proof checked). Every verification will check it again.",
+        )
+    else:
+        messages.error(
+            request,
+            f"Not consistent: today's log does not extend your checkpoint of {held.tree_size} "
+            "entries. The log was rewritten or entries were deleted: run a verification.",
+        )
+    return redirect("ledger:integrity")
 
 
 @require_POST
