@@ -51,6 +51,35 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_url(name):
+    """An http(s) URL with a host, or "" when unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(f"{name} must be an http:// or https:// URL, not {value!r}")
+    try:
+        parts.port  # noqa: B018 - reading it validates it
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has an invalid port: {value!r}") from None
+    return value
+
+
+def env_seconds(name, default, maximum):
+    """A number of seconds, more than 0 and at most ``maximum``."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 < seconds <= maximum:  # also refuses nan and inf
+        raise ImproperlyConfigured(f"{name} must be more than 0 and at most {maximum:g} seconds")
+    return seconds
+
+
 def env_required(name):
     value = os.environ.get(name)
     if not value:
@@ -286,6 +315,20 @@ LEDGER_ORIGIN = os.environ.get(
 )
 if not LEDGER_ORIGIN or any(c.isspace() or c == "+" for c in LEDGER_ORIGIN):
     raise ImproperlyConfigured("LEDGER_ORIGIN must be one word without spaces or '+'")
+# The RFC 3161 time-stamping authority that anchors checkpoints outside the database: its URL,
+# the PEM chain (up to its root CA) its tokens must verify against, as a file or as text, and
+# how long one request may take. Production needs them; bin/test and bin/demo run a local TSA.
+LEDGER_TSA_URL = env_url("LEDGER_TSA_URL")
+LEDGER_TSA_CERT_FILE = os.environ.get("LEDGER_TSA_CERT_FILE", "").strip()
+LEDGER_TSA_CERT = os.environ.get("LEDGER_TSA_CERT", "").strip()
+LEDGER_TSA_TIMEOUT = env_seconds("LEDGER_TSA_TIMEOUT", 5.0, maximum=60.0)
+if LEDGER_TSA_CERT_FILE and LEDGER_TSA_CERT:
+    raise ImproperlyConfigured("Set LEDGER_TSA_CERT_FILE or LEDGER_TSA_CERT, not both")
+if LEDGER_TSA_URL and not (LEDGER_TSA_CERT_FILE or LEDGER_TSA_CERT):
+    raise ImproperlyConfigured(
+        "LEDGER_TSA_URL needs LEDGER_TSA_CERT_FILE or LEDGER_TSA_CERT: the TSA's tokens are "
+        "verified against its certificate chain"
+    )
 
 # --- Registry policies -----------------------------------------------------------------------
 # Folder of user-written Rego rules (*.rego), evaluated beside the built-in rules.
