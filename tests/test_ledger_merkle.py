@@ -93,7 +93,7 @@ def test_consistency_proofs_between_every_pair(new):
         proof = from_ranges(tlog.consistency_ranges(old, new), hashes)
         assert proof == subproof(old, hashes, True)
         assert tlog.verify_consistency(old, new, mth(hashes[:old]), mth(hashes), proof)
-        other = leaves(old - 1) + [tlog.leaf_hash(b"rewritten")]
+        other = [*leaves(old - 1), tlog.leaf_hash(b"rewritten")]
         assert not tlog.verify_consistency(old, new, mth(other), mth(hashes), proof)
 
 
@@ -120,9 +120,16 @@ def test_signed_checkpoint_round_trip_and_forgery():
     origin, size, root, ext = tlog.open_checkpoint(
         note, "portal.example/aims-ledger", key.public_key()
     )
-    assert (origin, size, root, ext) == ("portal.example/aims-ledger", 12, b"\x07" * 32, ["time 2026"])
+    assert (origin, size, root, ext) == (
+        "portal.example/aims-ledger",
+        12,
+        b"\x07" * 32,
+        ["time 2026"],
+    )
     with pytest.raises(tlog.NoteError, match="invalid"):
-        tlog.open_note(note.replace("\n12\n", "\n13\n"), "portal.example/aims-ledger", key.public_key())
+        tlog.open_note(
+            note.replace("\n12\n", "\n13\n"), "portal.example/aims-ledger", key.public_key()
+        )
     other = Ed25519PrivateKey.generate()
     with pytest.raises(tlog.NoteError, match="no signature"):
         tlog.open_note(note, "portal.example/aims-ledger", other.public_key())

@@ -46,10 +46,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('aims_portal', '0005_notifications'),
-        # Their data migrations chain rows in the ledger without tree nodes: build after them.
-        ('assessments', '0005_link_history_start'),
-        ('audits', '0003_link_history_start'),
-        ('controls', '0007_link_history_start'),
     ]
 
     operations = [
