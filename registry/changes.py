@@ -237,7 +237,11 @@ def _apply(change, actor):
             change=change,
             reason=reason,
         )
-    ChangeRequest.objects.filter(pk=change.pk).update(applied_at=timezone.now())
+    # A version, not a plain UPDATE: whether a change was applied gates the next stage move,
+    # so the current-state check must be able to compare it with the history.
+    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    change.applied_at = timezone.now()
+    records.tracked_save(change, actor, f"Applied: {reason}")
 
 
 @transaction.atomic
