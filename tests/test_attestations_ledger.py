@@ -115,7 +115,8 @@ def command_output():
 def verifier_output(auditor, tmp_path, area=""):
     path = bundles.bundle_path(bundles.bundle_request(actor=auditor, area=area))
     with zipfile.ZipFile(path) as archive:
-        (tmp_path / "verify_bundle.py").write_bytes(archive.read("verify_bundle.py"))
+        for name in bundles.VERIFIER_FILES:
+            (tmp_path / name).write_bytes(archive.read(name))
     result = subprocess.run(
         [sys.executable, "-I", "verify_bundle.py", str(path)],
         cwd=tmp_path,

@@ -24,10 +24,11 @@ from django.utils import timezone
 
 from .. import roles
 from . import coverage, selectors, services, signing, timestamping
+from .current_bundle import write_current_rows
 from .models import Checkpoint, EvidenceBundle
 
 # The offline verifier and the modules it imports, shipped side by side in every bundle.
-VERIFIER_FILES = ("verify_bundle.py", "verify_receipt.py", "tsa_verify.py")
+VERIFIER_FILES = ("verify_bundle.py", "verify_receipt.py", "verify_current.py", "tsa_verify.py")
 README = """AIMS portal evidence bundle
 ===========================
 
@@ -50,7 +51,8 @@ checkpoint, an invalid checkpoint signature or time-stamp token, a live record t
 from its latest version.
 
 Files: manifest.json (what is in here), ledger.jsonl (the log's entries), records.jsonl (the
-record versions and attested AI outputs, canonical JSON), checkpoints.json (signed tree
+record versions and attested AI outputs, canonical JSON), current.jsonl (the live records and
+links, each naming the version it must equal), checkpoints.json (signed tree
 heads as C2SP notes with RFC 3161 tokens), public_key.pem, tsa-certificate.pem (when the
 portal time-stamps), the verifier's three Python files. The manifest's "summaries" say how
 many rows of each kind the bundle holds (attestations: per AI system and model version).
@@ -166,6 +168,9 @@ def _build(bundle, chunk_size):
                 for pk, row in selectors.canonical_rows(label, list(stray[:10_000])).items():
                     records += 1
                     _write_lines(rows, [{"sequence": None, "model": label, "id": pk, "row": row}])
+        current_file = Path(work) / "current.jsonl"
+        with current_file.open("wb") as current:
+            live_items = write_current_rows(current, bundle.area, up_to_sequence=total)
         checkpoints = [
             services.checkpoint_dict(c)
             for c in Checkpoint.objects.filter(sequence__lte=total).order_by("sequence")
@@ -179,6 +184,7 @@ def _build(bundle, chunk_size):
             "record_models": sorted(labels),
             "entries": entries,
             "records": records,
+            "live_items": live_items,
             "head": {"sequence": total, "entry_hash": head["entry_hash"]},
             "checkpoints": len(checkpoints),
             "public_key_fingerprint": signing.fingerprint(),
@@ -197,6 +203,7 @@ def _build(bundle, chunk_size):
             archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
             archive.write(ledger_file, "ledger.jsonl")
             archive.write(records_file, "records.jsonl")
+            archive.write(current_file, "current.jsonl")
             archive.writestr("checkpoints.json", json.dumps(checkpoints, indent=1))
             archive.writestr("public_key.pem", signing.public_key_pem())
             tsa_pem = timestamping.tsa_certificate_pem()

@@ -31,6 +31,7 @@ from .. import roles
 from . import selectors, signing, timestamping, tsa_verify
 from . import verify_receipt as tlog
 from .canonical import _datetime, canonical_instance
+from .current_state import check_current_state
 from .models import Checkpoint, HeldCheckpoint, LedgerEntry, VerificationRun
 from .verify_bundle import (
     GENESIS,
@@ -437,6 +438,9 @@ def chain_check(*, chunk_size=5000, on_chunk=None, trusted=(), current_state=Tru
             on_chunk(checker)
     for label, pk in selectors.uncovered_rows(MAX_PROBLEMS):
         checker.uncovered(label, pk)
+    if current_state:
+        stats = check_current_state(checker.live)
+        checker.live_rows_checked = stats.records
     checker.finish()
     return checker
 

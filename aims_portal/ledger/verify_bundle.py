@@ -25,12 +25,16 @@ import datetime
 import hashlib
 import io
 import json
+import os
 import sys
 import zipfile
 
 try:  # inside the portal
+    from . import verify_current
     from . import verify_receipt as tlog
 except ImportError:  # run from an unpacked bundle: the files sit side by side
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import verify_current
     import verify_receipt as tlog
 
 GENESIS = "0" * 64
@@ -551,8 +555,13 @@ def verify_archive(archive, trusted_pem=None, trusted_checkpoints=(), tsa_pem=No
     if trusted_pem and key_fingerprint(load_public_key(bundled_pem)) != checker.fingerprint:
         checker.problem(SIGNATURE, None, "The bundle's public key is not the trusted key.")
     included = set(manifest["record_models"])
+    live = None
+    if "current.jsonl" in names:  # live records, each naming the version it must equal
+        live = verify_current.CurrentStateChecker(
+            _lines(archive, "current.jsonl"), report=checker.live, max_problems=MAX_PROBLEMS
+        )
     # records.jsonl lists the record versions in ledger order, then those with no entry,
-    # so both files are read side by side without holding either in memory.
+    # so the files are read side by side without holding any in memory.
     records = _lines(archive, "records.jsonl")
     pending_record = next(records, None)
     for entry in _lines(archive, "ledger.jsonl"):
@@ -561,8 +570,18 @@ def verify_archive(archive, trusted_pem=None, trusted_checkpoints=(), tsa_pem=No
             row_hash = ROW_MISSING
             if pending_record is not None and pending_record.get("sequence") == entry["sequence"]:
                 row_hash = content_hash(pending_record["row"])
+                if live is not None:
+                    live.history_row(
+                        entry["sequence"],
+                        pending_record["model"],
+                        pending_record["id"],
+                        pending_record["row"],
+                    )
                 pending_record = next(records, None)
         checker.entry(entry, row_hash)
+    if live is not None:
+        live.finish()
+        checker.live_rows_checked = live.rows_checked
     while pending_record is not None:
         if pending_record.get("sequence") is None:
             checker.uncovered(pending_record["model"], pending_record["id"])
