@@ -4,8 +4,10 @@ naming why; a TSA that is down or silent fails within the timeout; replies that 
 the request are refused; the local TSA answers many requests at once and refuses bad ones."""
 
 import hashlib
+import os
 import runpy
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -435,6 +437,35 @@ def test_the_local_tsa_keeps_its_keys_across_restarts(tmp_path):
         later = token_from(second)
     assert token_summary(later)["serial"] > token_summary(token)["serial"]
     assert verify_timestamp_token(token, DATA, chain) <= verify_timestamp_token(later, DATA, chain)
+
+
+def test_a_local_tsa_ends_when_the_process_that_started_it_dies(tmp_path):
+    code = (
+        "import os, sys; from pathlib import Path; from aims_portal.ledger import local_tsa; "
+        f"tsa = local_tsa.start(Path({str(tmp_path)!r})); "
+        "print(tsa.process.pid, flush=True); os._exit(0)"  # dies without stop()
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    pid = int(result.stdout.split()[-1])
+    deadline = time.monotonic() + 15
+    state = "running"
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            state = "gone"
+        if state in {"gone", "Z"}:  # ended (a zombie until its new parent reaps it)
+            break
+        time.sleep(0.1)
+    if state not in {"gone", "Z"}:
+        os.kill(pid, signal.SIGTERM)  # do not leave it behind
+    assert state in {"gone", "Z"}
 
 
 # --- settings ----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -324,11 +325,26 @@ class Server(ThreadingHTTPServer):
         )
 
 
-def serve(directory: Path, port: int, host: str = "127.0.0.1", openssl: str | None = None):
-    """Create the authority if needed and answer requests until interrupted."""
+def serve(
+    directory: Path,
+    port: int,
+    host: str = "127.0.0.1",
+    openssl: str | None = None,
+    stop_on_stdin_eof: bool = False,
+):
+    """Create the authority if needed and answer requests until interrupted (or, with
+    ``stop_on_stdin_eof``, until standard input closes: the parent that started it ended)."""
     openssl = openssl or shutil.which("openssl") or "/usr/bin/openssl"
     create_authority(directory)
     server = Server((host, port), Authority(directory, openssl))
+    if stop_on_stdin_eof:
+
+        def watch_parent():
+            while sys.stdin.buffer.read(4096):
+                pass
+            server.shutdown()
+
+        threading.Thread(target=watch_parent, daemon=True).start()
     print(f"ready http://{host}:{server.server_address[1]}/", flush=True)
     try:
         server.serve_forever()
@@ -357,8 +373,9 @@ class LocalTSA:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe:
+                pipe.close()
 
     def __enter__(self) -> LocalTSA:
         return self
@@ -375,13 +392,15 @@ def start(directory: Path, port: int = 0, timeout: float = 30.0) -> LocalTSA:
     log_path = directory / "tsa.log"
     with open(log_path, "ab") as log:
         command = [sys.executable, "-m", "aims_portal.ledger.local_tsa"]
-        command += ["--port", str(port), "--dir", str(directory)]
+        command += ["--port", str(port), "--dir", str(directory), "--stop-on-stdin-eof"]
+        # Its stdin is a pipe only this process holds: if this process dies without stop(),
+        # the pipe closes and the server ends instead of lingering.
         process = subprocess.Popen(
             command,
             cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
             stderr=log,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
         )
     line = _read_line(process, timeout)
     if not line.startswith("ready "):
@@ -413,10 +432,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True, help="0 picks a free port")
     parser.add_argument("--dir", type=Path, required=True, help="keys, certificates, serial")
     parser.add_argument("--openssl", help="the openssl executable (default: from PATH)")
+    parser.add_argument(
+        "--stop-on-stdin-eof", action="store_true", help="stop when standard input closes"
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
-    serve(args.dir, args.port, openssl=args.openssl)
+    serve(args.dir, args.port, openssl=args.openssl, stop_on_stdin_eof=args.stop_on_stdin_eof)
 
 
 if __name__ == "__main__":

@@ -205,7 +205,10 @@ def verify_timestamp_token(token: bytes, data: bytes, tsa_certificate_pem: bytes
     """genTime (aware, UTC) of ``token`` once it is shown to time-stamp SHA-256(``data``) and
     to be signed by the TSA that ``tsa_certificate_pem`` (its chain, root included) names.
     Raises TimestampError otherwise."""
-    roots, intermediates, pinned = _trusted(tsa_certificate_pem)
+    try:
+        roots, intermediates, pinned = _trusted(tsa_certificate_pem)
+    except (ValueError, TypeError) as error:  # a certificate whose fields do not parse
+        raise TimestampError(f"The trusted TSA certificate could not be read ({error}).") from None
     response, fields = _parse(token)
     try:
         return _verify(response, fields, data, roots, intermediates, pinned)
