@@ -94,8 +94,16 @@ def insert_ledger_entry():
     )
     sql(
         f"INSERT INTO {LEDGER} (sequence, kind, covered_model, covered_id, content_hash, "
-        "prev_hash, entry_hash) VALUES (3, %s, %s, %s, %s, %s, %s)",
-        [two.kind, two.covered_model, two.covered_id, two.content_hash, two.entry_hash, forged],
+        "prev_hash, entry_hash, tree_nodes) VALUES (3, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            two.kind,
+            two.covered_model,
+            two.covered_id,
+            two.content_hash,
+            two.entry_hash,
+            forged,
+            b"",
+        ],
     )
 
 

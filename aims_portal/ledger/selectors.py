@@ -8,7 +8,7 @@ import json
 from functools import cache
 
 from django.apps import apps
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Exists, OuterRef
 from simple_history.models import HistoricalChanges
 
@@ -75,7 +75,7 @@ def head():
     return LedgerEntry.objects.order_by("-sequence").values("sequence", "entry_hash").first()
 
 
-def entry_chunks(chunk_size=5000, start_after=0, *, with_tree=False):
+def entry_chunks(chunk_size=5000, start_after=0, *, with_tree=False, using=None):
     """The ledger as lists of entry dicts in sequence order, one query per chunk (raw SQL:
     at a million entries the ORM's per-row cost would dominate). ``with_tree`` adds each
     entry's stored ``tree_nodes`` (bytes)."""
@@ -85,7 +85,7 @@ def entry_chunks(chunk_size=5000, start_after=0, *, with_tree=False):
         "WHERE sequence > %s ORDER BY sequence LIMIT %s"
     )
     last = start_after
-    with connection.cursor() as cursor:
+    with connections[using or DEFAULT_DB_ALIAS].cursor() as cursor:
         while True:
             cursor.execute(sql, [last, chunk_size])
             chunk = [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]

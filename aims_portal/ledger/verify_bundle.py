@@ -226,12 +226,20 @@ class ChainChecker:
             roots.append((size, root, description))
         self.roots = collections.deque(sorted(roots, key=lambda r: r[0]))
 
-    def problem(self, kind, sequence, message):
+    def problem(self, kind, sequence, message, *, consequence=False):
+        """Record a problem; a ``consequence`` (a stale tree index, a root that no longer
+        matches) is listed after the causes found at the same entry."""
         if len(self.problems) >= self.max_problems:
             self.truncated = True
             return
         self.problems.append(
-            {"kind": kind, "label": PROBLEM_LABELS[kind], "sequence": sequence, "message": message}
+            {
+                "kind": kind,
+                "label": PROBLEM_LABELS[kind],
+                "sequence": sequence,
+                "message": message,
+                "consequence": consequence,
+            }
         )
 
     # --- checkpoints -------------------------------------------------------------------
@@ -403,6 +411,7 @@ class ChainChecker:
                 seq,
                 f"The tree index stored with ledger entry {seq} does not match the log: "
                 "proofs served from it would fail.",
+                consequence=True,
             )
         size = self.tree.size
         while self.roots and self.roots[0][0] <= size:
@@ -413,6 +422,7 @@ class ChainChecker:
                     seq,
                     f"The log's first {size} entries are not the ones {description} "
                     "covered: history was rewritten.",
+                    consequence=self.entries > size or bool(self.problems),
                 )
 
     def uncovered(self, covered_model, covered_id):
@@ -424,8 +434,9 @@ class ChainChecker:
         )
 
     def live(self, problem):
-        """A live-record problem found by the current-state check."""
-        self.problem(LIVE, None, problem["message"])
+        """A live-record problem found by the current-state check (listed after problems of
+        the log itself, which explain it when there are any)."""
+        self.problem(LIVE, None, problem["message"], consequence=True)
 
     def finish(self):
         for seq in self.pending.values():
@@ -454,7 +465,9 @@ class ChainChecker:
                 f"The log has {self.entries} entries and no checkpoint: its checkpoints were "
                 "deleted, or none was ever made.",
             )
-        self.problems.sort(key=lambda p: (p["sequence"] is None, p["sequence"] or 0))
+        self.problems.sort(
+            key=lambda p: (p["sequence"] is None, p["consequence"], p["sequence"] or 0)
+        )
         return self.problems
 
     @property
