@@ -134,6 +134,10 @@ class VerificationRun(models.Model):
         return f"Verification of {self.started_at:%Y-%m-%d %H:%M}"
 
     @property
+    def unanchored_entries(self):
+        return max(0, self.entries_checked - self.anchored_size)
+
+    @property
     def first_problem(self):
         return self.problems[0] if self.problems else None
 

@@ -31,6 +31,8 @@ def integrity(request):
             "can_export": roles.can(request.user, "export", "ledger"),
             "areas": selectors.bundle_areas(),
             "bundles": selectors.bundles_for(request.user, limit=5),
+            "held": list(HeldCheckpoint.objects.filter(user=request.user)[:5]),
+            "origin": settings.LEDGER_ORIGIN,
         }
     )
     return render(request, "ledger/integrity.html", context)
