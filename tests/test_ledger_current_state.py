@@ -283,3 +283,40 @@ def test_bundle_items_are_in_ledger_order_and_canonical(data):
     assert all(recorded[k] == v for k, v in system_item["row"].items())
     users = [i for i in items if i["model"] == "aims_portal.user"]
     assert users and all("password" not in i["row"] for i in users)
+
+
+def test_same_values_stored_differently_raise_nothing_but_a_changed_json_value_does(data, lead):
+    """A time in another time zone, JSON with other spacing: the same canonical value."""
+    from controls import services as controls
+
+    entry = SoAEntry.objects.order_by("pk").first()
+    controls.soa_entry_update(
+        entry,
+        actor=lead,
+        data={"evidence": ["doc-1"]},
+        expected_version=entry.version,
+        reason="Evidence",
+    )
+    supplier = Supplier.objects.get()
+    elsewhere = datetime.timezone(datetime.timedelta(hours=2))
+    sql(
+        f"UPDATE {table(Supplier)} SET created_at = %s WHERE id = %s",
+        [supplier.created_at.astimezone(elsewhere).isoformat(), supplier.pk],
+    )
+    sql(f"UPDATE {table(SoAEntry)} SET evidence = %s WHERE id = %s", ['[ "doc-1" ]', entry.pk])
+    assert both() == ([], [])
+    sql(f"UPDATE {table(SoAEntry)} SET evidence = %s WHERE id = %s", ['["doc-2"]', entry.pk])
+    for found in both():
+        assert keyed(found) == [("changed", "controls.soaentry", entry.pk, "evidence")]
+        assert (
+            """evidence is ["doc-2"] but its latest version says ["doc-1"]"""
+            in (found[0]["message"])
+        )
+
+
+def test_same_value_tells_json_types_apart():
+    assert verify_current.same_value([1], [1])
+    assert not verify_current.same_value([1], [True])
+    assert not verify_current.same_value(1, 1.0)
+    assert not verify_current.same_value("1", 1)
+    assert not verify_current.same_value(None, "")

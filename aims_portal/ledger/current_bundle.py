@@ -98,7 +98,7 @@ def _record_stream(spec: ModelSpec, up_to: int | None, covered: bool, chunk: int
             for values in spec.live._base_manager.filter(pk__in=ids).values_list(*spec.fields)
         }
         for sequence, history_id, *values in batch:
-            kept = canonical(spec, values)
+            kept = dict(zip(spec.fields, values, strict=True))  # only its id and name are used
             row = live.get(kept[spec.pk])
             if covered or row is not None:
                 yield _record_item(spec, sequence, history_id, row, kept)

@@ -29,9 +29,9 @@ row stay constant whatever the size of the tables.
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Max, Q
 
 from . import selectors
@@ -74,7 +74,8 @@ class ModelSpec:
     verbose_name: str
     pk: str
     fields: tuple[str, ...]  # attnames compared, the primary key first
-    converters: tuple[Callable, ...]
+    converters: tuple[Callable, ...]  # value as Django reads it -> canonical value
+    from_db: tuple[Callable, ...]  # value as the database returns it -> canonical value
     name_field: str | None
     links: tuple[LinkSpec, ...]
 
@@ -107,6 +108,7 @@ def model_spec(history: type[models.Model]) -> ModelSpec:
             )
         )
     present = {f.name for f in live._meta.concrete_fields}
+    by_attname = {f.attname: f for f in live._meta.concrete_fields}
     return ModelSpec(
         history=history,
         live=live,
@@ -115,9 +117,36 @@ def model_spec(history: type[models.Model]) -> ModelSpec:
         pk=pk,
         fields=fields,
         converters=tuple(convert[n] for n in fields),
+        from_db=tuple(_from_db(by_attname[n], convert[n]) for n in fields),
         name_field=next((n for n in NAME_FIELDS if n in present and n in kept), None),
         links=tuple(link_specs),
     )
+
+
+def _from_db(field: models.Field, convert: Callable) -> Callable:
+    """Turn a value as the database returns it into its canonical value: Django's converters
+    for the field (the backend's, then the field's own), then the canonical one."""
+    expression = field.get_col(field.model._meta.db_table)
+
+    def run(value):
+        for converter in [
+            *connection.ops.get_db_converters(expression),
+            *field.get_db_converters(connection),
+        ]:
+            value = converter(value, expression, connection)
+        return None if value is None else convert(value)
+
+    return run
+
+
+def _raw(queryset) -> list[tuple]:
+    """The rows of a ``values_list`` queryset as the database returns them: Django's per-value
+    converters (a date parsed from text on SQLite, JSON decoded) cost more than the whole
+    comparison, and rows that are equal as stored need none of them."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def canonical(spec: ModelSpec, values) -> dict:
@@ -129,8 +158,11 @@ def canonical(spec: ModelSpec, values) -> dict:
 
 
 def name_of(spec: ModelSpec, values) -> str:
-    name = values[spec.fields.index(spec.name_field)] if spec.name_field else None
-    return record_label(spec.verbose_name, values[0], name)
+    """ "AI system #12 (support-assistant)" from a row's values as the database returns them."""
+    if spec.name_field is None:
+        return record_label(spec.verbose_name, values[0])
+    index = spec.fields.index(spec.name_field)
+    return record_label(spec.verbose_name, values[0], spec.from_db[index](values[index]))
 
 
 @dataclass
@@ -164,7 +196,7 @@ def _latest_versions(spec: ModelSpec, after, limit: int) -> list[tuple]:
         .order_by(spec.pk)
         .values("latest")[:limit]
     )
-    return list(
+    return _raw(
         history.filter(history_id__in=latest)
         .order_by(spec.pk)
         .values_list("history_id", "history_type", *spec.fields)
@@ -176,7 +208,7 @@ def _chunks(spec: ModelSpec, chunk_size: int) -> Iterator[tuple[list, list, obje
     live = spec.live._base_manager
     after = None
     while True:
-        rows = list(
+        rows = _raw(
             live.filter(_id_range(spec.pk, after, None))
             .order_by(spec.pk)
             .values_list(*spec.fields)[:chunk_size]
@@ -199,30 +231,36 @@ def _chunks(spec: ModelSpec, chunk_size: int) -> Iterator[tuple[list, list, obje
 def _links(link: LinkSpec, after, upto, history_ids) -> tuple[dict, dict]:
     """({record id: live linked ids}, {history_id: linked ids of that version})."""
     live: dict = {}
-    for source, target in link.through._base_manager.filter(
-        _id_range(link.source, after, upto)
-    ).values_list(link.source, link.target):
+    for source, target in _raw(
+        link.through._base_manager.filter(_id_range(link.source, after, upto)).values_list(
+            link.source, link.target
+        )
+    ):
         live.setdefault(source, set()).add(target)
     recorded: dict = {}
     if history_ids:
-        for history_id, target in link.history._base_manager.filter(
-            history_id__in=history_ids
-        ).values_list("history_id", link.target):
+        for history_id, target in _raw(
+            link.history._base_manager.filter(history_id__in=history_ids).values_list(
+                "history_id", link.target
+            )
+        ):
             recorded.setdefault(history_id, set()).add(target)
     return live, recorded
 
 
 def _compare_fields(spec: ModelSpec, row, version, record, report) -> int:
+    """Report the fields where the live row and its version differ as canonical values;
+    values the database returns equal, of one type, are the same without converting."""
     found = 0
     for index in range(1, len(spec.fields)):
         live, kept = row[index], version[index + 2]
-        if type(live) is type(kept) and live == kept and not isinstance(live, dict | list):
+        if type(live) is type(kept) and live == kept and type(live) not in (dict, list):
             continue
-        convert = spec.converters[index]
-        live = None if live is None else convert(live)
-        kept = None if kept is None else convert(kept)
+        convert = spec.from_db[index]
+        live, kept = convert(live), convert(kept)
         if not same_value(live, kept):
-            report(field_changed(spec.label, row[0], record, spec.fields[index], live, kept))
+            name = spec.fields[index]
+            report(field_changed(spec.label, row[0], record(), name, live, kept))
             found += 1
     return found
 
@@ -250,14 +288,14 @@ def check_model(
             pk = row[0]
             live_ids.add(pk)
             stats.rows += 1
-            record = name_of(spec, row)
+            record = partial(name_of, spec, row)
             version = latest.get(pk)
             if version is None:
-                report(no_version(spec.label, pk, record))
+                report(no_version(spec.label, pk, record()))
                 stats.problems += 1
                 continue
             if version[1] == DELETION:
-                report(restored(spec.label, pk, record))
+                report(restored(spec.label, pk, record()))
                 stats.problems += 1
                 continue
             stats.problems += _compare_fields(spec, row, version, record, report)
@@ -265,11 +303,15 @@ def check_model(
                 now = live_links.get(pk, set())
                 kept = recorded.get(version[0], set())
                 stats.links += len(now)
+                if now == kept:
+                    continue
                 for target in sorted(now - kept):
-                    report(link_added(spec.label, pk, record, link.name, link.target_label, target))
+                    report(
+                        link_added(spec.label, pk, record(), link.name, link.target_label, target)
+                    )
                 for target in sorted(kept - now):
                     report(
-                        link_removed(spec.label, pk, record, link.name, link.target_label, target)
+                        link_removed(spec.label, pk, record(), link.name, link.target_label, target)
                     )
                 stats.problems += len(now ^ kept)
         for pk, version in latest.items():
