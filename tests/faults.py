@@ -56,14 +56,17 @@ def broker_at(url):
     """Publish tasks for real (not inline) to the broker at ``url``."""
     from aims_portal.celery import app
 
-    saved = app.conf.task_always_eager, app.conf.broker_url
+    # The write URL: CELERY_BROKER_URL in the environment (as in CI) outranks broker_url.
+    saved = app.conf.task_always_eager, app.conf.get("broker_write_url")
     app.conf.task_always_eager = False
-    app.conf.broker_url = url
+    app.conf.broker_write_url = url
     _reset_pools(app)
     try:
+        target = app.connection_for_write()
+        assert (target.hostname, target.port) == ("127.0.0.1", int(url.split(":")[2].split("/")[0]))
         yield app
     finally:
-        app.conf.task_always_eager, app.conf.broker_url = saved
+        app.conf.task_always_eager, app.conf.broker_write_url = saved
         _reset_pools(app)
 
 

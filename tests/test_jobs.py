@@ -76,7 +76,10 @@ def test_jobs_within_their_deadline_or_finished_are_left_alone(lead, auditor):
     done = stuck_export(lead, status="done")
     assert jobs.reap() == 0
     left = {(type(j), j.pk, j.status) for j in unfinished_jobs()}
-    assert left == {(DocumentExport, waiting.pk, "queued"), (EvidenceBundle, working.pk, "building")}
+    assert left == {
+        (DocumentExport, waiting.pk, "queued"),
+        (EvidenceBundle, working.pk, "building"),
+    }
     done.refresh_from_db()
     assert done.status == "done"
 
@@ -163,9 +166,7 @@ def test_bundle_page_shows_an_overdue_bundle_as_failed_and_builds_it_again(clien
     assert again.status == "ready"
 
 
-def test_integrity_page_ends_an_overdue_verification_and_verify_now_runs_again(
-    client_for, auditor
-):
+def test_integrity_page_ends_an_overdue_verification_and_verify_now_runs_again(client_for, auditor):
     stuck_run(auditor)
     client = client_for(auditor)
     page = client.get("/integrity/").content.decode()
@@ -176,9 +177,7 @@ def test_integrity_page_ends_an_overdue_verification_and_verify_now_runs_again(
     assert VerificationRun.objects.first().status == VerificationRun.Status.OK
 
 
-def test_a_job_that_raises_inline_is_failed_not_a_server_error(
-    client_for, lead, monkeypatch
-):
+def test_a_job_that_raises_inline_is_failed_not_a_server_error(client_for, lead, monkeypatch):
     from controls import exports
 
     def broken(data):
