@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .jobs import QueueUnavailable
 from .permissions import MatrixPermission
 from .services import StaleVersionError
 
@@ -22,7 +23,18 @@ class Conflict(APIException):
     default_code = "stale_version"
 
 
+class QueueUnavailableError(APIException):
+    """A background job could not be queued (the broker is down); the job is marked failed."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "queue_unavailable"
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, QueueUnavailable):
+        response = drf_exception_handler(QueueUnavailableError(exc.message), context)
+        response["Retry-After"] = "60"
+        return response
     if isinstance(exc, StaleVersionError):
         exc = Conflict(str(exc))
     elif isinstance(exc, DjangoValidationError):

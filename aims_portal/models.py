@@ -17,6 +17,17 @@ class ChainedHistoricalRecords(HistoricalRecords):
     Joining the caller's transaction when there is one costs nothing.
     """
 
+    def create_history_model(self, model, inherited):
+        # One inherited history serves every record type: each history model excludes only
+        # the excluded fields its model has (simple-history looks every one of them up).
+        excluded = self.excluded_fields
+        present = {f.name for f in (*model._meta.fields, *model._meta.many_to_many)}
+        self.excluded_fields = [name for name in excluded if name in present]
+        try:
+            return super().create_history_model(model, inherited)
+        finally:
+            self.excluded_fields = excluded
+
     def create_historical_record(self, instance, history_type, using=None):
         with transaction.atomic(using=using, savepoint=False):
             super().create_historical_record(instance, history_type, using=using)
@@ -91,7 +102,8 @@ class TrackedModel(AtomicSaveMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = ChainedHistoricalRecords(inherit=True)
+    # A background job's deadline (aims_portal.jobs) is bookkeeping, not part of the record.
+    history = ChainedHistoricalRecords(inherit=True, excluded_fields=["deadline"])
 
     area: ClassVar[str]
     owner_field: ClassVar[str | None] = None

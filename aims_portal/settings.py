@@ -34,16 +34,16 @@ def env_bool(name, default):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_int(name, default, minimum=None):
+def env_int(name, default, minimum=1):
     value = os.environ.get(name)
-    if value is None or value.strip() == "":
+    if value is None or not value.strip():
         return default
     try:
         number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
-    if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}")
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
     return number
 
 
@@ -281,6 +281,54 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Background jobs (SoA exports, ledger verification, evidence bundles; aims_portal/jobs.py).
+# A job's row says how it went, and these choices keep that row truthful:
+# - Time limits. A task gets JOB_TIME_LIMIT seconds (hard: the worker kills it) and a soft
+#   limit a little earlier (the task stops and marks its job failed with the reason). A job
+#   still running after its hard limit has lost its worker (killed, OOM, host gone): the
+#   reaper marks it failed. A job no worker started within JOB_QUEUE_TIMEOUT is failed too.
+# - Early acknowledgement (acks_late off, so reject_on_worker_lost has nothing to do). A
+#   message is acknowledged when its task starts; if the worker dies mid-task the task is not
+#   redelivered, the reaper fails the job after its time limit and the user retries it.
+#   Redelivery (acks_late) would rerun a render that killed its worker (out of memory) on the
+#   next worker, in a loop, and with Redis only after the visibility timeout anyway.
+# - One message prefetched per worker process: jobs are long, so a busy process must not
+#   hold messages another process could start.
+# - Visibility timeout: a message taken by a worker but not started yet (waiting behind a
+#   running job, at most about one time limit) returns to the queue after this long if that
+#   worker died. Kept above the time limit so a live worker's waiting message is not handed
+#   out twice; a second delivery would do nothing anyway (jobs.claim starts queued jobs only).
+# - Publishing fails fast: a request that queues a job waits at most about a second for an
+#   unreachable broker (connect timeout 0.5 s, socket timeout 1 s, two quick retries), then
+#   marks the job failed and says so (page message, API 503).
+JOB_TIME_LIMIT = env_int("AIMS_JOB_TIME_LIMIT", 1800)
+JOB_QUEUE_TIMEOUT = env_int("AIMS_JOB_QUEUE_TIMEOUT", 1800)
+CELERY_TASK_TIME_LIMIT = JOB_TIME_LIMIT
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, JOB_TIME_LIMIT - max(1, min(60, JOB_TIME_LIMIT // 10)))
+CELERY_TASK_ACKS_LATE = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": JOB_TIME_LIMIT + JOB_QUEUE_TIMEOUT,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 1.0,
+}
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Job tasks keep no result (the row is the result); the result backend serves the rest
+# (monitoring pings, tests) and gives up quickly too when Redis is away.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+}
 # A checkpoint is signed (and time-stamped) whenever the log has grown and the last one is
 # older than this many seconds; beat asks that often.
 LEDGER_CHECKPOINT_INTERVAL = env_int("LEDGER_CHECKPOINT_INTERVAL", 60, minimum=5)
@@ -300,6 +348,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aims_portal.ledger.verify",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Jobs whose worker died, or that no worker started, are marked failed (aims_portal.jobs).
+    "reap-jobs": {"task": "aims_portal.reap_jobs", "schedule": 60.0},
 }
 
 # --- Tamper-evident ledger -------------------------------------------------------------------

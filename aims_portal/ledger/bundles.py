@@ -8,7 +8,9 @@ carries the whole chain (hashes only), so the chain verifies; only that area's r
 included. Ledgered models may add a summary to the manifest (attestations: per system).
 
 Rules enforced here: only roles with "export" on the ledger may request a bundle, and only
-for an area that has records; the bundle is built in the background with progress.
+for an area that has records; the bundle is built in the background with progress, as a job
+of aims_portal.jobs (refused at once when the broker is down, failed past its deadline); only
+a failed bundle is tried again.
 """
 
 import hashlib
@@ -22,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .. import roles
+from .. import jobs, roles
 from . import coverage, selectors, services, signing, timestamping
 from .current_bundle import write_current_rows
 from .models import Checkpoint, EvidenceBundle
@@ -73,12 +75,20 @@ def bundle_request(*, actor, area=""):
     roles.require(actor, "export", "ledger")
     if area and area not in dict(selectors.bundle_areas()):
         raise ValidationError({"area": "Choose an area that has records, or the whole AIMS."})
-    bundle = EvidenceBundle.objects.create(requested_by=actor, area=area)
+    bundle = EvidenceBundle.objects.create(
+        requested_by=actor, area=area, deadline=jobs.queue_deadline()
+    )
     from .tasks import build_bundle
 
-    build_bundle.delay(bundle.pk)
-    bundle.refresh_from_db()
+    jobs.enqueue(bundle, build_bundle)
     return bundle
+
+
+def bundle_retry(bundle, *, actor):
+    """Build a failed bundle again, as a new bundle of the same area."""
+    if bundle.status != EvidenceBundle.Status.FAILED:
+        raise ValidationError("Only a bundle that could not be built can be tried again.")
+    return bundle_request(actor=actor, area=bundle.area)
 
 
 def _progress(bundle, done, total):

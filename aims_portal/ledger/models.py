@@ -9,6 +9,8 @@ ledger entry or a checkpoint; the verification exists to catch whoever does it w
 from django.conf import settings
 from django.db import models
 
+from ..jobs import BackgroundJob, JobStates
+
 
 class LedgerEntry(models.Model):
     """One link of the hash chain and one leaf of the Merkle tree: covers one row (a history
@@ -101,10 +103,11 @@ class HeldCheckpoint(models.Model):
         return f"Checkpoint of {self.tree_size} entries held by {self.user}"
 
 
-class VerificationRun(models.Model):
+class VerificationRun(BackgroundJob):
     """One recomputation of the chain, with the problems it found (the first few)."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         OK = "ok", "Intact"
         FAILED = "failed", "Tampering detected"
@@ -125,10 +128,20 @@ class VerificationRun(models.Model):
     more_problems = models.BooleanField(default=False)
     error = models.TextField(blank=True)
 
+    # A run the worker never finished ends as "could not finish", never as "tampering".
+    job_states = JobStates(queued=Status.QUEUED, running=Status.RUNNING, failed=Status.ERROR)
+
     class Meta:
         app_label = "aims_portal"
         ordering = ["-started_at", "-pk"]
         get_latest_by = "started_at"
+        indexes = [
+            models.Index(
+                fields=["deadline"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="verification_unfinished",
+            )
+        ]
 
     def __str__(self):
         return f"Verification of {self.started_at:%Y-%m-%d %H:%M}"
@@ -142,7 +155,7 @@ class VerificationRun(models.Model):
         return self.problems[0] if self.problems else None
 
 
-class EvidenceBundle(models.Model):
+class EvidenceBundle(BackgroundJob):
     """An evidence bundle export: built in the background, downloaded when ready."""
 
     class Status(models.TextChoices):
@@ -166,9 +179,18 @@ class EvidenceBundle(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
 
+    job_states = JobStates(queued=Status.QUEUED, running=Status.BUILDING, failed=Status.FAILED)
+
     class Meta:
         app_label = "aims_portal"
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["deadline"],
+                condition=models.Q(status__in=["queued", "building"]),
+                name="bundle_unfinished",
+            )
+        ]
 
     def __str__(self):
         return f"Evidence bundle #{self.pk}"

@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections, router, transaction
 from django.utils import timezone
 
-from .. import roles
+from .. import jobs, roles
 from . import selectors, signing, timestamping, tsa_verify
 from . import verify_receipt as tlog
 from .canonical import _datetime, canonical_instance
@@ -483,13 +483,15 @@ def _chunks_with_row_hashes(chunk_size):
 
 
 def verification_start(*, actor):
-    """Queue a verification run (inline when there is no broker)."""
+    """Queue a verification run (inline when there is no broker); aims_portal.jobs says
+    how a run that cannot be queued or whose worker dies ends."""
     roles.require(actor, "view", "ledger")
-    run = VerificationRun.objects.create(triggered_by=actor)
+    run = VerificationRun.objects.create(
+        triggered_by=actor, status=VerificationRun.Status.QUEUED, deadline=jobs.queue_deadline()
+    )
     from .tasks import verify_ledger
 
-    verify_ledger.delay(run.pk)
-    run.refresh_from_db()
+    jobs.enqueue(run, verify_ledger)
     return run
 
 

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from .models import VerificationRun
+from .. import jobs
+from .models import EvidenceBundle, VerificationRun
 
 
 @shared_task(name="aims_portal.ledger.checkpoint")
@@ -24,14 +25,22 @@ def checkpoint():
 
 @shared_task(name="aims_portal.ledger.verify")
 def verify_ledger(run_id=None):
+    """A run requested from the page (``run_id``), or the nightly one (Celery beat)."""
     from . import services
 
-    run = VerificationRun.objects.get(pk=run_id) if run_id else None
+    if run_id is None:
+        run = VerificationRun.objects.create(deadline=jobs.run_deadline())
+    elif jobs.claim(VerificationRun, run_id):
+        run = VerificationRun.objects.get(pk=run_id)
+    else:
+        return None  # failed or finished meanwhile: this delivery has nothing to do
     return services.verification_run(run).status
 
 
-@shared_task(name="aims_portal.ledger.build_bundle")
+@shared_task(name="aims_portal.ledger.build_bundle", ignore_result=True)
 def build_bundle(bundle_id):
     from . import bundles
 
+    if not jobs.claim(EvidenceBundle, bundle_id):
+        return None
     return bundles.bundle_build(bundle_id).status

@@ -19,4 +19,5 @@ urlpatterns = [
     path("bundles/new/", views.bundle_create, name="bundle-create"),
     path("bundles/<int:pk>/", views.bundle_detail, name="bundle"),
     path("bundles/<int:pk>/download/", views.bundle_download, name="bundle-download"),
+    path("bundles/<int:pk>/retry/", views.bundle_retry, name="bundle-retry"),
 ]

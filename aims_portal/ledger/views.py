@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import roles
+from .. import jobs, roles
 from . import bundles, selectors, services, signing
 from . import verify_receipt as tlog
 from .models import Checkpoint, EvidenceBundle, HeldCheckpoint
@@ -21,6 +21,7 @@ def _error_text(error):
 def integrity(request):
     roles.require(request.user, "view", "ledger")
     context = selectors.integrity_summary()
+    jobs.reap_overdue(context["last_run"])
     try:
         context.update(public_key_pem=signing.public_key_pem(), fingerprint=signing.fingerprint())
     except ImproperlyConfigured as error:  # production without a key: say so, don't crash
@@ -30,7 +31,7 @@ def integrity(request):
             "can_sign": roles.can(request.user, "create", "ledger"),
             "can_export": roles.can(request.user, "export", "ledger"),
             "areas": selectors.bundle_areas(),
-            "bundles": selectors.bundles_for(request.user, limit=5),
+            "bundles": [jobs.reap_overdue(b) for b in selectors.bundles_for(request.user, limit=5)],
             "held": list(HeldCheckpoint.objects.filter(user=request.user)[:5]),
             "origin": settings.LEDGER_ORIGIN,
         }
@@ -40,8 +41,12 @@ def integrity(request):
 
 @require_POST
 def verify(request):
-    run = services.verification_start(actor=request.user)
-    if run.status == run.Status.RUNNING:
+    try:
+        run = services.verification_start(actor=request.user)
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"Verification could not start. {error.message}")
+        return redirect("ledger:integrity")
+    if jobs.is_unfinished(run):
         messages.info(request, "Verification started: refresh this page to see the result.")
     return redirect("ledger:integrity")
 
@@ -139,14 +144,32 @@ def bundle_create(request):
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("ledger:integrity")
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The bundle could not be started. {error.message}")
+        return redirect("ledger:integrity")
     return redirect("ledger:bundle", pk=bundle.pk)
 
 
 def _own_bundle(request, pk):
     roles.require(request.user, "export", "ledger")
-    return get_object_or_404(
+    bundle = get_object_or_404(
         EvidenceBundle.objects.select_related("requested_by"), pk=pk, requested_by=request.user
     )
+    return jobs.reap_overdue(bundle)
+
+
+@require_POST
+def bundle_retry(request, pk):
+    bundle = _own_bundle(request, pk)
+    try:
+        again = bundles.bundle_retry(bundle, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("ledger:bundle", pk=bundle.pk)
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The bundle could not be started. {error.message}")
+        return redirect("ledger:bundle", pk=bundle.pk)
+    return redirect("ledger:bundle", pk=again.pk)
 
 
 def bundle_detail(request, pk):
