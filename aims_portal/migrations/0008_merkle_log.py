@@ -45,7 +45,7 @@ def build_tree(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aims_portal', '0006_job_deadlines'),
+        ('aims_portal', '0007_reference_counter'),
     ]
 
     operations = [
