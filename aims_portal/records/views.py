@@ -61,7 +61,8 @@ def paginate(request, table, per_page=PER_PAGE):
     if order_by:
         table.order_by = order_by
     size = int_param(request.GET.get(table.prefixed_per_page_field), high=MAX_PER_PAGE)
-    page = int_param(request.GET.get(table.prefixed_page_field)) or 1
+    page = request.GET.get(table.prefixed_page_field, "")
+    page = max(int(page), 1) if page.isascii() and page.isdigit() else 1
     try:
         table.paginate(per_page=size or per_page, page=page)
     except EmptyPage:
