@@ -44,6 +44,9 @@ from .models import AISystem, Attestation, AttestationToken, ModelVersion
 MAX_BATCH = 1000
 MAX_METADATA_BYTES = 4096
 MAX_METADATA_DEPTH = 5
+# The largest batch body accepted: MAX_BATCH items, each with room for its metadata twice
+# over (escapes and spacing as sent, before canonical form) and 1 KiB for the other fields.
+MAX_BATCH_BODY_BYTES = MAX_BATCH * (2 * MAX_METADATA_BYTES + 1024)
 # JSON numbers kept exact by every database the portal runs on (jsonb rewrites 1e16 as an
 # integer, which would change the row's hash): integers up to 2**53, other numbers below 1e15.
 MAX_EXACT_INT = 2**53

@@ -7,10 +7,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from aims_portal.api import MatrixPermission
+from aims_portal.api_input import PortalJSONParser
 from aims_portal.auth_backends import PortalTokenAuthentication
 
 from .. import attestation_selectors as selectors
@@ -83,7 +83,9 @@ class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         PortalTokenAuthentication,
         SessionAuthentication,
     ]
-    parser_classes = [JSONParser]
+    parser_classes = [PortalJSONParser]
+    # Only the batch action accepts bodies above Django's default limit (see its decorator).
+    max_body_bytes = None
     filter_backends = [DjangoFilterBackend]
     filterset_class = AttestationFilterSet
 
@@ -114,7 +116,7 @@ class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         request=AttestationBatchInSerializer,
         responses={201: BatchRegisteredSerializer, **REFUSED},
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], max_body_bytes=services.MAX_BATCH_BODY_BYTES)
     def batch(self, request):
         items = request.data.get("attestations") if isinstance(request.data, dict) else None
         try:
