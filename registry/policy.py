@@ -199,6 +199,21 @@ def policy_set(*, folder=None, with_records=True):
     return PolicySet(sources + file_rules(folder))
 
 
+def written(value):
+    """``value`` without the keys that hold nothing (None or ""), as a file that leaves them
+    out would read: ``not input.governance.last_reviewed`` then holds as OPA users expect."""
+    if isinstance(value, dict):
+        return {k: written(v) for k, v in value.items() if v is not None and v != ""}
+    if isinstance(value, list):
+        return [written(v) for v in value]
+    return value
+
+
+def portal_input(doc, facts):
+    """A portal system's document as user policies see it: its keys, and ``portal``."""
+    return {**written(doc), "portal": facts}
+
+
 def evaluate(doc, policies=None):
     """The denials of every rule in force for one system document."""
     return (policies or policy_set()).evaluate(doc)
