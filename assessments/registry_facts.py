@@ -2,23 +2,31 @@
 policies, and the go-live gate's impact-assessment rule): the assessment the system names
 and the system's open risks."""
 
+import re
+
 from registry.golive import facts_provider
 
 from .models import ImpactAssessment, Risk
 
+# "IA-2026-014" names the assessment; "IA-2026-014 rev. 2" one revision of it.
+NAMED = re.compile(r"^\s*(?P<reference>\S+?)(?:\s+rev\.?\s*(?P<revision>\d{1,4}))?\s*$")
+
 
 @facts_provider("assessment")
 def named_assessment(system, doc):
-    """The revision in force of the assessment named in ``governance.impact_assessment_id``:
-    its highest approved revision, else its highest revision."""
-    reference = (doc.get("governance") or {}).get("impact_assessment_id")
-    if not reference:
+    """The assessment named in ``governance.impact_assessment_id``: the revision it names,
+    else its highest approved revision, else its highest revision."""
+    named = (doc.get("governance") or {}).get("impact_assessment_id")
+    if not named:
         return None
-    revisions = list(
-        ImpactAssessment.objects.filter(reference=reference)
-        .select_related("system", "approver")
-        .order_by("-revision")
-    )
+    match = NAMED.match(str(named))
+    if not match:
+        return {"id": named, "found": False}
+    revisions = ImpactAssessment.objects.filter(reference=match["reference"])
+    if match["revision"]:
+        revisions = revisions.filter(revision=int(match["revision"]))
+    revisions = list(revisions.select_related("system", "approver").order_by("-revision"))
+    reference = named
     if not revisions:
         return {"id": reference, "found": False}
     approved = [a for a in revisions if a.status == ImpactAssessment.Status.APPROVED]
@@ -26,6 +34,7 @@ def named_assessment(system, doc):
     return {
         "id": reference,
         "found": True,
+        "reference": chosen.reference,
         "revision": chosen.revision,
         "system": chosen.system.slug,
         "status": chosen.status,

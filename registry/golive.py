@@ -146,7 +146,7 @@ def _assessment_problems(facts, ref, slug):
         return [f"{ref} is not an impact assessment in the portal"]
     if found["system"] != slug:
         return [f"{ref} assesses {found['system']}, not {slug}"]
-    label = f"{ref} rev. {found['revision']}"
+    label = f"{found['reference']} rev. {found['revision']}"
     if found["status"] != "approved":
         return [f"{label} is {found['status_label'].lower()}, not approved"]
     if found["needs_reassessment"]:

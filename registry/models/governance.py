@@ -68,7 +68,8 @@ class SignOff(TrackedModel):
         indexes = [models.Index(fields=["system", "responsibility"], name="signoff_system")]
 
     def __str__(self):
-        return f"{self.get_responsibility_display()} sign-off of {self.system} v{self.system_version}"
+        label = self.get_responsibility_display()
+        return f"{label} sign-off of {self.system} v{self.system_version}"
 
     @property
     def owner_id(self):
