@@ -155,7 +155,9 @@ def _check_request(actor, system, data):
 def change_request_create(*, actor, data):
     """Record a change request with the policy result frozen at this moment."""
     data = dict(data)
-    system = AISystem.objects.select_related("owner", "supplier").get(pk=data["system"].pk)
+    system = AISystem.objects.select_related("owner", "owner_team", "supplier").get(
+        pk=data["system"].pk
+    )
     _check_request(actor, system, data)
     data.update(system=system, from_stage=system.stage, requested_by=actor)
     draft = ChangeRequest(**{k: v for k, v in data.items() if k != "system"}, system=system)
