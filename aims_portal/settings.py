@@ -387,6 +387,11 @@ if LEDGER_TSA_URL and not (LEDGER_TSA_CERT_FILE or LEDGER_TSA_CERT):
 # --- Registry policies -----------------------------------------------------------------------
 # Folder of user-written Rego rules (*.rego), evaluated beside the built-in rules.
 REGISTRY_POLICY_DIR = Path(os.environ.get("REGISTRY_POLICY_DIR", BASE_DIR / "policies"))
+# Each Rego rule's time budget per document: a slower rule is refused when saved and denies
+# (fails closed, named) when evaluated.
+REGISTRY_POLICY_TIME_BUDGET_MS = int(os.environ.get("REGISTRY_POLICY_TIME_BUDGET_MS", 200))
+if REGISTRY_POLICY_TIME_BUDGET_MS <= 0:
+    raise ImproperlyConfigured("REGISTRY_POLICY_TIME_BUDGET_MS must be a positive number.")
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
