@@ -22,8 +22,9 @@ included, its fields kept out of history — password, last login — not compar
   a version on purpose (a token's last use, an export's progress) and are not compared.
 
 Streaming: live rows and latest versions are read in primary-key chunks, with the same
-number of queries for every chunk (2, plus 2 per link field), so memory and queries per
-row stay constant whatever the size of the tables.
+number of queries for every chunk (2, plus 2 per link field; on PostgreSQL outside a
+transaction also the statement that makes the chunk's reads one snapshot), so memory and
+queries per row stay constant whatever the size of the tables.
 """
 
 import time
