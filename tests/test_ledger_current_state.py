@@ -320,3 +320,24 @@ def test_same_value_tells_json_types_apart():
     assert not verify_current.same_value(1, 1.0)
     assert not verify_current.same_value("1", 1)
     assert not verify_current.same_value(None, "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_each_chunk_is_read_from_one_snapshot(make_user):
+    """Autocommit, as verify_ledger runs: on PostgreSQL every chunk is read in its own
+    REPEATABLE READ transaction, and the check still finds a raw change."""
+    from aims_portal import roles
+
+    lead = make_user(roles.GOVERNANCE_LEAD, username="lead")
+    suppliers = [factories.supplier(lead, name=f"Supplier {n}") for n in range(5)]
+    assert not connection.in_atomic_block
+    found = []
+    check_current_state(found.append, chunk_size=2)
+    assert found == []
+    sql(f"UPDATE {table(Supplier)} SET name = 'Forged' WHERE id = %s", [suppliers[3].pk])
+    with CaptureQueriesContext(connection) as captured:
+        stats = check_current_state(found.append, chunk_size=2)
+    assert keyed(found) == [("changed", "registry.supplier", suppliers[3].pk, "name")]
+    if connection.vendor == "postgresql":
+        isolation = [q for q in captured if "REPEATABLE READ" in q["sql"]]
+        assert len(isolation) == stats.chunks
