@@ -93,8 +93,16 @@ def _history_context(request, app_label, model_name, pk):
     }
 
 
+HISTORY_PAGE_SIZE = 25
+
+
 def _history_page(request, model, pk, context, *, status=200):
-    page = Paginator(history.versions(model, pk), 25).get_page(int_param(request.GET.get("page")))
+    number = int_param(request.GET.get("page"))
+    shown = int_param(request.GET.get("version"))
+    if shown is not None and number is None:  # a link to one version: open its page
+        number = history.version_page(model, pk, shown, HISTORY_PAGE_SIZE)
+    page = Paginator(history.versions(model, pk), HISTORY_PAGE_SIZE).get_page(number)
+    context["shown_version"] = shown
     if not page.object_list and page.number == 1:
         raise Http404("This record has no history.")
     context["page_obj"] = page

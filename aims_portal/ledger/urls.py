@@ -8,6 +8,7 @@ app_name = "ledger"
 
 urlpatterns = [
     path("", views.integrity, name="integrity"),
+    path("entries/", views.entries, name="entries"),
     path("verify/", views.verify, name="verify"),
     path("checkpoints/new/", views.checkpoint, name="checkpoint"),
     path("public-key.pem", views.public_key, name="public-key"),

@@ -1,4 +1,7 @@
-"""Integrity pages: status and verification, checkpoints, public key, evidence bundles."""
+"""Integrity pages: status and verification, the ledger's entries, checkpoints, public key,
+evidence bundles."""
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from .. import jobs, roles
+from ..params import int_param
 from . import bundles, selectors, services, signing
 from . import verify_receipt as tlog
 from .models import Checkpoint, EvidenceBundle, HeldCheckpoint
@@ -37,6 +41,40 @@ def integrity(request):
         }
     )
     return render(request, "ledger/integrity.html", context)
+
+
+# Sequence numbers outgrow the 32-bit ids that int_param allows by default.
+MAX_SEQUENCE = 10**10 - 1
+
+
+def entries(request):
+    """Every ledger entry in words, newest first, a page at a time (keyset pagination by
+    sequence), optionally of one record type or one record; each with its hashes and a
+    link to its inclusion proof."""
+    roles.require(request.user, "view", "ledger")
+    types = selectors.record_types()
+    record_label = request.GET.get("model", "")
+    if record_label not in dict(types):
+        record_label = ""
+    record_id = int_param(request.GET.get("record")) if record_label else None
+    page = selectors.entry_page(
+        record_label=record_label,
+        record_id=record_id,
+        before=int_param(request.GET.get("before"), high=MAX_SEQUENCE),
+        after=int_param(request.GET.get("after"), high=MAX_SEQUENCE),
+    )
+    filters = {"model": record_label, "record": record_id or ""}
+    return render(
+        request,
+        "ledger/entries.html",
+        {
+            "page": page,
+            "types": types,
+            "model": record_label,
+            "record": record_id,
+            "filters": urlencode({k: v for k, v in filters.items() if v}),
+        },
+    )
 
 
 @require_POST
