@@ -23,6 +23,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyrage
@@ -129,14 +130,16 @@ def _write_table(archive, model):
     }
 
 
+@contextmanager
 def _snapshot():
-    """A transaction in which every table is read as of one moment."""
-    atomic = transaction.atomic()
-    atomic.__enter__()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-    return atomic
+    """A transaction in which every table is read as of one moment (on SQLite the
+    transaction's lock gives the same)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
 
 
 def _recipients(lines: Iterable[str]):
@@ -213,12 +216,9 @@ def backup(target, *, passphrase: str = "", recipients: Iterable[str] = ()) -> d
     buffer = io.BytesIO()
     media_root = Path(settings.MEDIA_ROOT)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        atomic = _snapshot()
-        try:
+        with _snapshot():
             created_at = timezone.now()
             tables = {m._meta.label_lower: _write_table(archive, m) for m in _models()}
-        finally:
-            atomic.__exit__(None, None, None)
         media = {}
         for path in _media_files():
             name = path.relative_to(media_root).as_posix()

@@ -130,7 +130,9 @@ def next_reference(model, prefix: str, width: int = 3, yearly: bool = True) -> s
 
     The stem's counter row stays locked until the caller's transaction ends (callers create
     the record in the same transaction), so a concurrent create waits and then takes the
-    following number; a rolled-back create gives its number back. The highest reference
+    following number; a rolled-back create gives its number back. Call it before the
+    transaction saves any history: the ledger's append lock, which history takes, is always
+    taken after this one, or two creates could each wait for the other. The highest reference
     already stored counts too, so records that came in without the counter (imports, data
     from before it) are never numbered twice.
     """
