@@ -115,8 +115,18 @@ def _resolve(files):
     return resolved, problems
 
 
+def _value(doc, path, model_field):
+    value = _get(doc, path)
+    if value is None:
+        # A key the file leaves out: the field's default (environment: development), or "".
+        field_ = AISystem._meta.get_field(model_field)
+        if not field_.null:
+            return field_.get_default()
+    return value
+
+
 def _system_data(doc, owner, supplier):
-    data = {model_field: _get(doc, path) for path, model_field in SYSTEM_FIELDS.items()}
+    data = {field_: _value(doc, path, field_) for path, field_ in SYSTEM_FIELDS.items()}
     training = doc["data"]["training_sources"]
     return {
         **data,
@@ -153,15 +163,19 @@ def _sync_sources(system, doc, actor, reason):
             data_source_retire(source, actor=actor, reason=reason)
 
 
-def _import_one(f, owner, supplier, actor, result):
+def _import_one(f, owner, supplier, actor, result, commit=""):
     from .changes import change_request_create
     from .services import ai_system_create, ai_system_update
 
-    doc, reason = f.doc, f"Imported from {f.name}"
+    doc = f.doc
+    reason = f"Synced from {f.name} at {commit[:12]}" if commit else f"Imported from {f.name}"
     data = _system_data(doc, owner, supplier)
     system = AISystem.objects.filter(slug=doc["id"]).first()
+    stamp = {"source_commit": commit} if commit else {}
     if system is None:
-        system = ai_system_create(actor=actor, data={**data, "slug": doc["id"]}, reason=reason)
+        system = ai_system_create(
+            actor=actor, data={**data, **stamp, "slug": doc["id"]}, reason=reason
+        )
         result.created.append(system)
     else:
         current = _system_data(
@@ -171,7 +185,11 @@ def _import_one(f, owner, supplier, actor, result):
         )
         if current != data:
             system = ai_system_update(
-                system, actor=actor, data=data, expected_version=system.version, reason=reason
+                system,
+                actor=actor,
+                data={**data, **stamp},
+                expected_version=system.version,
+                reason=reason,
             )
             result.updated.append(system)
         else:
@@ -195,6 +213,7 @@ def _import_one(f, owner, supplier, actor, result):
                     "kind": ChangeRequest.Kind.STAGE,
                     "target_stage": stage,
                     "reason": f"{f.name} lists the system as {stage}.",
+                    **stamp,
                 },
             )
             result.change_requests.append(change)
@@ -213,8 +232,9 @@ def _stored_doc(system):
 
 
 @transaction.atomic
-def import_files(paths, *, actor):
-    """Import registry YAML files; ValidationError with every problem and nothing written."""
+def import_files(paths, *, actor, commit=""):
+    """Import registry YAML files; ValidationError with every problem and nothing written.
+    ``commit`` (a git sync) is recorded on every system version and change request made."""
     files, problems = yaml_io.read_all(paths)
     resolved, more = _resolve(files)
     problems += [p for f in files for p in f.problems] + more
@@ -225,7 +245,7 @@ def import_files(paths, *, actor):
     result = ImportResult()
     for f, owner, supplier in resolved:
         try:
-            _import_one(f, owner, supplier, actor, result)
+            _import_one(f, owner, supplier, actor, result, commit)
         except ValidationError as error:
             messages = (
                 [f"{k}: {m}" for k, ms in error.message_dict.items() for m in ms]
