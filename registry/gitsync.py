@@ -234,15 +234,20 @@ def export_commit(
     with tempfile.TemporaryDirectory() as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         _git("read-tree", parent, cwd=git_dir, env=env)
-        entries = []
-        for name, text in imports.export_all():
-            sha = (
-                _git("hash-object", "-w", "--stdin", cwd=git_dir, input=text.encode())
-                .decode()
-                .strip()
-            )
-            path = f"{folder}/{name}" if folder else name
-            entries.append(f"100644 {sha}\t{path}\n")
+        names, paths = [], []
+        for n, (name, text) in enumerate(imports.export_all()):
+            local = Path(tmp) / f"{n}.yaml"
+            local.write_text(text, encoding="utf-8")
+            names.append(name)
+            paths.append(str(local))
+        # One hash-object process for every file, not one each.
+        hashed = _git(
+            "hash-object", "-w", "--stdin-paths", cwd=git_dir, input="\n".join(paths).encode()
+        )
+        entries = [
+            f"100644 {sha}\t{folder}/{name}\n" if folder else f"100644 {sha}\t{name}\n"
+            for name, sha in zip(names, hashed.decode().split(), strict=True)
+        ]
         if entries:
             _git(
                 "update-index",
