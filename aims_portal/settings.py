@@ -393,6 +393,22 @@ REGISTRY_POLICY_TIME_BUDGET_MS = int(os.environ.get("REGISTRY_POLICY_TIME_BUDGET
 if REGISTRY_POLICY_TIME_BUDGET_MS <= 0:
     raise ImproperlyConfigured("REGISTRY_POLICY_TIME_BUDGET_MS must be a positive number.")
 
+# The registry in git (registry sync / export-git, the system page's Sync button, beat).
+REGISTRY_GIT_REPO = os.environ.get("REGISTRY_GIT_REPO", "")  # a path or URL; unset: no sync
+REGISTRY_GIT_REF = os.environ.get("REGISTRY_GIT_REF", "main")
+REGISTRY_GIT_PATH = os.environ.get("REGISTRY_GIT_PATH", "models")  # folder of the YAML files
+REGISTRY_GIT_EXPORT_BRANCH = os.environ.get("REGISTRY_GIT_EXPORT_BRANCH", "aims-portal-export")
+REGISTRY_GIT_SYNC_USER = os.environ.get("REGISTRY_GIT_SYNC_USER", "")  # who scheduled syncs act as
+REGISTRY_GIT_SYNC_MINUTES = int(os.environ.get("REGISTRY_GIT_SYNC_MINUTES", 60))
+REGISTRY_GIT_CACHE = Path(os.environ.get("REGISTRY_GIT_CACHE", DATA_DIR / "git-cache"))
+if REGISTRY_GIT_REPO:
+    if not REGISTRY_GIT_SYNC_USER:
+        raise ImproperlyConfigured("REGISTRY_GIT_REPO needs REGISTRY_GIT_SYNC_USER (a username).")
+    CELERY_BEAT_SCHEDULE["registry-git-sync"] = {
+        "task": "registry.git_sync",
+        "schedule": REGISTRY_GIT_SYNC_MINUTES * 60.0,
+    }
+
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -197,7 +197,7 @@ def _load_assessments(lead, owner, executive, users):
             expected_version=invoices.version,
             reason="Suppliers now see extracted data in the portal",
         )
-    registry_demo.add_rule_after_go_live(lead)
+    registry_demo.after_go_live(users)
     if hr and not ImpactAssessment.objects.filter(system=hr).exists():
         _assessment(
             hr,

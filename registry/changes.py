@@ -152,8 +152,9 @@ def _check_request(actor, system, data):
 
 
 @transaction.atomic
-def change_request_create(*, actor, data):
-    """Record a change request with the policy result frozen at this moment."""
+def change_request_create(*, actor, data, policies=None):
+    """Record a change request with the check's result at this moment (``policies``: the
+    rules in force, when the caller has them already)."""
     data = dict(data)
     system = AISystem.objects.select_related("owner", "owner_team", "supplier").get(
         pk=data["system"].pk
@@ -161,7 +162,7 @@ def change_request_create(*, actor, data):
     _check_request(actor, system, data)
     data.update(system=system, from_stage=system.stage, requested_by=actor)
     draft = ChangeRequest(**{k: v for k, v in data.items() if k != "system"}, system=system)
-    data.update(golive.check_fields(golive.check_change(draft)))
+    data.update(golive.check_fields(golive.check_change(draft, policies)))
     return records.record_create(ChangeRequest, actor=actor, data=data, reason="Requested")
 
 

@@ -217,17 +217,6 @@ def _lineage(lead, owner, executive):
             "deployed_at": _at(80),
         },
     )
-    # A material change waiting for the executive: a new embedding model.
-    registry.change_request_create(
-        actor=owner,
-        data={
-            "system": support,
-            "kind": ChangeRequest.Kind.EMBEDDING_MODEL,
-            "new_value": "northwind-embed-3",
-            "reason": "The current embedding model is deprecated by the supplier in March.",
-            "regression_evidence": "Retrieval recall@8 0.91 vs 0.89 on the golden set.",
-        },
-    )
     # An approved material change on another system records a model version by itself.
     bot = AISystem.objects.get(slug="code-review-bot")
     change = registry.change_request_create(
@@ -361,8 +350,22 @@ def _load_inventory(users):
     _incidents(lead, owner)
 
 
-def add_rule_after_go_live(lead):
-    """A rule added after go-live: the invoice extractor now shows a denial on its page."""
+def after_go_live(users):
+    """What happens once the demo systems are live: a material change of the support
+    assistant waits for the executive, and a rule added later denies the invoice extractor."""
+    lead, owner = users[roles.GOVERNANCE_LEAD], users[roles.SYSTEM_OWNER]
+    support = AISystem.objects.get(slug="support-assistant")
+    if not support.changes.filter(kind=ChangeRequest.Kind.EMBEDDING_MODEL).exists():
+        registry.change_request_create(
+            actor=owner,
+            data={
+                "system": support,
+                "kind": ChangeRequest.Kind.EMBEDDING_MODEL,
+                "new_value": "northwind-embed-3",
+                "reason": "The current embedding model is deprecated by the supplier in March.",
+                "regression_evidence": "Retrieval recall@8 0.91 vs 0.89 on the golden set.",
+            },
+        )
     if RegistryPolicy.objects.filter(name="production-needs-evaluation-data").exists():
         return
     registry.policy_create(

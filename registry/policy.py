@@ -217,6 +217,10 @@ def _budget_ms():
     return int(getattr(settings, "REGISTRY_POLICY_TIME_BUDGET_MS", 200))
 
 
+def _entrypoint(package):
+    return f"{package.replace('.', '/')}/deny"
+
+
 class RegoModules:
     """Rego modules compiled together, as ``opa eval -d folder/`` loads a folder (a package
     may be split over several files, and modules may refer to each other), queried for the
@@ -244,6 +248,14 @@ class RegoModules:
                     raise RegoRuleError(f"{file_name}: the module needs a `package` line")
                 self.packages.setdefault(match.group(1), []).append(file_name)
                 self.interpreter.add_module(file_name, _rewrite_sprintf(source))
+        # A bundle per package: its plan is compiled once, where a query string would be
+        # compiled again on every call (several times slower per document).
+        self.bundles = {}
+        for package in self.packages:
+            try:
+                self.bundles[package] = self.interpreter.build(None, [_entrypoint(package)])
+            except Exception:  # no deny rule in this package: queried as a string, undefined
+                self.bundles[package] = None
         self.interpreter.set_input_term("{}")
         for package in self.packages:
             self.query(package)
@@ -252,8 +264,12 @@ class RegoModules:
         self.interpreter.set_input_term(doc_json)
 
     def query(self, package):
+        bundle = self.bundles.get(package)
         with _quiet():
-            output = str(self.interpreter.query(f"data.{package}.deny"))
+            if bundle is not None:
+                output = str(self.interpreter.query_bundle_entrypoint(bundle, _entrypoint(package)))
+            else:
+                output = str(self.interpreter.query(f"data.{package}.deny"))
         if output.strip() == "<error>":
             raise RegoRuleError(
                 f"data.{package}.deny: evaluation error (e.g. a rule with conflicting values)"

@@ -166,9 +166,12 @@ def soa_approve(submitter, approver, reason=""):
     return soa_document().revisions.order_by("-number").first()
 
 
-def responsible(responsibility, **kwargs):
-    """A user holding a governance responsibility ("dpo", "security_officer")."""
-    return UserFactory(role=responsibility, **kwargs)
+def responsible(responsibility, role="executive", **kwargs):
+    """A user holding a governance responsibility ("dpo", "security_officer") beside a role
+    (a responsibility grants no access of its own)."""
+    user = UserFactory(role=role, **kwargs)
+    user.groups.add(Group.objects.get_or_create(name=responsibility)[0])
+    return user
 
 
 def approver():

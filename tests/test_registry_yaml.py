@@ -221,10 +221,15 @@ def test_validate_passes_a_clean_folder(folder, tmp_path):
         if path.name != "code-review-bot.yaml":
             path.unlink()
     out = StringIO()
+    (tmp_path / "no-rules").mkdir()
     call_command(
-        "registry", "validate", str(folder), "--policies", str(tmp_path / "none"), stdout=out
+        "registry", "validate", str(folder), "--policies", str(tmp_path / "no-rules"), stdout=out
     )
     assert "1 files, 3 rules: 0 invalid, 0 denials" in out.getvalue()
+    # A policy folder that does not exist is a mistake, not "no rules".
+    with pytest.raises(CommandError) as missing:
+        call_command("registry", "validate", str(folder), "--policies", str(tmp_path / "none"))
+    assert missing.value.returncode == 2
 
 
 def test_validate_reports_built_in_denials(tmp_path):

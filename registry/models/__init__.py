@@ -8,6 +8,7 @@ from .incidents import Incident
 from .inventory import AISystem, Supplier
 from .lineage import DataSource, ModelVersion
 from .policies import RegistryPolicy
+from .sync import RegistrySync
 
 __all__ = [
     "AISystem",
@@ -18,6 +19,7 @@ __all__ = [
     "Incident",
     "ModelVersion",
     "RegistryPolicy",
+    "RegistrySync",
     "Responsibility",
     "SignOff",
     "Supplier",

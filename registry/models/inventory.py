@@ -155,10 +155,11 @@ class AISystem(TrackedModel):
         help_text="ID of the AI impact assessment, e.g. IA-2026-014.",
     )
     approved_by = models.JSONField(
-        "sign-offs",
+        "approved by (as written)",
         default=list,
         blank=True,
-        help_text="Who signed the system off, as role:name, e.g. dpo:Dana Ortiz, security:Sam Lee.",
+        help_text="The registry YAML's approved_by: roles or role:name, e.g. cto, dpo:Dana Ortiz. "
+        "The go-live gate counts the sign-offs recorded in the portal, not this list.",
     )
     last_reviewed = models.DateField(null=True, blank=True)
     next_review = models.DateField("next review", null=True, blank=True)
