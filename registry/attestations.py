@@ -27,6 +27,7 @@ Rules enforced here (the API, the pages and the benchmark all call these functio
 
 import datetime
 import hashlib
+import json
 import math
 import re
 import secrets
@@ -488,7 +489,7 @@ def _replay(stored, request_hash):
             "key for new data; a retry must repeat the first request exactly. Nothing was "
             "registered."
         )
-    return stored.status_code, stored.response, True
+    return stored.status_code, json.loads(stored.response), True
 
 
 def attestations_register_once(
@@ -511,10 +512,10 @@ def attestations_register_once(
     try:
         with transaction.atomic():
             row = AttestationIdempotencyKey.objects.create(
-                token=token, key=key, request_hash=request_hash, status_code=0, response={}
+                token=token, key=key, request_hash=request_hash, status_code=0, response=""
             )
             status, answer = register()
-            row.status_code, row.response = status, answer
+            row.status_code, row.response = status, json.dumps(answer, ensure_ascii=False)
             row.save(update_fields=["status_code", "response"])
     except IntegrityError:
         stored = AttestationIdempotencyKey.objects.filter(token=token, key=key).first()

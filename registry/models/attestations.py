@@ -138,7 +138,8 @@ class AttestationIdempotencyKey(models.Model):
         max_length=64, help_text="SHA-256 of the endpoint and the canonical request body."
     )
     status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
+    # Text, not JSON: jsonb would reorder the keys, and a retry gets the answer as it was.
+    response = models.TextField(help_text="The JSON answer, exactly as first sent.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
