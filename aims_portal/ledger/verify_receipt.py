@@ -310,3 +310,203 @@ def load_public_key(pem):
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("the public key is not an Ed25519 key")
     return key
+
+
+# ---------------------------------------------------------------------------------------
+# The receipt verifier (command line)
+# ---------------------------------------------------------------------------------------
+
+RECEIPT_FORMAT = "aims-portal-receipt/1"
+RECEIPT_FIELDS = {
+    "format": str,
+    "origin": str,
+    "leaf_index": int,
+    "kind": str,
+    "covered_model": str,
+    "covered_id": int,
+    "prev_hash": str,
+    "entry_hash": str,
+    "content_hash": str,
+    "row": dict,
+    "time": str,
+    "system": str,
+    "model_version": str,
+    "signature": str,
+}
+
+
+class UnusableInput(Exception):
+    """A file that cannot be read or is not what it claims to be (exit status 2)."""
+
+
+def canonical_json(value):
+    """The portal's canonical JSON (sorted keys, no spaces, UTF-8, no NaN): the bytes of
+    every content hash and receipt signature."""
+    import json
+
+    encoder = json.JSONEncoder(
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return encoder.encode(value).encode("utf-8")
+
+
+def _read(path, what):
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise UnusableInput(f"cannot read {what} {path}: {error.strerror or error}") from None
+    if not data.strip():
+        raise UnusableInput(f"{what} {path} is empty")
+    return data
+
+
+def _read_json(path, what):
+    import json
+
+    try:
+        value = json.loads(_read(path, what).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise UnusableInput(f"{what} {path} is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise UnusableInput(f"{what} {path} is not a JSON object")
+    return value
+
+
+def _check_receipt_shape(receipt):
+    for name, kind in RECEIPT_FIELDS.items():
+        value = receipt.get(name)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise UnusableInput(f"the receipt has no valid {name!r} field")
+    if receipt["format"] != RECEIPT_FORMAT:
+        raise UnusableInput(f"the receipt's format {receipt['format']!r} is not {RECEIPT_FORMAT}")
+    unknown = set(receipt) - set(RECEIPT_FIELDS)
+    if unknown:
+        raise UnusableInput(f"the receipt has unknown fields: {', '.join(sorted(unknown))}")
+
+
+def _proof_hashes(proof):
+    nodes = proof.get("proof")
+    if not isinstance(nodes, list):
+        raise UnusableInput("the proof has no 'proof' list of hashes")
+    try:
+        hashes = [bytes.fromhex(node) for node in nodes]
+    except (TypeError, ValueError):
+        raise UnusableInput("the proof's hashes are not hexadecimal") from None
+    if any(len(node) != 32 for node in hashes):
+        raise UnusableInput("the proof's hashes are not 32 bytes each")
+    for name in ("leaf_index", "tree_size"):
+        if type(proof.get(name)) is not int:
+            raise UnusableInput(f"the proof has no whole number {name!r}")
+    return hashes
+
+
+def verify_receipt_files(receipt_path, proof_path, checkpoint_path, key_path):
+    """The problems found (empty when the receipt holds); raises UnusableInput for a file
+    that cannot be used."""
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+
+    receipt = _read_json(receipt_path, "the receipt")
+    proof = _read_json(proof_path, "the proof")
+    note = _read(checkpoint_path, "the checkpoint")
+    try:
+        public_key = load_public_key(_read(key_path, "the public key"))
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:
+        raise UnusableInput(f"the public key {key_path} is not an Ed25519 key: {error}") from None
+    try:
+        note = note.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnusableInput(f"the checkpoint {checkpoint_path} is not UTF-8 text") from None
+    _check_receipt_shape(receipt)
+    hashes = _proof_hashes(proof)
+
+    problems = []
+    fields = {name: value for name, value in receipt.items() if name != "signature"}
+    try:
+        signature = base64.b64decode(receipt["signature"], validate=True)
+        public_key.verify(signature, canonical_json(fields))
+    except (ValueError, InvalidSignature):
+        problems.append(
+            "receipt signature invalid: the receipt was altered or not signed by this key"
+        )
+    content = hashlib.sha256(canonical_json(receipt["row"])).hexdigest()
+    if content != receipt["content_hash"]:
+        problems.append(
+            f"content hash mismatch: the row hashes to {content}, the receipt says "
+            f"{receipt['content_hash']}"
+        )
+    if receipt["row"].get("id") != receipt["covered_id"]:
+        problems.append(
+            f"covered id mismatch: the row is {receipt['row'].get('id')!r}, the receipt "
+            f"names {receipt['covered_id']}"
+        )
+    text = entry_text(
+        receipt["prev_hash"],
+        receipt["kind"],
+        receipt["covered_model"],
+        receipt["covered_id"],
+        content,
+    )
+    if hashlib.sha256(text).hexdigest() != receipt["entry_hash"]:
+        problems.append("entry hash mismatch: the entry recomputed from the row differs")
+    try:
+        origin, size, root, _ = open_checkpoint(note, receipt["origin"], public_key)
+    except NoteError as error:
+        problems.append(f"checkpoint signature invalid: {error}")
+        return problems
+    if origin != receipt["origin"]:
+        problems.append(
+            f"checkpoint origin mismatch: the checkpoint is of {origin}, the receipt of "
+            f"{receipt['origin']}"
+        )
+    index = receipt["leaf_index"]
+    if not 0 <= index < size:
+        problems.append(
+            f"checkpoint does not cover the entry: leaf {index} is not in a tree of {size} leaves"
+        )
+        return problems
+    if proof["leaf_index"] != index or proof["tree_size"] != size:
+        problems.append(
+            f"proof is for leaf {proof['leaf_index']} in a tree of {proof['tree_size']}, "
+            f"not for leaf {index} in the checkpoint's tree of {size}"
+        )
+    elif not verify_inclusion(index, size, leaf_hash(text), hashes, root):
+        problems.append(
+            f"inclusion proof invalid: leaf {index} does not lead to the checkpoint's root"
+        )
+    return problems
+
+
+def main(argv=None):
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        description="Verify an AIMS portal attestation receipt offline: its signature, its "
+        "entry, and its inclusion proof against a signed checkpoint."
+    )
+    parser.add_argument("receipt", help="the receipt (JSON) the portal answered")
+    parser.add_argument("--proof", required=True, help="the inclusion proof (JSON)")
+    parser.add_argument("--checkpoint", required=True, help="the signed checkpoint (text)")
+    parser.add_argument("--public-key", required=True, help="the ledger's public key (PEM)")
+    args = parser.parse_args(argv)
+    try:
+        problems = verify_receipt_files(args.receipt, args.proof, args.checkpoint, args.public_key)
+    except UnusableInput as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2
+    if problems:
+        for problem in problems:
+            print(f"FAILED: {problem}")
+        return 1
+    receipt = _read_json(args.receipt, "the receipt")
+    print(
+        f"OK: {receipt['covered_model']} {receipt['covered_id']} ({receipt['system']}, model "
+        f"version {receipt['model_version']}, {receipt['time']}) is leaf "
+        f"{receipt['leaf_index']} of the log {receipt['origin']}, inside its signed checkpoint."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,7 +1,7 @@
 """Registry records: the inventory, its lineage, lifecycle changes, incidents, policies and
 attestations of AI outputs."""
 
-from .attestations import Attestation, AttestationToken
+from .attestations import Attestation, AttestationIdempotencyKey, AttestationToken
 from .changes import ChangeRequest
 from .governance import Responsibility, SignOff, Team
 from .incidents import Incident
@@ -13,6 +13,7 @@ from .sync import RegistrySync
 __all__ = [
     "AISystem",
     "Attestation",
+    "AttestationIdempotencyKey",
     "AttestationToken",
     "ChangeRequest",
     "DataSource",

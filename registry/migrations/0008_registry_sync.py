@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0006_golive_signoffs_teams'),
+        ('registry', '0007_attestation_receipts_lookup_idempotency'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
