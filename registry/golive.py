@@ -248,13 +248,13 @@ def check_fields(problems: list[Problem]) -> dict:
 def change_request_recheck(change: ChangeRequest, *, actor) -> ChangeRequest:
     """Run the check again on a waiting request, in place, after its problems were fixed."""
     current = ChangeRequest.objects.select_for_update().select_related("system").get(pk=change.pk)
-    if current.status != ChangeRequest.Status.SUBMITTED:
-        raise ValidationError("Only a change awaiting approval is checked again.")
     if not (
         roles.can(actor, "change", "inventory", current.system)
         or roles.can(actor, "approve", "inventory")
     ):
         raise PermissionDenied("Only the system's owner, a governance lead or an approver can.")
+    if current.status != ChangeRequest.Status.SUBMITTED:
+        raise ValidationError("Only a change awaiting approval is checked again.")
     problems = check_change(current)
     for name, value in check_fields(problems).items():
         setattr(current, name, value)
@@ -291,6 +291,8 @@ def change_request_override(change: ChangeRequest, *, actor, justification: str)
 def sign_off_record(system: AISystem, responsibility: str, *, actor, note: str = "") -> SignOff:
     """Record ``actor``'s sign-off of the system's current version."""
     system = AISystem.objects.select_for_update().get(pk=system.pk)
+    if not any(holds(actor, held) for held in Responsibility.values):
+        raise PermissionDenied("Only a DPO or a security officer can record a sign-off.")
     if responsibility not in Responsibility.values:
         raise ValidationError({"responsibility": f"Unknown responsibility {responsibility!r}."})
     label = Responsibility(responsibility).label

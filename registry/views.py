@@ -9,8 +9,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -83,7 +83,7 @@ def sign_off(request, pk):
             note=request.POST.get("note", ""),
         )
         messages.success(request, f"Sign-off of version {system.version} recorded.")
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:  # a refusal of who is asking is a 403
         _refused(request, error)
     return redirect(system.get_absolute_url())
 
@@ -94,7 +94,8 @@ def system_sync(request, pk):
     system = get_object_or_404(AISystem, pk=pk)
     roles.require(request.user, "change", "inventory", system)
     if not settings.REGISTRY_GIT_REPO:
-        raise Http404
+        messages.error(request, "No registry repository is configured (REGISTRY_GIT_REPO).")
+        return redirect(system.get_absolute_url())
     try:
         result = gitsync.sync(
             repo=settings.REGISTRY_GIT_REPO,
@@ -117,7 +118,7 @@ def change_recheck(request, pk):
             messages.success(request, "Checked again: the check passes now.")
         else:
             messages.warning(request, "Checked again: the check still fails.")
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:  # a refusal of who is asking is a 403
         _refused(request, error)
     return redirect(change.get_absolute_url())
 
@@ -130,7 +131,7 @@ def change_override(request, pk):
             change, actor=request.user, justification=request.POST.get("justification", "")
         )
         messages.success(request, "Stage skip allowed; the justification is on the record.")
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:  # a refusal of who is asking is a 403
         _refused(request, error)
     return redirect(change.get_absolute_url())
 

@@ -33,7 +33,9 @@ class CheckpointSerializer(serializers.ModelSerializer):
 
 
 class PublicAPI:
-    authentication_classes = []
+    """Readable without credentials; credentials that are sent are still checked (an expired
+    or revoked token is refused, not ignored)."""
+
     permission_classes = [AllowAny]
 
 

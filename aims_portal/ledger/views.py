@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from .. import jobs, roles
 from ..params import int_param
@@ -135,6 +135,7 @@ def checkpoint_text(request, pk):
     return HttpResponse(checkpoint.note, content_type="text/plain; charset=utf-8")
 
 
+@require_GET
 def checkpoint_download(request, pk):
     """A signed-in user takes a checkpoint away: it is kept as one they hold, so every
     verification proves the log still extends it."""
