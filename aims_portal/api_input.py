@@ -139,6 +139,12 @@ class PortalCursorPagination(pagination.CursorPagination):
     )
 
 
+class AttestationPagination(PortalCursorPagination):
+    """Attestations, newest first (the id grows with every registration)."""
+
+    ordering = "-id"
+
+
 class HistoryPagination(PortalCursorPagination):
     """Versions of one record, newest first (history_id grows with every save)."""
 

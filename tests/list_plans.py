@@ -143,6 +143,16 @@ def _varied(field, column, n):
     return column
 
 
+def _spread(related, n):
+    """An SQL expression picking row ``n``'s related record among all of them in turn."""
+    table = connection.ops.quote_name(related._meta.db_table)
+    pk = connection.ops.quote_name(related._meta.pk.column)
+    return (
+        f"(ARRAY(SELECT {pk} FROM {table} ORDER BY {pk}))"
+        f"[1 + mod({n}, (SELECT count(*) FROM {table})::int)]"
+    )
+
+
 def _literal(value):
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -153,8 +163,9 @@ def _literal(value):
 
 def clone_rows(model, template, count, vary=()):
     """Insert ``count`` copies of ``template`` (a saved row of ``model``) in one statement;
-    unique columns and the fields named in ``vary`` get a value of their own per copy, so
-    that sorts and the planner's statistics see a spread of values."""
+    unique columns and the fields named in ``vary`` get a value of their own per copy (a
+    foreign key named there points at each related record in turn), so that sorts and the
+    planner's statistics see a spread of values."""
     columns, values = [], []
     vary = set(vary)
     for field in model._meta.concrete_fields:
@@ -163,7 +174,11 @@ def clone_rows(model, template, count, vary=()):
         column = connection.ops.quote_name(field.column)
         columns.append(column)
         unique = field.unique or field.name in vary
-        if unique and not field.is_relation:
+        if field.many_to_one and field.name in vary:
+            # A link the template leaves empty stays empty (check constraints rely on it).
+            spread = _spread(field.related_model, "g")
+            values.append(f"CASE WHEN t.{column} IS NULL THEN NULL ELSE {spread} END")
+        elif unique and not field.is_relation:
             values.append(_varied(field, f"t.{column}", "g"))
         else:
             values.append(f"t.{column}")

@@ -38,7 +38,8 @@ def postgres():
 @pytest.fixture
 def seeded(postgres):
     call_command("seed_demo", verbosity=0)
-    models = {rt.model for rt in _growing_types()}
+    # In declaration order: the records others point at are multiplied first.
+    models = list(dict.fromkeys(rt.model for rt in _growing_types()))
     for model in models:
         template = model._base_manager.order_by("pk").first()
         assert template is not None, f"the demo data has no {model.__name__}"
@@ -63,9 +64,13 @@ def test_list_pages_read_the_first_page_through_an_index(seeded):
 
 
 def test_api_lists_read_the_first_page_through_an_index(seeded):
-    failures = []
+    # The lists of the multiplied tables; the others (tokens, SoA revisions) hold a few rows.
+    models = {rt.model for rt in _growing_types()}
+    failures, checked = [], 0
     for route, callback in list_plans.api_viewsets():
-        if callback.cls.queryset.model.__name__ in BOUNDED:
+        if list_plans.api_queryset(callback, seeded, route).model not in models:
             continue
+        checked += 1
         failures += _check(list_plans.api_queries(callback, seeded, route))
+    assert checked >= 15, f"only {checked} API lists found"
     assert not failures, f"{len(failures)} sorts of a whole table:\n\n" + "\n\n".join(failures)

@@ -170,7 +170,9 @@ class ChecklistLine(TrackedModel):
     class Meta:
         ordering = ["audit", "sort_key"]
         verbose_name = "checklist line"
-        indexes = sort_indexes(("audit", "sort_key"), "ref", "title", "result", "assessed_at")
+        indexes = sort_indexes(
+            ("audit", "sort_key"), "sort_key", "ref", "title", "result", "assessed_at"
+        )
         constraints = [
             models.UniqueConstraint(fields=["audit", "ref"], name="one_line_per_criterion"),
             models.CheckConstraint(
