@@ -161,11 +161,12 @@ def _literal(value):
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def clone_rows(model, template, count, vary=()):
+def clone_rows(model, template, count, vary=(), start=1):
     """Insert ``count`` copies of ``template`` (a saved row of ``model``) in one statement;
     unique columns and the fields named in ``vary`` get a value of their own per copy (a
     foreign key named there points at each related record in turn), so that sorts and the
-    planner's statistics see a spread of values."""
+    planner's statistics see a spread of values. Copies are numbered from ``start``: a
+    later call must start past the copies already made."""
     columns, values = [], []
     vary = set(vary)
     for field in model._meta.concrete_fields:
@@ -187,9 +188,9 @@ def clone_rows(model, template, count, vary=()):
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) "
-            f"SELECT {', '.join(values)} FROM {table} t, generate_series(1, %s) g "
+            f"SELECT {', '.join(values)} FROM {table} t, generate_series(%s, %s) g "
             f"WHERE t.{pk} = %s",
-            [count, template.pk],
+            [start, start + count - 1, template.pk],
         )
         cursor.execute(f"ANALYZE {table}")
 
