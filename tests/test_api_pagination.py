@@ -7,8 +7,13 @@ from rest_framework.test import APIClient
 from aims_portal.api_input import MAX_PAGE_SIZE
 
 from . import factories
-from .test_attestations_api import *  # noqa: F403  (fixtures)
+from . import test_attestations_api as attestations
 from .test_attestations_api import BATCH_URL, URL, item
+
+# The attestation fixtures (a system, a model version, a token, a gateway client), without
+# collecting that file's tests a second time.
+system, version = attestations.system, attestations.version
+token_key, gateway = attestations.token_key, attestations.gateway
 
 pytestmark = pytest.mark.django_db
 
