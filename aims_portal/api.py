@@ -5,7 +5,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from django.db.models.fields.files import FieldFile
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
@@ -13,7 +15,8 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .api_input import body_too_big_message, problem
+from . import history
+from .api_input import HistoryPagination, body_too_big_message, problem
 from .jobs import QueueUnavailable
 from .permissions import MatrixPermission
 from .services import StaleVersionError
@@ -102,6 +105,66 @@ class RetireSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+@extend_schema_field(OpenApiTypes.ANY)
+class StoredValueField(serializers.Field):
+    """A field's stored value in a version: a foreign key as the id, links as a list of ids, a
+    file as its name; null for links kept before the record's link history started."""
+
+    def to_representation(self, value):
+        if isinstance(value, FieldFile):
+            return value.name or None
+        return value
+
+
+class VersionChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(source="name", help_text="The field's name in the API.")
+    label = serializers.CharField(help_text="The field's name as the pages show it.")
+    old = StoredValueField(help_text="The value before this version.")
+    new = StoredValueField(help_text="The value this version saved.")
+
+
+class VersionSerializer(serializers.Serializer):
+    history_id = serializers.IntegerField(help_text="The version's id; grows with every save.")
+    version = serializers.IntegerField(
+        allow_null=True, help_text="The record's edit version this save produced."
+    )
+    date = serializers.DateTimeField(help_text="When the version was saved.")
+    user = serializers.CharField(
+        allow_null=True, help_text="Username of who saved it; null for the system."
+    )
+    type = serializers.ChoiceField(
+        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+        help_text="+ created, ~ changed, - deleted.",
+    )
+    reason = serializers.CharField(help_text="Why the record changed (its change reason).")
+    changes = VersionChangeSerializer(
+        many=True,
+        help_text="The fields and links this version changed from the one before it "
+        "(empty for the first version).",
+    )
+
+    def to_representation(self, instance):
+        row, _previous, changes = instance
+        user = row.history_user
+        return super().to_representation(
+            {
+                "history_id": row.history_id,
+                "version": getattr(row, "version", None),
+                "date": row.history_date,
+                "user": user.get_username() if user else None,
+                "type": row.history_type,
+                "reason": row.history_change_reason or "",
+                "changes": changes,
+            }
+        )
+
+
+class HistoryPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next (older) page, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous (newer) page.")
+    results = VersionSerializer(many=True)
+
+
 class RecordViewSet(viewsets.ModelViewSet):
     """CRUD over one record type; every write goes through its RecordType services."""
 
@@ -146,3 +209,25 @@ class RecordViewSet(viewsets.ModelViewSet):
         record = self.record_type.retire(record, actor=request.user, reason=body.data["reason"])
         serializer = type(self).serializer_class(record, context=self.get_serializer_context())
         return Response(serializer.data)
+
+    @extend_schema(
+        responses=HistoryPageSerializer,
+        parameters=[
+            OpenApiParameter("cursor", str, description=HistoryPagination.cursor_query_description),
+            OpenApiParameter(
+                "page_size", int, description=HistoryPagination.page_size_query_description
+            ),
+        ],
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request, pk=None):
+        """Every saved version of the record, newest first: who, when, why, and the fields and
+        links each one changed. Cursor pages: follow ``next`` to walk to the first version."""
+        record = self.get_object()
+        model = self.record_type.model
+        paginator = HistoryPagination()
+        # No view: the cursor orders by version, whatever the record list's ordering fields.
+        rows = paginator.paginate_queryset(history.versions(model, record.pk), request)
+        data = VersionSerializer(history.changes_per_version(model, record.pk, rows), many=True)
+        return paginator.get_paginated_response(data.data)

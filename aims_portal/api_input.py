@@ -8,7 +8,7 @@ Rules enforced here:
   (``"\\ud800"``): no database column can store them, so they are refused with 400;
 - a search term with a NUL character is refused with 400;
 - ``page`` must be a whole number from 1 to the last page (400 otherwise); ``page_size``
-  is clamped to MAX_PAGE_SIZE;
+  is clamped to MAX_PAGE_SIZE, on page-numbered and cursor-paginated lists alike;
 - a request body larger than the endpoint's limit is refused with 413 naming the limit:
   Django's DATA_UPLOAD_MAX_MEMORY_SIZE by default, ``max_body_bytes`` for an endpoint
   that declares more (the attestation batch).
@@ -27,7 +27,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils import json
 
 MAX_JSON_DEPTH = 32
-MAX_PAGE_SIZE = 200
+MAX_PAGE_SIZE = 500
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -98,6 +98,10 @@ class PortalPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    page_size_query_description = (
+        f"Records per page: {api_settings.PAGE_SIZE} unless given, at most {MAX_PAGE_SIZE} "
+        "(a larger number gives that many)."
+    )
 
     def paginate_queryset(self, queryset, request, view=None):
         page_size = self.get_page_size(request)
@@ -119,6 +123,32 @@ class PortalPagination(pagination.PageNumberPagination):
             ) from None
         self.request = request
         return list(self.page)
+
+
+class PortalCursorPagination(pagination.CursorPagination):
+    """Keyset pages for lists a client walks to the end (attestations, history): each page
+    is one index range scan after the previous page's last row, as fast on the last page as
+    on the first, and stable while rows are added. Follow ``next`` until it is null."""
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    page_size_query_description = PortalPagination.page_size_query_description
+    cursor_query_description = (
+        "Where the page starts: leave it out for the first page, then use the cursor carried "
+        "by the ``next`` or ``previous`` link."
+    )
+
+
+class AttestationPagination(PortalCursorPagination):
+    """Attestations, newest first (the id grows with every registration)."""
+
+    ordering = "-id"
+
+
+class HistoryPagination(PortalCursorPagination):
+    """Versions of one record, newest first (history_id grows with every save)."""
+
+    ordering = "-history_id"
 
 
 def problem(status_code: int, detail, code: str = "") -> dict:

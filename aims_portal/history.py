@@ -143,12 +143,25 @@ def _link_names(ids, names):
     return "\n".join(sorted(labels, key=str.casefold))
 
 
-def changed_fields_per_version(model, pk, page):
-    """Pairs (version, labels of the fields it changed) for one page of versions.
+@dataclass(frozen=True)
+class VersionChange:
+    """One field a version changed, with the stored values before and after it (a foreign
+    key as the id, links as the sorted ids; None for links not yet recorded)."""
 
-    Needs the version just before the page's oldest row, fetched with one query.
+    name: str
+    label: str
+    old: object
+    new: object
+
+
+def changes_per_version(model, pk, rows):
+    """Triples (version, the version before it, its VersionChanges) for ``rows``: consecutive
+    versions of one record, newest first.
+
+    A fixed number of queries whatever the number of rows or versions: the version just
+    before the oldest row, and one per link field.
     """
-    rows = list(page.object_list)
+    rows = list(rows)
     if not rows:
         return []
     before = versions(model, pk).filter(history_id__lt=rows[-1].history_id).first()
@@ -159,19 +172,27 @@ def changed_fields_per_version(model, pk, page):
     start = _links_start(model, pk) if link_fields else None
     result = []
     for row, previous in zip(rows, [*rows[1:], before], strict=True):
-        if previous is None:
-            changed = []
-        else:
-            changed = [
-                str(capfirst(f.verbose_name))
-                for f in fields
-                if getattr(row, f.attname) != getattr(previous, f.attname)
-            ]
-            changed += [
-                str(capfirst(f.verbose_name))
-                for f in link_fields
-                if _recorded(previous, start)
-                and links[f][row.history_id] != links[f][previous.history_id]
-            ]
+        changed = []
+        if previous is not None:
+            for f in fields:
+                old, new = getattr(previous, f.attname), getattr(row, f.attname)
+                if old != new:
+                    changed.append(VersionChange(f.name, str(capfirst(f.verbose_name)), old, new))
+            for f in link_fields:
+                if not _recorded(previous, start):
+                    continue
+                old, new = links[f][previous.history_id], links[f][row.history_id]
+                if old != new:
+                    label = str(capfirst(f.verbose_name))
+                    changed.append(VersionChange(f.name, label, sorted(old), sorted(new)))
         result.append((row, previous, changed))
     return result
+
+
+def changed_fields_per_version(model, pk, page):
+    """Triples (version, the version before it, labels of the fields it changed) for one page
+    of versions."""
+    return [
+        (row, previous, [change.label for change in changed])
+        for row, previous, changed in changes_per_version(model, pk, page.object_list)
+    ]

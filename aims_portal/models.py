@@ -90,6 +90,13 @@ class User(AtomicSaveMixin, AbstractUser):
         return self.get_full_name() or self.username
 
 
+def sort_indexes(*columns):
+    """One index per sort a record list offers (a column name, or a tuple for a sort on
+    several columns), so that PostgreSQL reads the first page of a large table in order
+    instead of sorting all of it. A descending sort reads the same index backwards."""
+    return [models.Index(fields=[c] if isinstance(c, str) else list(c)) for c in columns]
+
+
 class TrackedModel(AtomicSaveMixin, models.Model):
     """Base of every AIMS record: timestamps, an edit version and full history.
 

@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 
 from aims_portal.history_links import LINKS_START_REASON
-from aims_portal.models import TrackedModel
+from aims_portal.models import TrackedModel, sort_indexes
 from registry.models import AISystem
 
 SCORE = [MinValueValidator(1), MaxValueValidator(10)]
@@ -159,6 +159,9 @@ class ImpactAssessment(TrackedModel):
             # Counts by status, the re-assessment flag and approved reviews due.
             models.Index(
                 fields=["status", "needs_reassessment", "next_review"], name="ia_status_review"
+            ),
+            *sort_indexes(
+                "revision", "needs_reassessment", "decision", "next_review", "updated_at"
             ),
         ]
 
@@ -316,6 +319,7 @@ class Risk(TrackedModel):
             ),
             # Reviews due: a range of review dates, then the status, without the table.
             models.Index(fields=["review_date", "status"], name="risk_review_due"),
+            *sort_indexes("title", "treatment", "residual_score"),
         ]
 
     def __str__(self):

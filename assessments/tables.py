@@ -95,7 +95,8 @@ class AssessmentTable(tables.Table):
     status = StatusColumn()
     needs_reassessment = tables.Column(verbose_name="Re-assessment")
     decision = tables.Column()
-    approver = tables.Column(order_by=("approver__username",))
+    # Not sortable: an optional link's name has no index to read rows in that order.
+    approver = tables.Column(orderable=False)
     next_review = tables.Column()
 
     class Meta:

@@ -108,7 +108,8 @@ class ChecklistLineTable(tables.Table):
     ref = tables.Column(linkify=True)
     title = tables.Column(linkify=True)
     result = tables.Column()
-    assessed_by = tables.Column(order_by=("assessed_by__username",))
+    # Not sortable: an optional link's name has no index to read rows in that order.
+    assessed_by = tables.Column(orderable=False)
 
     class Meta:
         model = ChecklistLine
@@ -138,11 +139,9 @@ class FindingTable(tables.Table):
 class CorrectiveActionTable(tables.Table):
     reference = tables.Column(linkify=True, verbose_name="ID")
     title = tables.Column(linkify=True)
-    answers = tables.Column(
-        empty_values=(),
-        verbose_name="Answers",
-        order_by=("finding__reference", "review__reference"),
-    )
+    # Not sortable: the finding or review it answers is one of two optional links, and no
+    # index reads actions in that order.
+    answers = tables.Column(empty_values=(), verbose_name="Answers", orderable=False)
     owner = tables.Column(order_by=("owner__username",))
     due_date = DueColumn(verbose_name="Due")
     status = AuditsStatusColumn()

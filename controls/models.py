@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from aims_portal.history_links import LINKS_START_REASON
 from aims_portal.jobs import BackgroundJob, JobStates
-from aims_portal.models import TrackedModel
+from aims_portal.models import TrackedModel, sort_indexes
 
 
 def private_storage():
@@ -284,6 +284,7 @@ class ControlledDocument(TrackedModel):
     class Meta:
         ordering = ["ref"]
         verbose_name = "controlled document"
+        indexes = sort_indexes("title", "kind", "doc_version", "status", "review_date")
 
     def __str__(self):
         return f"{self.ref} {self.title}"

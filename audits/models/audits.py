@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 
 from aims_portal.history_links import LINKS_START_REASON
-from aims_portal.models import TrackedModel
+from aims_portal.models import TrackedModel, sort_indexes
 
 
 class AuditProgramme(TrackedModel):
@@ -31,6 +31,7 @@ class AuditProgramme(TrackedModel):
     class Meta:
         ordering = ["-year"]
         verbose_name = "audit programme"
+        indexes = sort_indexes("title", "updated_at")
 
     def __str__(self):
         return self.title if str(self.year) in self.title else f"{self.title} ({self.year})"
@@ -104,6 +105,9 @@ class Audit(TrackedModel):
     class Meta:
         ordering = ["-planned_start", "-reference"]
         verbose_name = "internal audit"
+        indexes = sort_indexes(
+            ("planned_start", "reference"), "title", "planned_end", "status", "completed_at"
+        )
 
     def __str__(self):
         return f"{self.reference} {self.title}"
@@ -166,6 +170,9 @@ class ChecklistLine(TrackedModel):
     class Meta:
         ordering = ["audit", "sort_key"]
         verbose_name = "checklist line"
+        indexes = sort_indexes(
+            ("audit", "sort_key"), "sort_key", "ref", "title", "result", "assessed_at"
+        )
         constraints = [
             models.UniqueConstraint(fields=["audit", "ref"], name="one_line_per_criterion"),
             models.CheckConstraint(

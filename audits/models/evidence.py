@@ -9,7 +9,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
 
-from aims_portal.models import TrackedModel
+from aims_portal.models import TrackedModel, sort_indexes
 
 TARGETS = ("checklist_line", "finding", "corrective_action", "soa_entry", "assessment")
 
@@ -100,6 +100,7 @@ class EvidenceItem(TrackedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "evidence item"
+        indexes = sort_indexes(("created_at", "id"), "title", "kind", "attached_to", "sha256")
 
     def __str__(self):
         return self.title

@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from aims_portal.models import TrackedModel
+from aims_portal.models import TrackedModel, sort_indexes
 
 from .audits import Audit, ChecklistLine
 
@@ -52,7 +52,10 @@ class Finding(TrackedModel):
 
     class Meta:
         ordering = ["-reference"]
-        indexes = [models.Index(fields=["status", "kind"])]
+        indexes = [
+            models.Index(fields=["status", "kind"]),
+            *sort_indexes("title", "kind", "requirement_ref", "created_at"),
+        ]
 
     def __str__(self):
         return f"{self.reference} {self.title}"
@@ -137,7 +140,10 @@ class CorrectiveAction(TrackedModel):
 
     class Meta:
         ordering = ["due_date", "reference"]
-        indexes = [models.Index(fields=["status", "due_date"])]
+        indexes = [
+            models.Index(fields=["status", "due_date"]),
+            *sort_indexes(("due_date", "reference"), "title"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(finding__isnull=True, review__isnull=False)

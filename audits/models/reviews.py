@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 
 from aims_portal.history_links import LINKS_START_REASON
-from aims_portal.models import TrackedModel
+from aims_portal.models import TrackedModel, sort_indexes
 
 
 class ManagementReview(TrackedModel):
@@ -73,6 +73,7 @@ class ManagementReview(TrackedModel):
     class Meta:
         ordering = ["-meeting_date", "-reference"]
         verbose_name = "management review"
+        indexes = sort_indexes(("meeting_date", "reference"), "title", "status", "completed_at")
 
     def __str__(self):
         return f"{self.reference} {self.title}"

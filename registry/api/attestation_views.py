@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from aims_portal.api import MatrixPermission
-from aims_portal.api_input import PortalJSONParser
+from aims_portal.api_input import AttestationPagination, PortalJSONParser
 from aims_portal.auth_backends import PortalTokenAuthentication
 from aims_portal.ledger.receipts import NotCoveredYet
 
@@ -158,6 +158,7 @@ class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     max_body_bytes = None
     filter_backends = [DjangoFilterBackend]
     filterset_class = AttestationFilterSet
+    pagination_class = AttestationPagination  # a gateway's log is walked page after page
 
     def get_queryset(self):
         return selectors.attestations()

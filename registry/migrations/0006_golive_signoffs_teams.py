@@ -28,13 +28,6 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    # The link-history data migrations load real model classes, which carry these columns.
-    run_before = [
-        ("assessments", "0005_link_history_start"),
-        ("audits", "0003_link_history_start"),
-        ("controls", "0005_soaentry_link_history_start"),
-    ]
-
     operations = [
         migrations.AddField(
             model_name='aisystem',

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from aims_portal.models import TrackedModel
+from aims_portal.models import TrackedModel, sort_indexes
 
 from .inventory import AISystem
 from .lineage import SystemOwned
@@ -99,6 +99,15 @@ class ChangeRequest(SystemOwned, TrackedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "change request"
+        indexes = sort_indexes(
+            ("created_at", "id"),
+            "kind",
+            "target_stage",
+            "new_value",
+            "status",
+            "policy_passed",
+            "updated_at",
+        )
 
     def __str__(self):
         return f"CR-{self.pk}: {self.summary}"

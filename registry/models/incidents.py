@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from aims_portal.models import TrackedModel
+from aims_portal.models import TrackedModel, sort_indexes
 
 from .inventory import AISystem
 from .lineage import SystemOwned
@@ -51,6 +51,9 @@ class Incident(SystemOwned, TrackedModel):
     class Meta:
         ordering = ["-detected_at", "-id"]
         verbose_name = "AI incident"
+        indexes = sort_indexes(
+            ("detected_at", "id"), "title", "severity", "status", "detection", "updated_at"
+        )
 
     def __str__(self):
         return f"INC-{self.pk}: {self.title}"

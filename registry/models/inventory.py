@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from aims_portal.models import TrackedModel
+from aims_portal.models import TrackedModel, sort_indexes
 
 
 class Supplier(TrackedModel):
@@ -48,6 +48,10 @@ class Supplier(TrackedModel):
 
     class Meta:
         ordering = [Lower("name")]
+        indexes = [
+            models.Index(Lower("name"), name="supplier_name_lower"),
+            *sort_indexes("services", "due_diligence_status", "next_review", "updated_at"),
+        ]
 
     def __str__(self):
         return self.name
@@ -203,6 +207,9 @@ class AISystem(TrackedModel):
             models.Index(fields=["stage", "risk_tier"], name="aisystem_stage_tier"),
             # Reviews due: a range of dates, then the stage, without the table.
             models.Index(fields=["next_review", "stage"], name="aisystem_review_due"),
+            # The default order; the other indexes serve the sorts the lists offer.
+            models.Index(Lower("name"), name="aisystem_name_lower"),
+            *sort_indexes("name", "risk_tier", "eu_ai_act_tier", "data_sensitivity", "updated_at"),
         ]
 
     def __str__(self):

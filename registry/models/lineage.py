@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from aims_portal.models import TrackedModel
+from aims_portal.models import TrackedModel, sort_indexes
 
 from .inventory import AISystem
 
@@ -55,6 +55,9 @@ class DataSource(SystemOwned, TrackedModel):
     class Meta:
         ordering = ["system_id", "kind", "position", "id"]
         verbose_name = "data source"
+        indexes = sort_indexes(
+            "name", "kind", "location", "pii", "retention_days", "licence", "updated_at"
+        )
 
     def __str__(self):
         return self.name
@@ -100,6 +103,14 @@ class ModelVersion(SystemOwned, TrackedModel):
     class Meta:
         ordering = ["-deployed_at", "-id"]
         verbose_name = "model version"
+        indexes = sort_indexes(
+            ("deployed_at", "id"),
+            "label",
+            "base_model",
+            "data_snapshot",
+            "superseded_at",
+            "updated_at",
+        )
 
     def __str__(self):
         return f"{self.system.slug if self.system_id else '?'} @ {self.label}"

@@ -3,7 +3,7 @@
 from django.db import models
 from django.urls import reverse
 
-from aims_portal.models import TrackedModel
+from aims_portal.models import TrackedModel, sort_indexes
 
 
 class RegistryPolicy(TrackedModel):
@@ -25,6 +25,7 @@ class RegistryPolicy(TrackedModel):
     class Meta:
         ordering = ["name"]
         verbose_name = "registry policy"
+        indexes = sort_indexes("title", "enabled", "updated_at")
         verbose_name_plural = "registry policies"
 
     def __str__(self):
