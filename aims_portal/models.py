@@ -156,4 +156,25 @@ class Notification(models.Model):
         return f"{self.user}: {self.title}"
 
 
+class APIToken(models.Model):
+    """A user's personal API key, stored only as its SHA-256.
+
+    The key is 32 random bytes, shown once when it is made; a hash of that much randomness
+    cannot be reversed or guessed, so a plain SHA-256 (no salt, no slow hash) is enough and
+    lets a request find its token by one indexed lookup. ``key_prefix`` (the first
+    characters) lets the owner recognise the token afterwards.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_token")
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(max_length=12)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.user} ({self.key_prefix}…)"
+
+
 from .ledger.models import Checkpoint, EvidenceBundle, LedgerEntry, VerificationRun  # noqa: E402,F401
