@@ -85,7 +85,9 @@ class TrackedModel(AtomicSaveMixin, models.Model):
     ``version`` is bumped by the services on every update; edit forms and API updates send
     back the version they were based on, and a stale one is refused (optimistic locking).
     Subclasses declare the matrix ``area`` they belong to and, when they have one, the
-    ``owner_field`` used for "own records only" grants.
+    ``owner_field`` used for "own records only" grants, and ``system_link``: the field (a
+    foreign key or a many-to-many) that ties the record to AI systems, which someone with
+    only "own" grants may point only at systems they own.
     """
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -95,6 +97,7 @@ class TrackedModel(AtomicSaveMixin, models.Model):
 
     area: ClassVar[str]
     owner_field: ClassVar[str | None] = None
+    system_link: ClassVar[str | None] = None
 
     class Meta:
         abstract = True
