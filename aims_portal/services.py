@@ -10,17 +10,20 @@ Rules enforced here, for every record type:
   someone else or link it to another owner's system;
 - an update must be based on the current version of the record (optimistic locking): a
   stale edit is refused with StaleVersionError and the newer save is kept;
+- a URL field holds a URI (no quote, space, brace or other character RFC 3986 refuses), so
+  the API's ``format: uri`` holds for every link it shows;
 - every write runs model validation and is atomic, and records who made it and why in the
   record's history.
 """
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import IntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from . import roles
+from .validators import uri_problem
 
 
 class StaleVersionError(Exception):
@@ -48,9 +51,22 @@ def _apply(instance, data):
     return m2m
 
 
+def check_links(instance) -> None:
+    """Every URL field must hold a URI the API schema can promise (see uri_problem)."""
+    problems = {
+        field.name: problem
+        for field in instance._meta.concrete_fields
+        if isinstance(field, models.URLField)
+        and (problem := uri_problem(getattr(instance, field.attname) or ""))
+    }
+    if problems:
+        raise ValidationError(problems)
+
+
 def _save(instance, *, actor, reason, m2m):
     """Validate and save with who and why. Links of fields whose every version is kept
     (``_history_m2m_fields``) go into the save's one version; other links are set after."""
+    check_links(instance)
     instance.full_clean()
     instance._history_user = actor
     instance._change_reason = reason
@@ -175,6 +191,7 @@ def record_retire(instance, *, actor, reason):
 
 def tracked_save(instance, actor, reason):
     """Validate and save ``instance`` with its history user and change reason."""
+    check_links(instance)
     instance.full_clean()
     instance._history_user = actor
     instance._change_reason = reason
