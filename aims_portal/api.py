@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .api_input import body_too_big_message, problem
+from .jobs import QueueUnavailable
 from .permissions import MatrixPermission
 from .services import StaleVersionError
 
@@ -31,6 +32,13 @@ class Conflict(APIException):
     default_code = "stale_version"
 
 
+class QueueUnavailableError(APIException):
+    """A background job could not be queued (the broker is down); the job is marked failed."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "queue_unavailable"
+
+
 class BodyTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "body_too_large"
@@ -38,7 +46,11 @@ class BodyTooLarge(APIException):
 
 def exception_handler(exc, context):
     """Every API error as JSON: DRF's own, Django's validation and permission errors, stale
-    versions (409) and bodies over the limit (413)."""
+    versions (409), bodies over the limit (413) and jobs that cannot be queued (503)."""
+    if isinstance(exc, QueueUnavailable):
+        response = drf_exception_handler(QueueUnavailableError(exc.message), context)
+        response["Retry-After"] = "60"
+        return response
     if isinstance(exc, RequestDataTooBig):
         exc = BodyTooLarge(body_too_big_message(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
     elif isinstance(exc, StaleVersionError):

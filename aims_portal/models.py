@@ -17,6 +17,17 @@ class ChainedHistoricalRecords(HistoricalRecords):
     Joining the caller's transaction when there is one costs nothing.
     """
 
+    def create_history_model(self, model, inherited):
+        # One inherited history serves every record type: each history model excludes only
+        # the excluded fields its model has (simple-history looks every one of them up).
+        excluded = self.excluded_fields
+        present = {f.name for f in (*model._meta.fields, *model._meta.many_to_many)}
+        self.excluded_fields = [name for name in excluded if name in present]
+        try:
+            return super().create_history_model(model, inherited)
+        finally:
+            self.excluded_fields = excluded
+
     def create_historical_record(self, instance, history_type, using=None):
         with transaction.atomic(using=using, savepoint=False):
             super().create_historical_record(instance, history_type, using=using)
@@ -93,7 +104,8 @@ class TrackedModel(AtomicSaveMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = ChainedHistoricalRecords(inherit=True)
+    # A background job's deadline (aims_portal.jobs) is bookkeeping, not part of the record.
+    history = ChainedHistoricalRecords(inherit=True, excluded_fields=["deadline"])
 
     area: ClassVar[str]
     owner_field: ClassVar[str | None] = None
@@ -162,9 +174,9 @@ class Notification(models.Model):
 class APIToken(models.Model):
     """A user's personal API key, stored only as its SHA-256.
 
-    The key is 32 random bytes, shown once when it is made; a hash of that much randomness
-    cannot be reversed or guessed, so a plain SHA-256 (no salt, no slow hash) is enough and
-    lets a request find its token by one indexed lookup. ``key_prefix`` (the first
+    The key is 20 random bytes (160 bits), shown once when it is made; a hash of that much
+    randomness cannot be reversed or guessed, so a plain SHA-256 (no salt, no slow hash) is
+    enough and lets a request find its token by one indexed lookup. ``key_prefix`` (the first
     characters) lets the owner recognise the token afterwards.
     """
 
@@ -180,4 +192,22 @@ class APIToken(models.Model):
         return f"{self.user} ({self.key_prefix}…)"
 
 
-from .ledger.models import Checkpoint, EvidenceBundle, LedgerEntry, VerificationRun  # noqa: E402,F401
+class ReferenceCounter(models.Model):
+    """The last number given out under one reference stem of one model (``key`` is e.g.
+    ``assessments.risk:RISK-``). ``next_reference`` locks the row while it takes the next
+    number, so concurrent creates queue for it instead of taking the same reference."""
+
+    key = models.CharField(max_length=150, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key} {self.last}"
+
+
+from .ledger.models import (  # noqa: E402,F401
+    Checkpoint,
+    EvidenceBundle,
+    HeldCheckpoint,
+    LedgerEntry,
+    VerificationRun,
+)

@@ -14,6 +14,7 @@ inline execution to a real broker.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -33,8 +34,50 @@ def env_bool(name, default):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name, default, minimum=1):
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
 def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_url(name):
+    """An http(s) URL with a host, or "" when unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(f"{name} must be an http:// or https:// URL, not {value!r}")
+    try:
+        parts.port  # noqa: B018 - reading it validates it
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has an invalid port: {value!r}") from None
+    return value
+
+
+def env_seconds(name, default, maximum):
+    """A number of seconds, more than 0 and at most ``maximum``."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 < seconds <= maximum:  # also refuses nan and inf
+        raise ImproperlyConfigured(f"{name} must be more than 0 and at most {maximum:g} seconds")
+    return seconds
 
 
 def env_required(name):
@@ -241,6 +284,57 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Background jobs (SoA exports, ledger verification, evidence bundles; aims_portal/jobs.py).
+# A job's row says how it went, and these choices keep that row truthful:
+# - Time limits. A task gets JOB_TIME_LIMIT seconds (hard: the worker kills it) and a soft
+#   limit a little earlier (the task stops and marks its job failed with the reason). A job
+#   still running after its hard limit has lost its worker (killed, OOM, host gone): the
+#   reaper marks it failed. A job no worker started within JOB_QUEUE_TIMEOUT is failed too.
+# - Early acknowledgement (acks_late off, so reject_on_worker_lost has nothing to do). A
+#   message is acknowledged when its task starts; if the worker dies mid-task the task is not
+#   redelivered, the reaper fails the job after its time limit and the user retries it.
+#   Redelivery (acks_late) would rerun a render that killed its worker (out of memory) on the
+#   next worker, in a loop, and with Redis only after the visibility timeout anyway.
+# - One message prefetched per worker process: jobs are long, so a busy process must not
+#   hold messages another process could start.
+# - Visibility timeout: a message taken by a worker but not started yet (waiting behind a
+#   running job, at most about one time limit) returns to the queue after this long if that
+#   worker died. Kept above the time limit so a live worker's waiting message is not handed
+#   out twice; a second delivery would do nothing anyway (jobs.claim starts queued jobs only).
+# - Publishing fails fast: a request that queues a job waits at most about a second for an
+#   unreachable broker (connect timeout 0.5 s, socket timeout 1 s, two quick retries), then
+#   marks the job failed and says so (page message, API 503).
+JOB_TIME_LIMIT = env_int("AIMS_JOB_TIME_LIMIT", 1800)
+JOB_QUEUE_TIMEOUT = env_int("AIMS_JOB_QUEUE_TIMEOUT", 1800)
+CELERY_TASK_TIME_LIMIT = JOB_TIME_LIMIT
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, JOB_TIME_LIMIT - max(1, min(60, JOB_TIME_LIMIT // 10)))
+CELERY_TASK_ACKS_LATE = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": JOB_TIME_LIMIT + JOB_QUEUE_TIMEOUT,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 1.0,
+}
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Job tasks keep no result (the row is the result); the result backend serves the rest
+# (monitoring pings, tests) and gives up quickly too when Redis is away.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+}
+# A checkpoint is signed (and time-stamped) whenever the log has grown and the last one is
+# older than this many seconds; beat asks that often.
+LEDGER_CHECKPOINT_INTERVAL = env_int("LEDGER_CHECKPOINT_INTERVAL", 60, minimum=5)
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "aims_portal.send_reminders",
@@ -248,12 +342,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Within the dashboard's five-minute tolerance for the readiness score.
     "refresh-readiness": {"task": "aims_portal.refresh_readiness", "schedule": 240.0},
-    # Sign the ledger head every hour and recompute the whole chain every night.
-    "ledger-checkpoint": {"task": "aims_portal.ledger.checkpoint", "schedule": 3600.0},
+    # Sign the log's tree head when it has grown, and recompute the whole log every night.
+    "ledger-checkpoint": {
+        "task": "aims_portal.ledger.checkpoint",
+        "schedule": float(LEDGER_CHECKPOINT_INTERVAL),
+    },
     "ledger-verify": {
         "task": "aims_portal.ledger.verify",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Jobs whose worker died, or that no worker started, are marked failed (aims_portal.jobs).
+    "reap-jobs": {"task": "aims_portal.reap_jobs", "schedule": 60.0},
 }
 
 # --- Tamper-evident ledger -------------------------------------------------------------------
@@ -261,10 +360,37 @@ CELERY_BEAT_SCHEDULE = {
 # production; outside it a development key is generated under DATA_DIR on first use.
 LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "")
 LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE", "")
+# The log's name in its checkpoints (C2SP "origin" and the signing key's name): a schema-less
+# URL-like string that identifies this portal's log. Never change it once checkpoints exist.
+LEDGER_ORIGIN = os.environ.get(
+    "LEDGER_ORIGIN",
+    f"{urlsplit(os.environ.get('PORTAL_BASE_URL', '')).hostname or 'localhost'}/aims-ledger",
+)
+if not LEDGER_ORIGIN or any(c.isspace() or c == "+" for c in LEDGER_ORIGIN):
+    raise ImproperlyConfigured("LEDGER_ORIGIN must be one word without spaces or '+'")
+# The RFC 3161 time-stamping authority that anchors checkpoints outside the database: its URL,
+# the PEM chain (up to its root CA) its tokens must verify against, as a file or as text, and
+# how long one request may take. Production needs them; bin/test and bin/demo run a local TSA.
+LEDGER_TSA_URL = env_url("LEDGER_TSA_URL")
+LEDGER_TSA_CERT_FILE = os.environ.get("LEDGER_TSA_CERT_FILE", "").strip()
+LEDGER_TSA_CERT = os.environ.get("LEDGER_TSA_CERT", "").strip()
+LEDGER_TSA_TIMEOUT = env_seconds("LEDGER_TSA_TIMEOUT", 5.0, maximum=60.0)
+if LEDGER_TSA_CERT_FILE and LEDGER_TSA_CERT:
+    raise ImproperlyConfigured("Set LEDGER_TSA_CERT_FILE or LEDGER_TSA_CERT, not both")
+if LEDGER_TSA_URL and not (LEDGER_TSA_CERT_FILE or LEDGER_TSA_CERT):
+    raise ImproperlyConfigured(
+        "LEDGER_TSA_URL needs LEDGER_TSA_CERT_FILE or LEDGER_TSA_CERT: the TSA's tokens are "
+        "verified against its certificate chain"
+    )
 
 # --- Registry policies -----------------------------------------------------------------------
 # Folder of user-written Rego rules (*.rego), evaluated beside the built-in rules.
 REGISTRY_POLICY_DIR = Path(os.environ.get("REGISTRY_POLICY_DIR", BASE_DIR / "policies"))
+# Each Rego rule's time budget per document: a slower rule is refused when saved and denies
+# (fails closed, named) when evaluated.
+REGISTRY_POLICY_TIME_BUDGET_MS = int(os.environ.get("REGISTRY_POLICY_TIME_BUDGET_MS", 200))
+if REGISTRY_POLICY_TIME_BUDGET_MS <= 0:
+    raise ImproperlyConfigured("REGISTRY_POLICY_TIME_BUDGET_MS must be a positive number.")
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

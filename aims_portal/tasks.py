@@ -22,3 +22,12 @@ def refresh_readiness():
     from . import readiness
 
     return sum(result.passed for result in readiness.report())
+
+
+@shared_task(name="aims_portal.reap_jobs")
+def reap_jobs():
+    """Every minute (Celery beat): mark failed the background jobs past their deadline, whose
+    worker died or that no worker started. Returns how many."""
+    from . import jobs
+
+    return jobs.reap()

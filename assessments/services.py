@@ -134,6 +134,7 @@ def _prepare_risk(data, current=None):
 
 
 @transaction.atomic
+@transaction.atomic
 def risk_create(*, actor, data):
     data = _prepare_risk(dict(data))
     data["reference"] = next_reference(Risk, "RISK", yearly=False)

@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 
 from aims_portal.history_links import LINKS_START_REASON
+from aims_portal.jobs import BackgroundJob, JobStates
 from aims_portal.models import TrackedModel
 
 
@@ -292,10 +293,13 @@ class ControlledDocument(TrackedModel):
         return reverse("controls:document-detail", args=[self.pk])
 
 
-class DocumentExport(TrackedModel):
+class DocumentExport(TrackedModel, BackgroundJob):
     """A requested SoA export; long ones are rendered by a Celery task that reports progress."""
 
     area = "controls"
+    # The rendering task ticks these without a version (controls.tasks); the finished
+    # export is saved with one. aims_portal.ledger.current_state does not compare them.
+    _history_unversioned_fields: ClassVar[tuple[str, ...]] = ("status", "progress", "error")
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"
@@ -321,8 +325,17 @@ class DocumentExport(TrackedModel):
     )
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    job_states = JobStates(queued=Status.QUEUED, running=Status.RUNNING, failed=Status.FAILED)
+
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["deadline"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="export_unfinished",
+            )
+        ]
 
     def __str__(self):
         what = f"revision {self.revision.number}" if self.revision_id else "current draft"

@@ -19,7 +19,8 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
 - a controlled document is edited only as a draft, approved four-eyes, and its approval
   records approver and date; a file upload stores the file's SHA-256;
 - exports need the export grant; a revision export prints the frozen revision, never the
-  current entries.
+  current entries; an export is a background job (aims_portal.jobs: refused at once when
+  the broker is down, failed past its deadline) and only a failed one is tried again.
 """
 
 import hashlib
@@ -28,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from aims_portal import roles
+from aims_portal import jobs, roles
 from aims_portal import services as records
 from aims_portal.uploads import upload_name_problem
 from aims_portal.workflow import Transition, Workflow
@@ -400,20 +401,29 @@ def document_transition(document, name, *, actor, reason="", expected_version=No
 # --- exports ----------------------------------------------------------------------------------
 
 
-def export_request(*, actor, fmt, revision=None):
-    """Record an export job and start it (inline when there is no Celery broker)."""
+def export_request(*, actor, fmt, revision=None) -> DocumentExport:
+    """Record an export job and start it (inline when there is no Celery broker).
+
+    Raises ``aims_portal.jobs.QueueUnavailable`` when the broker cannot take it; the job is
+    then already marked failed with the reason.
+    """
     roles.require(actor, "export", "controls")
     if fmt not in DocumentExport.Format.values:
         raise ValidationError({"format": f"Unknown export format “{fmt}”: use pdf, csv or xlsx."})
-    job = DocumentExport(format=fmt, revision=revision, requested_by=actor)
+    job = DocumentExport(
+        format=fmt, revision=revision, requested_by=actor, deadline=jobs.queue_deadline()
+    )
     job._history_user = actor
     job._change_reason = "Export requested"
     job.save()
     from .tasks import render_export
 
-    if render_export.app.conf.task_always_eager:
-        render_export.delay(job.pk)  # no broker: render now, in this request
-        job.refresh_from_db()
-    else:
-        transaction.on_commit(lambda: render_export.delay(job.pk))
+    jobs.enqueue(job, render_export)
     return job
+
+
+def export_retry(job: DocumentExport, *, actor) -> DocumentExport:
+    """Request a failed export again, as a new job with the same format and revision."""
+    if job.status != DocumentExport.Status.FAILED:
+        raise ValidationError("Only a failed export can be tried again.")
+    return export_request(actor=actor, fmt=job.format, revision=job.revision)

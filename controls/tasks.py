@@ -4,6 +4,8 @@ from celery import shared_task
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from aims_portal import jobs
+
 from . import exports
 from .models import DocumentExport
 
@@ -13,10 +15,11 @@ def _set(job_id, **fields):
     DocumentExport.objects.filter(pk=job_id).update(**fields)
 
 
-@shared_task(name="controls.render_export")
+@shared_task(name="controls.render_export", ignore_result=True)
 def render_export(job_id):
+    if not jobs.claim(DocumentExport, job_id, progress=5):
+        return None  # failed or finished meanwhile: this delivery has nothing to do
     job = DocumentExport.objects.select_related("revision", "requested_by").get(pk=job_id)
-    _set(job_id, status=DocumentExport.Status.RUNNING, progress=5)
     try:
         data = exports.document_data(job.revision, generated_by=job.requested_by)
         _set(job_id, progress=15)
@@ -27,7 +30,7 @@ def render_export(job_id):
         else:
             content = exports.render_csv(data)
     except Exception as error:  # the job page must say it failed, whatever the cause
-        _set(job_id, status=DocumentExport.Status.FAILED, error=str(error)[:2000])
+        jobs.fail(DocumentExport, job_id, jobs.failure_reason(error))
         raise
     job.refresh_from_db()
     job.file.save(exports.filename(job.format, job.revision), ContentFile(content), save=False)

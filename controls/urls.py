@@ -27,6 +27,7 @@ urlpatterns = [
     path("soa/export/", views.export_create, name="soa-export"),
     path("exports/<int:pk>/", views.export_detail, name="export-detail"),
     path("exports/<int:pk>/download/", views.export_download, name="export-download"),
+    path("exports/<int:pk>/retry/", views.export_retry, name="export-retry"),
     path("documents/<int:pk>/file/", views.document_file_upload, name="document-file"),
     path(
         "documents/<int:pk>/file/download/",

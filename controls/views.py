@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aims_portal import roles
+from aims_portal import jobs, roles
 from aims_portal.params import int_param
 from aims_portal.records.forms import attach_errors, save_edit
 from aims_portal.services import StaleVersionError
@@ -242,6 +242,9 @@ def export_create(request):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("controls:soa")
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The export could not start. {error.message}")
+        return redirect("controls:soa")
     return redirect(job.get_absolute_url())
 
 
@@ -251,7 +254,21 @@ def _job(request, pk):
     if job.requested_by_id != request.user.pk and not roles.can(request.user, "approve", AREA):
         # Exports are personal: others request their own.
         raise PermissionDenied("This export was requested by someone else.")
-    return job
+    return jobs.reap_overdue(job)
+
+
+@require_POST
+def export_retry(request, pk):
+    job = _job(request, pk)
+    try:
+        again = services.export_retry(job, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(job.get_absolute_url())
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The export could not start. {error.message}")
+        return redirect(job.get_absolute_url())
+    return redirect(again.get_absolute_url())
 
 
 def export_detail(request, pk):

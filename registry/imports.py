@@ -3,7 +3,10 @@
 Rules enforced here:
 - every file is parsed and validated before anything is written; any problem in any file
   (syntax, unknown key, wrong type, duplicate id, unknown owner or supplier) refuses the
-  whole import with messages naming the file and the key path;
+  whole import, and every problem of every file is reported at once, each naming the file,
+  the line and the key path;
+- ``owner`` names a team (its lead becomes the accountable user) or a user (username or
+  e-mail);
 - systems are created or updated through the normal services (roles, history with the
   file name as the reason); a record already equal to its file is left alone;
 - the file's lifecycle stage is never written: where it differs from the portal's, the
@@ -12,6 +15,7 @@ Rules enforced here:
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -20,7 +24,7 @@ from django.db.models import Q
 
 from . import yaml_io
 from .documents import SOURCE_KEYS, source_document, system_document
-from .models import AISystem, ChangeRequest, DataSource, Supplier
+from .models import AISystem, ChangeRequest, DataSource, Supplier, Team
 
 SYSTEM_FIELDS = {
     # document path -> model field
@@ -68,10 +72,19 @@ def _get(doc, path):
     return doc
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Who a file's ``owner`` names: a team (its lead is the accountable user) or a user."""
+
+    user: object
+    team: object = None
+
+
 def _resolve(files):
     """Owner and supplier objects for each file, or every problem found."""
     User = get_user_model()
-    names = {f.doc["owner"] for f in files}
+    names = {f.doc["owner"] for f in files if f.doc["owner"]}
+    teams = {t.slug: t for t in Team.objects.filter(slug__in=names).select_related("lead")}
     users = {}
     for user in User.objects.filter(Q(username__in=names) | Q(email__in=names), is_active=True):
         users.setdefault(user.username, user)
@@ -79,20 +92,39 @@ def _resolve(files):
     suppliers = {s.name: s for s in Supplier.objects.filter(retired_at__isnull=True)}
     problems, resolved = [], []
     for f in files:
-        owner = users.get(f.doc["owner"])
-        if owner is None:
-            problems.append(f"{f.name}: owner: no active user {f.doc['owner']!r}")
+        name = f.doc["owner"]
+        team = teams.get(name)
+        owner = Owner(team.lead, team) if team else Owner(users[name]) if name in users else None
+        if owner is None and name:
+            problems.append(
+                yaml_io.located(f.name, f.lines, "owner", f"no team or active user {name!r}")
+            )
+        elif team and not team.lead.is_active:
+            problems.append(
+                yaml_io.located(f.name, f.lines, "owner", f"the lead of team {name!r} is inactive")
+            )
         supplier_name = f.doc["model"]["supplier"]
         supplier = suppliers.get(supplier_name) if supplier_name else None
         if supplier_name and supplier is None:
-            problems.append(f"{f.name}: model.supplier: no active supplier {supplier_name!r}")
+            problems.append(
+                yaml_io.located(
+                    f.name, f.lines, "model.supplier", f"no active supplier {supplier_name!r}"
+                )
+            )
         resolved.append((f, owner, supplier))
     return resolved, problems
 
 
 def _system_data(doc, owner, supplier):
     data = {model_field: _get(doc, path) for path, model_field in SYSTEM_FIELDS.items()}
-    return {**data, "owner": owner, "supplier": supplier}
+    training = doc["data"]["training_sources"]
+    return {
+        **data,
+        "owner": owner.user,
+        "owner_team": owner.team,
+        "supplier": supplier,
+        "training_statement": training if isinstance(training, str) else "",
+    }
 
 
 def _sync_sources(system, doc, actor, reason):
@@ -102,6 +134,8 @@ def _sync_sources(system, doc, actor, reason):
     for kind, key in SOURCE_KEYS.items():
         have = [s for s in existing if s.kind == kind]
         want = doc["data"][key]
+        if isinstance(want, str):  # a statement such as "none-fine-tuning": no sources
+            want = []
         for position, item in enumerate(want):
             if position < len(have):
                 source = have[position]
@@ -131,7 +165,9 @@ def _import_one(f, owner, supplier, actor, result):
         result.created.append(system)
     else:
         current = _system_data(
-            yaml_io.validate(_stored_doc(system), f.name), system.owner, system.supplier
+            yaml_io.validate(_stored_doc(system), f.name),
+            Owner(system.owner, system.owner_team),
+            system.supplier,
         )
         if current != data:
             system = ai_system_update(
@@ -164,18 +200,26 @@ def _import_one(f, owner, supplier, actor, result):
             result.change_requests.append(change)
 
 
+def _file_order(paths):
+    """Sort problems by file (in the order given), then as found: a file's problems together."""
+    order = {Path(p).name: n for n, p in enumerate(paths)}
+    return lambda problem: order.get(problem.split(":", 1)[0], len(order))
+
+
 def _stored_doc(system):
-    return system_document(AISystem.objects.select_related("owner", "supplier").get(pk=system.pk))
+    return system_document(
+        AISystem.objects.select_related("owner", "owner_team", "supplier").get(pk=system.pk)
+    )
 
 
 @transaction.atomic
 def import_files(paths, *, actor):
     """Import registry YAML files; ValidationError with every problem and nothing written."""
-    files, problems = yaml_io.read_files(paths)
+    files, problems = yaml_io.read_all(paths)
     resolved, more = _resolve(files)
-    problems += more
+    problems += [p for f in files for p in f.problems] + more
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(sorted(problems, key=_file_order(paths)))
     if not files:
         raise ValidationError("No .yaml files to import.")
     result = ImportResult()
@@ -194,7 +238,7 @@ def import_files(paths, *, actor):
 
 def export_all():
     """(file name, YAML text) for every system, in slug order."""
-    systems = AISystem.objects.select_related("owner", "supplier").order_by("slug")
+    systems = AISystem.objects.select_related("owner", "owner_team", "supplier").order_by("slug")
     sources = {}
     for source in DataSource.objects.filter(retired_at__isnull=True).order_by("position", "pk"):
         sources.setdefault(source.system_id, []).append(source)

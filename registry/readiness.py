@@ -182,7 +182,9 @@ def systems_to_validate():
     order=10,
 )
 def inventory_machine_readable():
-    systems = list(systems_to_validate().select_related("owner", "supplier").order_by("slug"))
+    systems = list(
+        systems_to_validate().select_related("owner", "owner_team", "supplier").order_by("slug")
+    )
     if not systems and not active_systems().exists():
         return [
             Failure(

@@ -120,3 +120,16 @@ class ChangeRequestForSystemView(RecordCreateView):
 
 class AISystemListView(RecordListView):
     template_name = "registry/aisystem_list.html"
+
+
+class PolicyListView(RecordListView):
+    """Registry policies, and the built-in and file rules that apply beside them."""
+
+    template_name = "registry/policy_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["built_in_rules"] = list(policy.BUILT_IN_RULES)
+        context["file_rules"] = policy.file_rule_summary()
+        context["policy_folder"] = policy.policy_dir()
+        return context

@@ -193,7 +193,7 @@ def test_migration_hashes_plain_keys_which_keep_working(make_user, client):
             "INSERT INTO authtoken_token (key, user_id, created) VALUES (%s, %s, %s)",
             [key, user.pk, timezone.now()],
         )
-    migration = importlib.import_module("aims_portal.migrations.0006_api_tokens_hashed")
+    migration = importlib.import_module("aims_portal.migrations.0009_api_tokens_hashed")
     from django.apps import apps
 
     migration.hash_existing_tokens(apps, SimpleNamespace(connection=connection))

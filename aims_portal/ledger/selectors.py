@@ -8,7 +8,7 @@ import json
 from functools import cache
 
 from django.apps import apps
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Exists, OuterRef
 from simple_history.models import HistoricalChanges
 
@@ -75,18 +75,20 @@ def head():
     return LedgerEntry.objects.order_by("-sequence").values("sequence", "entry_hash").first()
 
 
-def entry_chunks(chunk_size=5000, start_after=0):
+def entry_chunks(chunk_size=5000, start_after=0, *, with_tree=False, using=None):
     """The ledger as lists of entry dicts in sequence order, one query per chunk (raw SQL:
-    at a million entries the ORM's per-row cost would dominate)."""
+    at a million entries the ORM's per-row cost would dominate). ``with_tree`` adds each
+    entry's stored ``tree_nodes`` (bytes)."""
+    fields = (*ENTRY_FIELDS, "tree_nodes") if with_tree else ENTRY_FIELDS
     sql = (
-        f"SELECT {', '.join(ENTRY_FIELDS)} FROM {LedgerEntry._meta.db_table} "
+        f"SELECT {', '.join(fields)} FROM {LedgerEntry._meta.db_table} "
         "WHERE sequence > %s ORDER BY sequence LIMIT %s"
     )
     last = start_after
-    with connection.cursor() as cursor:
+    with connections[using or DEFAULT_DB_ALIAS].cursor() as cursor:
         while True:
             cursor.execute(sql, [last, chunk_size])
-            chunk = [dict(zip(ENTRY_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+            chunk = [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
             if not chunk:
                 return
             yield chunk

@@ -4,13 +4,13 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from aims_portal import roles
+from aims_portal import jobs, roles
 from aims_portal.api import RecordViewSet
 from aims_portal.params import int_param
 from aims_portal.permissions import MatrixPermission
@@ -188,18 +188,36 @@ class SoARevisionViewSet(viewsets.ReadOnlyModelViewSet):
 class DocumentExportViewSet(
     mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Request an SoA export (PDF, CSV, XLSX; draft or revision), poll it, download it."""
+    """Request an SoA export (PDF, CSV, XLSX; draft or revision), poll it, download it, and
+    try a failed one again. A request the task queue cannot take answers 503 and leaves the
+    job failed; a job whose worker died reads as failed once past its deadline."""
 
     permission_classes = [MatrixPermission]
     serializer_class = DocumentExportSerializer
     queryset = DocumentExport.objects.select_related("revision")
-    matrix_actions = {"create": "export", "retrieve": "export", "download": "export"}
+    matrix_actions = {
+        "create": "export",
+        "retrieve": "export",
+        "download": "export",
+        "retry": "export",
+    }
 
     def get_queryset(self):
         queryset = super().get_queryset()
         if not roles.can(self.request.user, "approve", "controls"):
             queryset = queryset.filter(requested_by=self.request.user)
         return queryset
+
+    def get_object(self):
+        return jobs.reap_overdue(super().get_object())
+
+    @extend_schema(request=None, responses={201: DocumentExportSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Request a failed export again: a new job with the same format and revision."""
+        job = services.export_retry(self.get_object(), actor=request.user)
+        body = DocumentExportSerializer(job, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_create(self, serializer):
         number = (serializer.validated_data.get("revision") or {}).get("number")

@@ -3,6 +3,7 @@ attestations of AI outputs."""
 
 from .attestations import Attestation, AttestationToken
 from .changes import ChangeRequest
+from .governance import Responsibility, SignOff, Team
 from .incidents import Incident
 from .inventory import AISystem, Supplier
 from .lineage import DataSource, ModelVersion
@@ -17,5 +18,8 @@ __all__ = [
     "Incident",
     "ModelVersion",
     "RegistryPolicy",
+    "Responsibility",
+    "SignOff",
     "Supplier",
+    "Team",
 ]

@@ -7,6 +7,8 @@ the integrity ledger (``aims_portal.ledger.coverage``), so it cannot be changed,
 slipped in afterwards without verification naming it.
 """
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -27,6 +29,8 @@ class AttestationToken(SystemOwned, TrackedModel):
     """
 
     area = "inventory"
+    # Written without a version (aims_portal.ledger.current_state does not compare it).
+    _history_unversioned_fields: ClassVar[tuple[str, ...]] = ("last_used_at",)
 
     system = models.ForeignKey(
         AISystem,

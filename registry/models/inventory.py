@@ -103,6 +103,15 @@ class AISystem(TrackedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_ai_systems"
     )
+    owner_team = models.ForeignKey(
+        "registry.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ai_systems",
+        verbose_name="owning team",
+        help_text="The team that owns the system, when a team does (registry YAML ``owner``).",
+    )
     contact = models.EmailField(help_text="Where questions and incidents about it go.")
     # deployment
     environment = models.CharField(
@@ -128,8 +137,16 @@ class AISystem(TrackedModel):
         related_name="ai_systems",
         help_text="The supplier of the base model or service, if external.",
     )
-    version_pinned = models.CharField(max_length=120, blank=True)
+    version_pinned = models.CharField(
+        max_length=120, blank=True, help_text="The pinned version, or true / false."
+    )
     weights_location = models.CharField(max_length=300, blank=True)
+    training_statement = models.CharField(
+        "training data statement",
+        max_length=120,
+        blank=True,
+        help_text="When no training source is listed, why: e.g. none-fine-tuning.",
+    )
     # governance
     impact_assessment_ref = models.CharField(
         "impact assessment",
@@ -173,6 +190,9 @@ class AISystem(TrackedModel):
     # lifecycle
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.PROPOSED)
     decommission_date = models.DateField(null=True, blank=True)
+    source_commit = models.CharField(
+        "git commit", max_length=64, blank=True, editable=False, help_text="Last synced from."
+    )
 
     class Meta:
         ordering = [Lower("name")]

@@ -51,7 +51,7 @@ class Command(BaseCommand):
             self.stdout.write(f"ERROR {problem}")
         denials = 0
         for f in files:
-            for denial in rules.evaluate(yaml_io.policy_input(f.doc)):
+            for denial in rules.evaluate(f.policy_input):
                 denials += 1
                 self.stdout.write(f"DENY {f.name}: {denial.rule}: {denial.message}")
         summary = (

@@ -35,7 +35,7 @@ def hash_existing_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aims_portal', '0005_notifications'),
+        ('aims_portal', '0008_merkle_log'),
     ]
 
     operations = [
