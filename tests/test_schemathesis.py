@@ -165,6 +165,8 @@ def test_attestation_registrations_conform_with_an_attestation_token(postgres, l
         f"Bearer {key}",
         "--include-path-regex",
         ATTESTATION_PATHS,
+        "--include-method",
+        "POST",
         budget=60,
         name="attestations",
         schema=schema,
