@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AccessLog, User
+from .models import AccessLog, APIToken, User
 
 
 @admin.register(User)
@@ -31,6 +31,25 @@ class AccessLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(APIToken)
+class APITokenAdmin(admin.ModelAdmin):
+    """Who has an API token, recognised by its first characters. The key itself is not
+    stored, so it cannot be shown; nobody makes a token here for someone else (each user
+    makes their own). An administrator may delete a token, which revokes it."""
+
+    list_display = ("user", "key_prefix", "created")
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+    fields = ("user", "key_prefix", "created")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

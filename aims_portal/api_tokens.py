@@ -3,45 +3,69 @@
 
 Rules enforced here:
 - a user has at most one token; creating one replaces (and so revokes) the previous one;
-- the key is shown once, when it is made; afterwards only its first characters are shown;
+- the key is shown once, when it is made; the portal keeps only its SHA-256 and its first
+  characters, so nobody (administrators included, in the admin or the database) can read
+  a key afterwards;
 - revoking deletes the token, so it is refused from the next request on;
-- tokens are personal: nobody manages another user's token here (admins use the admin);
+- tokens are personal: a token is only ever made for the user who asks, and nothing (the
+  admin included) makes one for someone else;
 - a token works only while its user may log in (access window, active account), which
   PortalTokenAuthentication checks on every request.
 """
 
+import hashlib
+import secrets
+
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .models import APIToken
+
 PREFIX_LENGTH = 6
 
 
-def api_token_create(user):
-    """A new token for ``user`` (the old one, if any, stops working); returns it."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+def api_token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
-def api_token_revoke(user):
+@transaction.atomic
+def api_token_create(user) -> APIToken:
+    """A new token for ``user`` (the old one, if any, stops working). The returned token
+    carries the key as ``.key``: the only time it exists outside the caller's hands."""
+    APIToken.objects.filter(user=user).delete()
+    key = secrets.token_hex(20)  # 40 characters, as the keys made before hashing were
+    token = APIToken.objects.create(
+        user=user, key_hash=api_token_hash(key), key_prefix=key[:PREFIX_LENGTH]
+    )
+    token.key = key
+    return token
+
+
+def api_token_revoke(user) -> bool:
     """Delete the user's token; True when there was one."""
-    deleted, _ = Token.objects.filter(user=user).delete()
+    deleted, _ = APIToken.objects.filter(user=user).delete()
     return bool(deleted)
 
 
-def api_token_of(user):
-    return Token.objects.filter(user=user).first()
+def api_token_of(user) -> APIToken | None:
+    return APIToken.objects.filter(user=user).first()
+
+
+def api_token_authenticate(key: str) -> APIToken | None:
+    """The token whose key this is, with its user, or None."""
+    return APIToken.objects.select_related("user").filter(key_hash=api_token_hash(key)).first()
 
 
 def _summary(token):
     if token is None:
         return {"exists": False, "created": None, "key_prefix": ""}
-    return {"exists": True, "created": token.created, "key_prefix": token.key[:PREFIX_LENGTH]}
+    return {"exists": True, "created": token.created, "key_prefix": token.key_prefix}
 
 
 def api_token_page(request):

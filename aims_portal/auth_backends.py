@@ -34,11 +34,21 @@ class PortalModelBackend(ModelBackend):
 
 
 class PortalTokenAuthentication(TokenAuthentication):
-    """DRF token authentication that also honours the access window."""
+    """``Authorization: Token <key>`` against the portal's hashed tokens (DRF's own token
+    model keeps keys in plain text); also honours the access window.
+
+    DRF's class is kept as the base for its header parsing and its OpenAPI description.
+    """
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
-        refusal = window_refusal(user)
+        from .api_tokens import api_token_authenticate
+
+        token = api_token_authenticate(key)
+        if token is None:
+            raise AuthenticationFailed("Invalid token.")
+        if not token.user.is_active:
+            raise AuthenticationFailed("User inactive or deleted.")
+        refusal = window_refusal(token.user)
         if refusal:
             raise AuthenticationFailed(refusal)
-        return user, token
+        return token.user, token

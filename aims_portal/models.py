@@ -103,7 +103,9 @@ class TrackedModel(AtomicSaveMixin, models.Model):
     ``version`` is bumped by the services on every update; edit forms and API updates send
     back the version they were based on, and a stale one is refused (optimistic locking).
     Subclasses declare the matrix ``area`` they belong to and, when they have one, the
-    ``owner_field`` used for "own records only" grants.
+    ``owner_field`` used for "own records only" grants, and ``system_link``: the field (a
+    foreign key or a many-to-many) that ties the record to AI systems, which someone with
+    only "own" grants may point only at systems they own.
     """
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -114,6 +116,7 @@ class TrackedModel(AtomicSaveMixin, models.Model):
 
     area: ClassVar[str]
     owner_field: ClassVar[str | None] = None
+    system_link: ClassVar[str | None] = None
 
     class Meta:
         abstract = True
@@ -173,6 +176,27 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.title}"
+
+
+class APIToken(models.Model):
+    """A user's personal API key, stored only as its SHA-256.
+
+    The key is 20 random bytes (160 bits), shown once when it is made; a hash of that much
+    randomness cannot be reversed or guessed, so a plain SHA-256 (no salt, no slow hash) is
+    enough and lets a request find its token by one indexed lookup. ``key_prefix`` (the first
+    characters) lets the owner recognise the token afterwards.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_token")
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(max_length=12)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.user} ({self.key_prefix}…)"
 
 
 class ReferenceCounter(models.Model):

@@ -86,6 +86,13 @@ def owns(user, record):
     return bool(owner_field) and getattr(record, f"{owner_field}_id", None) == user.pk
 
 
+def own_only(user, action, area) -> bool:
+    """True when ``user`` may do ``action`` in ``area`` only on records they own (every
+    grant they hold for it is written ``action:own``)."""
+    grants = [g for role in user_roles(user) if (g := matrix().grant(role, area, action))]
+    return bool(grants) and all(grant.own_only for grant in grants)
+
+
 def can(user, action, area, record=None):
     """May ``user`` do ``action`` in ``area`` (on ``record``, when one is given)?
 

@@ -3,22 +3,30 @@
 Rules enforced here, for every record type:
 - the actor's role must allow the action in the record's area (roles.yaml), own-only grants
   included;
+- someone whose grant is own-only (system owners) creates records only for themselves and
+  links them only to AI systems they own: a record's owner (``owner_field``) must be the
+  actor (left empty, it becomes the actor), and every AI system it is newly linked to
+  (``system_link``) must be one the actor owns; an update may not hand the record to
+  someone else or link it to another owner's system;
 - an update must be based on the current version of the record (optimistic locking): a
   stale edit is refused with StaleVersionError and the newer save is kept;
+- a URL field holds a URI (no quote, space, brace or other character RFC 3986 refuses), so
+  the API's ``format: uri`` holds for every link it shows;
 - every write runs model validation and is atomic, and records who made it and why in the
   record's history;
 - references (RISK-007, CA-2026-012, …) are numbered from a counter row locked for the
   creating transaction, so concurrent creates never take the same one.
 """
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import IntegrityError, models, transaction
 from django.db.models import IntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from . import roles
 from .models import ReferenceCounter
+from .validators import uri_problem
 
 
 class StaleVersionError(Exception):
@@ -46,9 +54,22 @@ def _apply(instance, data):
     return m2m
 
 
+def check_links(instance) -> None:
+    """Every URL field must hold a URI the API schema can promise (see uri_problem)."""
+    problems = {
+        field.name: problem
+        for field in instance._meta.concrete_fields
+        if isinstance(field, models.URLField)
+        and (problem := uri_problem(getattr(instance, field.attname) or ""))
+    }
+    if problems:
+        raise ValidationError(problems)
+
+
 def _save(instance, *, actor, reason, m2m):
     """Validate and save with who and why. Links of fields whose every version is kept
     (``_history_m2m_fields``) go into the save's one version; other links are set after."""
+    check_links(instance)
     instance.full_clean()
     instance._history_user = actor
     instance._change_reason = reason
@@ -64,11 +85,78 @@ def _save(instance, *, actor, reason, m2m):
     return instance
 
 
+def _field(model, name):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:  # e.g. a property that reads the owner through the system
+        return None
+
+
+def _system_ids(instance, m2m) -> set | None:
+    """Ids of the AI systems the record links (as about to be saved); None when this
+    write does not set its many-to-many link."""
+    name = type(instance).system_link
+    field = _field(type(instance), name) if name else None
+    if field is None:
+        return set()
+    if field.many_to_many:
+        if name not in m2m:
+            return None
+        return {getattr(value, "pk", value) for value in m2m[name] or ()}
+    value = getattr(instance, field.attname)
+    return {value} if value is not None else set()
+
+
+def _current_system_ids(instance) -> set:
+    name = type(instance).system_link
+    field = _field(type(instance), name) if name else None
+    if field is None:
+        return set()
+    if field.many_to_many:
+        return set(getattr(instance, name).values_list("pk", flat=True))
+    value = getattr(instance, field.attname)
+    return {value} if value is not None else set()
+
+
+def check_own_scope(actor, instance, m2m, *, action: str, linked_before: set = frozenset()):
+    """For an actor allowed ``action`` only on their own records: the record must be theirs
+    and every AI system it newly links must be theirs. Raises ValidationError naming the
+    field. Systems in ``linked_before`` (already linked before this update) stay allowed."""
+    model = type(instance)
+    if not roles.own_only(actor, action, model.area):
+        return
+    problems = {}
+    owner = _field(model, model.owner_field) if model.owner_field else None
+    if owner is not None:
+        owner_id = getattr(instance, owner.attname)
+        if owner_id is None and action == "create":
+            setattr(instance, owner.attname, actor.pk)
+        elif owner_id != actor.pk:
+            problems[owner.name] = (
+                "You can only create or keep records that you own yourself: choose yourself "
+                "as the owner, or ask a governance lead to assign it to someone else."
+            )
+    system_ids = _system_ids(instance, m2m)
+    if system_ids:
+        field = model._meta.get_field(model.system_link)
+        foreign = (
+            field.related_model.objects.filter(pk__in=system_ids - set(linked_before))
+            .exclude(owner_id=actor.pk)
+            .order_by("pk")
+        )
+        names = ", ".join(str(system) for system in foreign[:5])
+        if names:
+            problems[field.name] = f"You can only link AI systems you own; you do not own {names}."
+    if problems:
+        raise ValidationError(problems)
+
+
 @transaction.atomic
 def record_create(model, *, actor, data, reason="Created"):
     roles.require(actor, "create", model.area)
     instance = model()
     m2m = _apply(instance, data)
+    check_own_scope(actor, instance, m2m, action="create")
     return _save(instance, actor=actor, reason=reason, m2m=m2m)
 
 
@@ -82,7 +170,9 @@ def record_update(instance, *, actor, data, expected_version, reason):
     roles.require(actor, "change", model.area, current)
     if expected_version is None or int(expected_version) != current.version:
         raise StaleVersionError(current)
+    linked_before = _current_system_ids(current)
     m2m = _apply(current, data)
+    check_own_scope(actor, current, m2m, action="change", linked_before=linked_before)
     current.version += 1
     return _save(current, actor=actor, reason=reason.strip(), m2m=m2m)
 
@@ -104,6 +194,7 @@ def record_retire(instance, *, actor, reason):
 
 def tracked_save(instance, actor, reason):
     """Validate and save ``instance`` with its history user and change reason."""
+    check_links(instance)
     instance.full_clean()
     instance._history_user = actor
     instance._change_reason = reason

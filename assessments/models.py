@@ -75,6 +75,7 @@ class ImpactAssessment(TrackedModel):
 
     area = "assessments"
     owner_field = "owner"
+    system_link = "system"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -234,6 +235,7 @@ class Risk(TrackedModel):
     _history_m2m_fields: ClassVar[list[str]] = ["systems"]
     _history_links_start_reason: ClassVar[str] = LINKS_START_REASON
     owner_field = "owner"
+    system_link = "systems"
 
     class Treatment(models.TextChoices):
         MITIGATE = "mitigate", "Mitigate"

@@ -69,7 +69,7 @@ SEED = r"""
 import json, random, sys
 from datetime import date, timedelta
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from aims_portal.api_tokens import api_token_create
 from assessments import services as assessments
 from assessments.models import Risk
 from registry import services as registry
@@ -106,7 +106,7 @@ for i in range(Risk.objects.count(), risks_n):
         "residual_likelihood": random.randint(1, 3), "residual_impact": random.randint(1, 3),
         "review_date": date.today() + timedelta(days=random.randint(10, 300)),
     })
-tokens = [Token.objects.get_or_create(user=User.objects.get(username=u))[0].key
+tokens = [api_token_create(User.objects.get(username=u)).key
           for u in ("lead", "owner")]
 # Signed-in sessions, as after a login: one per simulated person, roles mixed like a team.
 from importlib import import_module

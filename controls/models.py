@@ -129,6 +129,7 @@ class SoAEntry(TrackedModel):
 
     area = "controls"
     owner_field = "owner"
+    system_link = "systems"
     # simple-history keeps the links of every version too (tables HistoricalSoAEntry_systems
     # and HistoricalSoAEntry_risks), so the as-of view shows them as they were.
     _history_m2m_fields: ClassVar[list[str]] = ["systems", "risks"]

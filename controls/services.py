@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from aims_portal import jobs, roles
 from aims_portal import services as records
+from aims_portal.uploads import upload_name_problem
 from aims_portal.workflow import Transition, Workflow
 
 from . import selectors
@@ -317,6 +318,8 @@ def document_update(document, *, actor, data, expected_version, reason):
 
 def document_attach_file(document, *, actor, upload, expected_version, reason):
     """Store a new file for a draft document, with its SHA-256 in the record's history."""
+    if problem := upload_name_problem(upload.name):
+        raise ValidationError({"file": problem})
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

@@ -2,6 +2,7 @@ from django import forms
 from django.db.models import Q
 
 from aims_portal.records.forms import CommaSeparatedListField, ModelForm
+from aims_portal.uploads import validate_upload_name
 
 from .models import (
     AISystem,
@@ -244,7 +245,10 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         items = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(item, initial) for item in items if item]
+        files = [super(MultipleFileField, self).clean(item, initial) for item in items if item]
+        for upload in files:
+            validate_upload_name(upload)
+        return files
 
 
 class YAMLImportForm(forms.Form):

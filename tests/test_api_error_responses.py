@@ -143,3 +143,10 @@ def test_the_larger_limit_is_the_batchs_alone(token_key, settings):
         HTTP_AUTHORIZATION=f"Bearer {token_key}",
     )
     assert_problem(response, 413)
+
+
+@pytest.mark.parametrize("url", ["proofs/consistency/?from=", "proofs/inclusion/?index="])
+def test_ledger_proofs_refuse_unicode_digits(api, url):
+    response = api.get(f"/api/v1/integrity/{url}²")
+    assert response.status_code == 400
+    assert "A whole number" in str(response.json())

@@ -1,9 +1,9 @@
 """The REST API of the generic record pattern: /api/v1/registry/suppliers/ and /systems/."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from aims_portal.api_tokens import api_token_create
 from registry import services as registry
 from registry.models import AISystem, Supplier
 
@@ -369,7 +369,7 @@ def test_system_cannot_be_newly_linked_to_retired_supplier(api, lead):
 
 
 def test_token_authentication(lead, owner):
-    token = Token.objects.create(user=lead)
+    token = api_token_create(lead)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     data = {"name": "Acme", "services": "API", "owner": owner.pk}
@@ -386,7 +386,7 @@ def test_bad_token_is_refused(lead):
 
 
 def test_token_of_auditor_cannot_write(auditor, lead):
-    token = Token.objects.create(user=auditor)
+    token = api_token_create(auditor)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     data = {"name": "Acme", "services": "API", "owner": lead.pk}

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from aims_portal.api_tokens import api_token_create
 from aims_portal.models import AccessLog
 
 from . import factories
@@ -66,7 +66,7 @@ def test_a_session_ends_when_the_window_closes(client, make_user):
 
 def test_api_token_is_refused_outside_the_window(client, make_user):
     auditor = make_user("auditor", username="ext", access_until=timezone.now() - timedelta(1))
-    token = Token.objects.create(user=auditor)
+    token = api_token_create(auditor)
     response = client.get("/api/v1/registry/suppliers/", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 401
     assert "ended on" in response.json()["detail"]

@@ -13,8 +13,8 @@ from io import StringIO
 
 from django.core.management import call_command
 from django.test import TestCase
-from rest_framework.authtoken.models import Token
 
+from aims_portal.api_tokens import api_token_create
 from aims_portal.records import registered_types
 from aims_portal.urls import api
 
@@ -90,7 +90,7 @@ class StaleEdits(TestCase):
         from django.contrib.auth import get_user_model
 
         cls.admin = get_user_model().objects.get(username="admin")
-        cls.token = Token.objects.create(user=cls.admin).key
+        cls.token = api_token_create(cls.admin).key
 
     def editable_record(self, rt):
         for record in rt.model.objects.order_by("pk"):

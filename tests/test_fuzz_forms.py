@@ -130,11 +130,10 @@ class FormFuzz(TestCase):
         st.data(),
     )
     def test_evidence_upload_through_the_api(self, blob, name, kind, data):
-        from rest_framework.authtoken.models import Token
-
+        from aims_portal.api_tokens import api_token_create
         from audits.models import EvidenceItem
 
-        token = Token.objects.get_or_create(user=self.admin)[0].key
+        token = api_token_create(self.admin).key
         target = data.draw(st.sampled_from(["checklist_line", "finding", "corrective_action", ""]))
         values = {"kind": kind, "title": data.draw(field_values, label="title")}
         if target:

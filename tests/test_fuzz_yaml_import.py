@@ -13,8 +13,8 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
-from rest_framework.authtoken.models import Token
 
+from aims_portal.api_tokens import api_token_create
 from registry import imports, yaml_io
 from registry.models import AISystem, DataSource
 
@@ -116,7 +116,7 @@ class YAMLFuzz(TestCase):
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.dictionaries(st.text(max_size=20), st.text(max_size=200), max_size=3))
     def test_api_validate_and_import(self, files):
-        token = Token.objects.get_or_create(user=self.lead)[0].key
+        token = api_token_create(self.lead).key
         before = counts()
         for action in ("validate", "import"):
             response = self.client.post(

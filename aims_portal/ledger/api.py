@@ -58,7 +58,8 @@ def _int(request, name, required=True):
         if required:
             raise APIValidationError({name: "This parameter is required."})
         return None
-    if not value.isdigit() or len(value) > 18:
+    # isascii: "²" and other Unicode digits pass isdigit() but int() refuses them.
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise APIValidationError({name: "A whole number of at most 18 digits."})
     return int(value)
 

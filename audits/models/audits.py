@@ -44,6 +44,7 @@ class Audit(TrackedModel):
     """One internal audit: scope, criteria (clauses and controls), team, dates and status."""
 
     area = "audits"
+    system_link = "systems"
     # Every version keeps its links too (aims_portal.history_links).
     _history_m2m_fields: ClassVar[list[str]] = ["systems", "requirements", "controls", "auditors"]
     _history_links_start_reason: ClassVar[str] = LINKS_START_REASON

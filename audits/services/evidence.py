@@ -12,6 +12,7 @@ from django.urls import Resolver404, resolve
 
 from aims_portal import roles
 from aims_portal import services as records
+from aims_portal.uploads import upload_name_problem
 
 from ..models import EvidenceItem
 from ..models.evidence import TARGETS
@@ -48,6 +49,8 @@ def check_upload(upload):
     max_bytes, types = upload_limits()
     if upload is None:
         raise ValidationError({"file": "Choose the file to upload."})
+    if problem := upload_name_problem(upload.name):
+        raise ValidationError({"file": problem})
     if upload.size == 0:
         raise ValidationError({"file": "The file is empty."})
     if upload.size > max_bytes:

@@ -2,6 +2,7 @@
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -37,6 +38,16 @@ from .serializers import (
     SoARevisionSummarySerializer,
     SoASerializer,
 )
+
+# What an export's download answers: the file in the format it was made in.
+EXPORT_FILE = {
+    (200, media_type): OpenApiTypes.BINARY
+    for media_type in (
+        "application/pdf",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+}
 
 
 class ControlViewSet(RecordViewSet):
@@ -217,6 +228,7 @@ class DocumentExportViewSet(
             actor=self.request.user, fmt=serializer.validated_data["format"], revision=revision
         )
 
+    @extend_schema(responses=EXPORT_FILE)
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         job = self.get_object()
@@ -299,6 +311,7 @@ class ControlledDocumentViewSet(RecordViewSet):
             ControlledDocumentSerializer(document, context=self.get_serializer_context()).data
         )
 
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         document = self.get_object()

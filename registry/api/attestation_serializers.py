@@ -119,8 +119,14 @@ class ProblemSerializer(serializers.Serializer):
 
 
 class RejectedSerializer(serializers.Serializer):
+    """A refusal: ``errors`` names each problem by item and field; a body that could not be
+    read at all (not JSON, too deep, unstorable text) has no items, and answers as an API
+    problem (``status``, ``title``, ``detail``) without ``errors``."""
+
     detail = serializers.CharField()
-    errors = ProblemSerializer(many=True)
+    errors = ProblemSerializer(many=True, required=False)
+    status = serializers.IntegerField(required=False)
+    title = serializers.CharField(required=False)
 
 
 class AttestationSerializer(serializers.ModelSerializer):

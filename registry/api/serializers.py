@@ -3,6 +3,7 @@ from pathlib import Path
 from rest_framework import serializers
 
 from aims_portal.api import RecordSerializer
+from aims_portal.uploads import upload_name_problem
 
 from ..models import (
     AISystem,
@@ -247,8 +248,10 @@ class YAMLFilesSerializer(serializers.Serializer):
                 problems.append(f"{name!r}: not valid UTF-8 text.")
                 continue
             plain = name not in (".", "..") and Path(name).name == name and "\x00" not in name
-            if not name or len(name) > 200 or not plain:
+            if not name or not plain:
                 problems.append(f"{name!r}: give a plain file name, e.g. my-system.yaml.")
+            elif too_long := upload_name_problem(name):
+                problems.append(f"{name[:40]!r}…: {too_long}")
         if problems:
             raise serializers.ValidationError(problems)
         return files

@@ -13,10 +13,11 @@ class SystemOwned:
     """Records that belong to an AI system: "own records" are those of systems one owns."""
 
     owner_field = "system_owner"
+    system_link = "system"
 
     @property
     def system_owner_id(self):
-        return self.system.owner_id
+        return self.system.owner_id if self.system_id else None
 
 
 class DataSource(SystemOwned, TrackedModel):
