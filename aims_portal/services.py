@@ -6,15 +6,11 @@ Rules enforced here, for every record type:
 - an update must be based on the current version of the record (optimistic locking): a
   stale edit is refused with StaleVersionError and the newer save is kept;
 - every write runs model validation and is atomic, and records who made it and why in the
-  record's history;
-- references (``next_reference``) are handed out one at a time per series, so concurrent
-  creators never take the same one.
+  record's history.
 """
 
-import zlib
-
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import IntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
@@ -112,36 +108,10 @@ def tracked_save(instance, actor, reason):
     return instance
 
 
-REFERENCE_LOCK_CLASS = 42002  # first key of the advisory locks that serialise references
-
-
-def _lock_reference_series(model, stem):
-    """Hold, until the transaction ends, the lock of one reference series (PostgreSQL): the
-    next creator reads the highest number only after this one has committed its record.
-    SQLite's IMMEDIATE transactions serialise writers already."""
-    connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        return
-    if not connection.in_atomic_block:
-        raise RuntimeError("next_reference must run inside the transaction that saves the record")
-    key = zlib.crc32(f"{model._meta.db_table}:{stem}".encode())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)",
-            [REFERENCE_LOCK_CLASS, key - 2**32 if key >= 2**31 else key],
-        )
-
-
 def next_reference(model, prefix, width=3, yearly=True):
     """The next PREFIX-YYYY-NNN reference of ``model``, numbered per year (PREFIX-NNN,
-    numbered once for all, when not ``yearly``).
-
-    Call it in the transaction that saves the record, before writing anything else: it
-    holds the series' lock until that transaction ends, so concurrent creators take
-    numbers one after another instead of colliding on the same one.
-    """
+    numbered once for all, when not ``yearly``)."""
     stem = f"{prefix}-{timezone.localdate().year}-" if yearly else f"{prefix}-"
-    _lock_reference_series(model, stem)
     top = model.objects.filter(reference__startswith=stem).aggregate(
         n=Max(Cast(Substr("reference", len(stem) + 1), output_field=IntegerField()))
     )["n"]
