@@ -1,7 +1,9 @@
 """REST API building blocks shared by every app: matrix permissions, error mapping and a
 record viewset that writes only through the record type's services."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
@@ -11,11 +13,18 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .api_input import body_too_big_message, problem
 from .jobs import QueueUnavailable
 from .permissions import MatrixPermission
 from .services import StaleVersionError
 
-__all__ = ["MatrixPermission", "RecordSerializer", "RecordViewSet", "exception_handler"]
+__all__ = [
+    "MatrixPermission",
+    "RecordSerializer",
+    "RecordViewSet",
+    "exception_handler",
+    "problem",
+]
 
 
 class Conflict(APIException):
@@ -30,12 +39,21 @@ class QueueUnavailableError(APIException):
     default_code = "queue_unavailable"
 
 
+class BodyTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "body_too_large"
+
+
 def exception_handler(exc, context):
+    """Every API error as JSON: DRF's own, Django's validation and permission errors, stale
+    versions (409), bodies over the limit (413) and jobs that cannot be queued (503)."""
     if isinstance(exc, QueueUnavailable):
         response = drf_exception_handler(QueueUnavailableError(exc.message), context)
         response["Retry-After"] = "60"
         return response
-    if isinstance(exc, StaleVersionError):
+    if isinstance(exc, RequestDataTooBig):
+        exc = BodyTooLarge(body_too_big_message(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+    elif isinstance(exc, StaleVersionError):
         exc = Conflict(str(exc))
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
@@ -44,7 +62,15 @@ def exception_handler(exc, context):
         from rest_framework.exceptions import PermissionDenied
 
         exc = PermissionDenied(str(exc) or None)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if (
+        response is not None
+        and isinstance(response.data, dict)
+        and set(response.data) == {"detail"}
+    ):
+        detail = response.data["detail"]
+        response.data = problem(response.status_code, detail, getattr(detail, "code", ""))
+    return response
 
 
 class RecordSerializer(serializers.ModelSerializer):

@@ -6,6 +6,7 @@ class AimsPortalConfig(AppConfig):
     verbose_name = "AIMS portal"
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from .ledger import signals
         from .records import columns  # noqa: F401  (before any app builds its tables)
 

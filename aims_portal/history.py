@@ -24,6 +24,13 @@ def versions(model, pk):
     return model.history.filter(id=pk).select_related("history_user").order_by("-history_id")
 
 
+def version_page(model, pk, history_id, page_size):
+    """The page number (newest first) on which version ``history_id`` of a record is listed
+    (one query)."""
+    newer = versions(model, pk).filter(history_id__gt=history_id).count()
+    return newer // page_size + 1
+
+
 def _tracked_fields(model):
     return [
         f

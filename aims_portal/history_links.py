@@ -15,6 +15,16 @@ LINKS_START_REASON = (
 )
 
 
+def _ledger_has_tree(apps):
+    """Whether the ledger table has its Merkle tree column yet at this migration (aims_portal
+    0006 adds it and builds the tree over every entry written before)."""
+    try:
+        entry = apps.get_model("aims_portal", "LedgerEntry")
+    except LookupError:
+        return False
+    return any(field.name == "tree_nodes" for field in entry._meta.fields)
+
+
 def start_link_history(
     apps, schema_editor, app_label, model_name, fields, reason=LINKS_START_REASON
 ):
@@ -68,4 +78,5 @@ def start_link_history(
     for rows in saved:
         if rows:
             label = rows[0]._meta.label_lower
-            append_rows("history", label, [(r.pk, canonical_instance(r)) for r in rows], using)
+            rows = [(r.pk, canonical_instance(r)) for r in rows]
+            append_rows("history", label, rows, using, with_tree=_ledger_has_tree(apps))

@@ -77,3 +77,73 @@ class AdminTwoFactorMiddleware:
             messages.warning(request, "Administrators must turn on two-factor authentication.")
             return redirect("two-factor")
         return self.get_response(request)
+
+
+API_PREFIX = "/api/"
+
+
+class APIProblemMiddleware:
+    """Under /api/ every error answer is JSON, including those no API view produced: an
+    unknown URL (404), a server error (500, logged as usual before this replaces the page),
+    a refused CSRF check or an oversized body (400/403/413)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith(API_PREFIX)
+            and "json" not in response.get("Content-Type", "")
+        ):
+            return self.as_problem(response.status_code)
+        return response
+
+    @staticmethod
+    def as_problem(status_code):
+        from django.http import JsonResponse
+
+        from .api_input import problem
+
+        details = {
+            404: "There is no API endpoint or record at this address.",
+            500: "The server failed to answer this request; the error has been logged.",
+        }
+        detail = details.get(status_code, "The request was refused.")
+        return JsonResponse(problem(status_code, detail), status=status_code)
+
+
+class APIBodyLimitMiddleware:
+    """Reads the body of a request to an API view that declares ``max_body_bytes`` (the
+    attestation batch) under that limit instead of Django's DATA_UPLOAD_MAX_MEMORY_SIZE,
+    and refuses a larger one with 413 naming the limit. Every other view keeps the global
+    limit, which the API's exception handler also answers with a JSON 413."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from io import BytesIO
+
+        from django.http import JsonResponse
+
+        from .api_input import body_too_big_message, problem, view_body_limit
+
+        limit = view_body_limit(view_func)
+        if limit is None or request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        body = b"" if declared > limit else request.read(limit + 1)
+        if declared > limit or len(body) > limit:
+            return JsonResponse(problem(413, body_too_big_message(limit)), status=413)
+        # Django's request.body now returns these bytes without its global size check.
+        request._body = body
+        request._stream = BytesIO(body)
+        return None

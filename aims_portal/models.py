@@ -168,4 +168,22 @@ class Notification(models.Model):
         return f"{self.user}: {self.title}"
 
 
-from .ledger.models import Checkpoint, EvidenceBundle, LedgerEntry, VerificationRun  # noqa: E402,F401
+class ReferenceCounter(models.Model):
+    """The last number given out under one reference stem of one model (``key`` is e.g.
+    ``assessments.risk:RISK-``). ``next_reference`` locks the row while it takes the next
+    number, so concurrent creates queue for it instead of taking the same reference."""
+
+    key = models.CharField(max_length=150, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key} {self.last}"
+
+
+from .ledger.models import (  # noqa: E402,F401
+    Checkpoint,
+    EvidenceBundle,
+    HeldCheckpoint,
+    LedgerEntry,
+    VerificationRun,
+)

@@ -6,16 +6,19 @@ Rules enforced here, for every record type:
 - an update must be based on the current version of the record (optimistic locking): a
   stale edit is refused with StaleVersionError and the newer save is kept;
 - every write runs model validation and is atomic, and records who made it and why in the
-  record's history.
+  record's history;
+- references (RISK-007, CA-2026-012, …) are numbered from a counter row locked for the
+  creating transaction, so concurrent creates never take the same one.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import IntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from . import roles
+from .models import ReferenceCounter
 
 
 class StaleVersionError(Exception):
@@ -108,11 +111,36 @@ def tracked_save(instance, actor, reason):
     return instance
 
 
-def next_reference(model, prefix, width=3, yearly=True):
+def _locked_counter(key):
+    counter = ReferenceCounter.objects.select_for_update().filter(key=key).first()
+    if counter is not None:
+        return counter
+    try:
+        with transaction.atomic():
+            return ReferenceCounter.objects.create(key=key)
+    except IntegrityError:
+        # Another transaction created it first (and held it until its commit): take it now.
+        return ReferenceCounter.objects.select_for_update().get(key=key)
+
+
+@transaction.atomic
+def next_reference(model, prefix: str, width: int = 3, yearly: bool = True) -> str:
     """The next PREFIX-YYYY-NNN reference of ``model``, numbered per year (PREFIX-NNN,
-    numbered once for all, when not ``yearly``)."""
+    numbered once for all, when not ``yearly``).
+
+    The stem's counter row stays locked until the caller's transaction ends (callers create
+    the record in the same transaction), so a concurrent create waits and then takes the
+    following number; a rolled-back create gives its number back. Call it before the
+    transaction saves any history: the ledger's append lock, which history takes, is always
+    taken after this one, or two creates could each wait for the other. The highest reference
+    already stored counts too, so records that came in without the counter (imports, data
+    from before it) are never numbered twice.
+    """
     stem = f"{prefix}-{timezone.localdate().year}-" if yearly else f"{prefix}-"
+    counter = _locked_counter(f"{model._meta.label_lower}:{stem}")
     top = model.objects.filter(reference__startswith=stem).aggregate(
         n=Max(Cast(Substr("reference", len(stem) + 1), output_field=IntegerField()))
     )["n"]
-    return f"{stem}{(top or 0) + 1:0{width}}"
+    counter.last = max(counter.last, top or 0) + 1
+    counter.save(update_fields=["last"])
+    return f"{stem}{counter.last:0{width}}"

@@ -14,6 +14,7 @@ inline execution to a real broker.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -48,6 +49,35 @@ def env_int(name, default, minimum=1):
 
 def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_url(name):
+    """An http(s) URL with a host, or "" when unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(f"{name} must be an http:// or https:// URL, not {value!r}")
+    try:
+        parts.port  # noqa: B018 - reading it validates it
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has an invalid port: {value!r}") from None
+    return value
+
+
+def env_seconds(name, default, maximum):
+    """A number of seconds, more than 0 and at most ``maximum``."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 < seconds <= maximum:  # also refuses nan and inf
+        raise ImproperlyConfigured(f"{name} must be more than 0 and at most {maximum:g} seconds")
+    return seconds
 
 
 def env_required(name):
@@ -98,10 +128,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one: turns any error page under /api/ (404, 500, ...) into JSON.
+    "aims_portal.middleware.APIProblemMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF: it may read the body of the one API view allowed a larger one.
+    "aims_portal.middleware.APIBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -299,6 +333,9 @@ CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 }
+# A checkpoint is signed (and time-stamped) whenever the log has grown and the last one is
+# older than this many seconds; beat asks that often.
+LEDGER_CHECKPOINT_INTERVAL = env_int("LEDGER_CHECKPOINT_INTERVAL", 60, minimum=5)
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "aims_portal.send_reminders",
@@ -306,8 +343,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Within the dashboard's five-minute tolerance for the readiness score.
     "refresh-readiness": {"task": "aims_portal.refresh_readiness", "schedule": 240.0},
-    # Sign the ledger head every hour and recompute the whole chain every night.
-    "ledger-checkpoint": {"task": "aims_portal.ledger.checkpoint", "schedule": 3600.0},
+    # Sign the log's tree head when it has grown, and recompute the whole log every night.
+    "ledger-checkpoint": {
+        "task": "aims_portal.ledger.checkpoint",
+        "schedule": float(LEDGER_CHECKPOINT_INTERVAL),
+    },
     "ledger-verify": {
         "task": "aims_portal.ledger.verify",
         "schedule": crontab(hour=2, minute=30),
@@ -321,10 +361,53 @@ CELERY_BEAT_SCHEDULE = {
 # production; outside it a development key is generated under DATA_DIR on first use.
 LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "")
 LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE", "")
+# The log's name in its checkpoints (C2SP "origin" and the signing key's name): a schema-less
+# URL-like string that identifies this portal's log. Never change it once checkpoints exist.
+LEDGER_ORIGIN = os.environ.get(
+    "LEDGER_ORIGIN",
+    f"{urlsplit(os.environ.get('PORTAL_BASE_URL', '')).hostname or 'localhost'}/aims-ledger",
+)
+if not LEDGER_ORIGIN or any(c.isspace() or c == "+" for c in LEDGER_ORIGIN):
+    raise ImproperlyConfigured("LEDGER_ORIGIN must be one word without spaces or '+'")
+# The RFC 3161 time-stamping authority that anchors checkpoints outside the database: its URL,
+# the PEM chain (up to its root CA) its tokens must verify against, as a file or as text, and
+# how long one request may take. Production needs them; bin/test and bin/demo run a local TSA.
+LEDGER_TSA_URL = env_url("LEDGER_TSA_URL")
+LEDGER_TSA_CERT_FILE = os.environ.get("LEDGER_TSA_CERT_FILE", "").strip()
+LEDGER_TSA_CERT = os.environ.get("LEDGER_TSA_CERT", "").strip()
+LEDGER_TSA_TIMEOUT = env_seconds("LEDGER_TSA_TIMEOUT", 5.0, maximum=60.0)
+if LEDGER_TSA_CERT_FILE and LEDGER_TSA_CERT:
+    raise ImproperlyConfigured("Set LEDGER_TSA_CERT_FILE or LEDGER_TSA_CERT, not both")
+if LEDGER_TSA_URL and not (LEDGER_TSA_CERT_FILE or LEDGER_TSA_CERT):
+    raise ImproperlyConfigured(
+        "LEDGER_TSA_URL needs LEDGER_TSA_CERT_FILE or LEDGER_TSA_CERT: the TSA's tokens are "
+        "verified against its certificate chain"
+    )
 
 # --- Registry policies -----------------------------------------------------------------------
 # Folder of user-written Rego rules (*.rego), evaluated beside the built-in rules.
 REGISTRY_POLICY_DIR = Path(os.environ.get("REGISTRY_POLICY_DIR", BASE_DIR / "policies"))
+# Each Rego rule's time budget per document: a slower rule is refused when saved and denies
+# (fails closed, named) when evaluated.
+REGISTRY_POLICY_TIME_BUDGET_MS = int(os.environ.get("REGISTRY_POLICY_TIME_BUDGET_MS", 200))
+if REGISTRY_POLICY_TIME_BUDGET_MS <= 0:
+    raise ImproperlyConfigured("REGISTRY_POLICY_TIME_BUDGET_MS must be a positive number.")
+
+# The registry in git (registry sync / export-git, the system page's Sync button, beat).
+REGISTRY_GIT_REPO = os.environ.get("REGISTRY_GIT_REPO", "")  # a path or URL; unset: no sync
+REGISTRY_GIT_REF = os.environ.get("REGISTRY_GIT_REF", "main")
+REGISTRY_GIT_PATH = os.environ.get("REGISTRY_GIT_PATH", "models")  # folder of the YAML files
+REGISTRY_GIT_EXPORT_BRANCH = os.environ.get("REGISTRY_GIT_EXPORT_BRANCH", "aims-portal-export")
+REGISTRY_GIT_SYNC_USER = os.environ.get("REGISTRY_GIT_SYNC_USER", "")  # who scheduled syncs act as
+REGISTRY_GIT_SYNC_MINUTES = int(os.environ.get("REGISTRY_GIT_SYNC_MINUTES", 60))
+REGISTRY_GIT_CACHE = Path(os.environ.get("REGISTRY_GIT_CACHE", DATA_DIR / "git-cache"))
+if REGISTRY_GIT_REPO:
+    if not REGISTRY_GIT_SYNC_USER:
+        raise ImproperlyConfigured("REGISTRY_GIT_REPO needs REGISTRY_GIT_SYNC_USER (a username).")
+    CELERY_BEAT_SCHEDULE["registry-git-sync"] = {
+        "task": "registry.git_sync",
+        "schedule": REGISTRY_GIT_SYNC_MINUTES * 60.0,
+    }
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -334,12 +417,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["aims_portal.permissions.MatrixPermission"],
+    # Depth limit and unstorable-text check on every JSON body (aims_portal/api_input.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "aims_portal.api_input.PortalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "aims_portal.api_input.PortalSearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "aims_portal.api_input.PortalPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "aims_portal.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

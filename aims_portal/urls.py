@@ -12,6 +12,7 @@ from controls.urls import api_router as controls_api
 from registry.urls import api_router as registry_api
 
 from . import api_tokens, views
+from .ledger import api as ledger_api
 
 
 class APIRoot(DefaultRouter.APIRootView):
@@ -67,6 +68,21 @@ urlpatterns = [
     path("audits/", include("audits.urls")),
     path("integrity/", include("aims_portal.ledger.urls")),
     path("api/v1/auth/token/", api_tokens.APITokenView.as_view(), name="api-token-self"),
+    path(
+        "api/v1/integrity/checkpoints/",
+        ledger_api.CheckpointList.as_view(),
+        name="api-checkpoints",
+    ),
+    path(
+        "api/v1/integrity/proofs/inclusion/",
+        ledger_api.InclusionProof.as_view(),
+        name="api-inclusion-proof",
+    ),
+    path(
+        "api/v1/integrity/proofs/consistency/",
+        ledger_api.ConsistencyProof.as_view(),
+        name="api-consistency-proof",
+    ),
     path("api/v1/", include(api.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -16,6 +16,7 @@ from django_otp import login as otp_login
 from . import charts, dashboard, history, notifications, readiness, roles, two_factor
 from .forms import OTPCodeForm, PortalAuthenticationForm
 from .models import TrackedModel
+from .params import int_param
 from .records import record_type_for
 
 
@@ -92,26 +93,40 @@ def _history_context(request, app_label, model_name, pk):
     }
 
 
-def record_history(request, app_label, model_name, pk):
-    model, context = _history_context(request, app_label, model_name, pk)
-    page = Paginator(history.versions(model, pk), 25).get_page(request.GET.get("page"))
+HISTORY_PAGE_SIZE = 25
+
+
+def _history_page(request, model, pk, context, *, status=200):
+    number = int_param(request.GET.get("page"))
+    shown = int_param(request.GET.get("version"))
+    if shown is not None and number is None:  # a link to one version: open its page
+        number = history.version_page(model, pk, shown, HISTORY_PAGE_SIZE)
+    page = Paginator(history.versions(model, pk), HISTORY_PAGE_SIZE).get_page(number)
+    context["shown_version"] = shown
     if not page.object_list and page.number == 1:
         raise Http404("This record has no history.")
     context["page_obj"] = page
     context["rows"] = history.changed_fields_per_version(model, pk, page)
-    return render(request, "history/list.html", context)
+    return render(request, "history/list.html", context, status=status)
+
+
+def record_history(request, app_label, model_name, pk):
+    model, context = _history_context(request, app_label, model_name, pk)
+    return _history_page(request, model, pk, context)
 
 
 def record_history_diff(request, app_label, model_name, pk):
     model, context = _history_context(request, app_label, model_name, pk)
-    chosen = [request.GET.get("from"), request.GET.get("to")]
-    if not all(v and v.isdigit() for v in chosen):
-        raise Http404("Choose two versions to compare.")
+    chosen = [int_param(request.GET.get("from")), int_param(request.GET.get("to"))]
+    if not all(chosen):
+        messages.error(request, "Choose two versions to compare.")
+        return _history_page(request, model, pk, context, status=400)
     rows = {
         row.history_id: row for row in history.versions(model, pk).filter(history_id__in=chosen)
     }
     if len(rows) != len(set(chosen)) or len(set(chosen)) != 2:
-        raise Http404("Those versions do not belong to this record.")
+        messages.error(request, "Choose two different versions of this record.")
+        return _history_page(request, model, pk, context, status=400)
     older, newer = sorted(rows.values(), key=lambda row: row.history_id)
     context.update(
         older=older,
@@ -173,5 +188,7 @@ def notification_list(request):
         notifications.mark_read(request.user)
         messages.success(request, "All notifications marked as read.")
         return redirect("notifications")
-    page = Paginator(request.user.notifications.all(), 25).get_page(request.GET.get("page"))
+    page = Paginator(request.user.notifications.all(), 25).get_page(
+        int_param(request.GET.get("page"))
+    )
     return render(request, "aims_portal/notifications.html", {"page_obj": page})

@@ -4,8 +4,11 @@ Each record type with a lifecycle declares a ``Workflow`` (its status field and 
 ``Transition``s). ``Workflow.run`` is the only way a status changes, and it enforces:
 - the transition exists and starts from the record's current status;
 - the actor's role grants the transition's matrix action in the record's area;
-- four-eyes: when ``four_eyes`` is set, the user recorded in the workflow's
-  ``submitter_field`` may not perform it;
+- four-eyes: when ``four_eyes`` is set, nobody who took part in the record may perform it:
+  whoever saved any of its versions (except the review steps themselves: approving, returning,
+  verifying), and whoever its ``submitter_field`` or ``party_fields`` (owner, requester, …)
+  named at any version. It is read from the record's history in one query, so a record
+  re-assigned to someone else before the step still counts its earlier owner;
 - the transition's guard (a function returning a list of problems) finds nothing wrong;
 - a reason is given where the transition requires one;
 and it writes the new status, the version bump and the reason into the record's history.
@@ -39,10 +42,20 @@ class Workflow:
     status_field: str
     transitions: tuple[Transition, ...]
     submitter_field: str | None = None
+    # Other user fields whose every holder, at any version, took part in the record.
+    party_fields: tuple[str, ...] = ()
     _by_name: dict = field(init=False, repr=False)
+    _review_moves: frozenset = field(init=False, repr=False)
 
     def __post_init__(self):
         self._by_name = {t.name: t for t in self.transitions}
+        # Status moves made by review steps: whoever made them reviewed, not took part.
+        self._review_moves = frozenset(
+            (source, t.target)
+            for t in self.transitions
+            if t.four_eyes or t.action == "approve"
+            for source in t.source
+        )
 
     def get(self, name):
         try:
@@ -65,13 +78,45 @@ class Workflow:
             return PermissionDenied(
                 f"Your role does not allow you to {transition.label.lower()} this record."
             )
-        submitter = self.submitter_field and getattr(record, f"{self.submitter_field}_id")
-        if transition.four_eyes and submitter == actor.pk:
-            return PermissionDenied(
-                "Four-eyes rule: someone other than the submitter must do this."
-            )
+        if transition.four_eyes:
+            part = self.parties(record).get(actor.pk)
+            if part:
+                return PermissionDenied(
+                    f"Four-eyes rule: you {part}, so someone who did not own, submit or change "
+                    f"it must {transition.label.lower()}."
+                )
         problems = list(transition.guard(record)) if transition.guard else []
         return ValidationError(problems) if problems else None
+
+    def parties(self, record) -> dict[int, str]:
+        """Everyone who took part in ``record`` at any version, as {user id: how}: the
+        users its ``submitter_field`` and ``party_fields`` held, and whoever saved a version
+        other than a review step. One query (the record's history), kept on the instance for
+        its current version."""
+        cached = record.__dict__.get("_workflow_parties")
+        if cached is not None and cached[0] == (id(self), record.version):
+            return cached[1]
+        fields = [
+            record._meta.get_field(n) for n in (self.submitter_field, *self.party_fields) if n
+        ]
+        rows = record.history.order_by("history_date", "history_id").values_list(
+            "history_user_id", self.status_field, "version", *[f.attname for f in fields]
+        )
+        parties, previous = {}, None
+        for user_id, status, version, *held in [
+            *rows,
+            (None, None, None, *[getattr(record, f.attname) for f in fields]),
+        ]:
+            for holder, model_field in zip(held, fields, strict=True):
+                if holder is not None:
+                    named = f"were named in its “{model_field.verbose_name}” field"
+                    parties.setdefault(holder, named)
+            review = previous is not None and (previous, status) in self._review_moves
+            if user_id is not None and not review:
+                parties.setdefault(user_id, f"changed this record (version {version})")
+            previous = status if status is not None else previous
+        record.__dict__["_workflow_parties"] = ((id(self), record.version), parties)
+        return parties
 
     def available(self, record, actor):
         """The transitions ``actor`` could take now, for buttons on the record's page."""

@@ -7,6 +7,13 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         # Registers dashboard cards, readiness checks, reminder sources and record types.
-        from . import dashboard, notifications, readiness, records, signals  # noqa: F401
+        from . import (  # noqa: F401
+            dashboard,
+            notifications,
+            readiness,
+            records,
+            registry_facts,
+            signals,
+        )
 
         records.extend_registry_pages()

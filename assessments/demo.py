@@ -6,6 +6,7 @@
 from datetime import date, timedelta
 
 from aims_portal import roles
+from registry import demo as registry_demo
 from registry import services as registry
 from registry.models import AISystem
 
@@ -139,7 +140,7 @@ def _assessment(system, lead, owner, context, impacts, next_review):
     )
 
 
-def _load_assessments(lead, owner, executive):
+def _load_assessments(lead, owner, executive, users):
     today = date.today()
     support, credit = _system("support-assistant"), _system("credit-scoring")
     invoices, hr = _system("invoice-extractor"), _system("hr-screening")
@@ -151,6 +152,7 @@ def _load_assessments(lead, owner, executive):
         approved = services.assessment_transition(
             first, "approve", actor=executive, reason="Signed off"
         )
+        registry_demo.go_live(users, support, approved.reference)
         # A second revision is being written for the UK launch; revision 1 stays in force.
         services.assessment_revise(approved, actor=lead, reason="UK launch planned")
     if credit and not ImpactAssessment.objects.filter(system=credit).exists():
@@ -185,6 +187,7 @@ def _load_assessments(lead, owner, executive):
         approved = _assessment(invoices, lead, owner, context, impacts, today + timedelta(90))
         services.assessment_transition(approved, "submit", actor=lead)
         services.assessment_transition(approved, "approve", actor=executive)
+        invoices = registry_demo.go_live(users, invoices, approved.reference)
         # The system then starts serving suppliers too: its assessment is flagged.
         invoices.refresh_from_db()
         registry.ai_system_update(
@@ -194,6 +197,7 @@ def _load_assessments(lead, owner, executive):
             expected_version=invoices.version,
             reason="Suppliers now see extracted data in the portal",
         )
+    registry_demo.after_go_live(users)
     if hr and not ImpactAssessment.objects.filter(system=hr).exists():
         _assessment(
             hr,
@@ -245,5 +249,5 @@ def _load_risks(lead, owner, executive):
 def load(users):
     lead, owner = users[roles.GOVERNANCE_LEAD], users[roles.SYSTEM_OWNER]
     executive = users[roles.EXECUTIVE]
-    _load_assessments(lead, owner, executive)
+    _load_assessments(lead, owner, executive, users)
     _load_risks(lead, owner, executive)

@@ -4,6 +4,7 @@ assessments of a system."""
 import hashlib
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count
 
 from aims_portal.charts import HeatCell
@@ -44,7 +45,10 @@ def heat_map_counts_both(queryset, *, reuse=False):
     """
     if not reuse:
         return _count_both(queryset)
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # e.g. an id beyond the column's range: nothing can match
+        return {"inherent": {}, "residual": {}}
     key = (
         "risk-heat-counts:"
         + hashlib.sha256(repr((sql, params, register_version())).encode()).hexdigest()

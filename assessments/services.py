@@ -9,8 +9,9 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
   supersedes the one it replaces;
 - submitting needs every section filled in and at least one complete impact: the guard
   lists every problem at once;
-- four-eyes: an assessment is approved by neither its submitter nor its owner; a risk is
-  accepted by neither its owner nor whoever asked for the acceptance;
+- four-eyes (aims_portal.workflow, from the record's history): an assessment is approved by
+  nobody who submitted, owned or changed it at any version; a risk is accepted by nobody who
+  owned it, asked for the acceptance or changed it;
 - a risk is edited only while open; its scores are stored as likelihood x impact;
 - a change of purpose, affected parties or data sensitivity of an AI system flags its
   current assessments "needs re-assessment" (see signals.py); submitting clears the flag.
@@ -19,7 +20,7 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
 from pathlib import Path
 
 import yaml
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -135,8 +136,11 @@ def _prepare_risk(data, current=None):
 
 @transaction.atomic
 def risk_create(*, actor, data):
+    # The reference first: preparing may save the default scoring method, and the ledger
+    # lock its history takes must come after the counter's (see next_reference).
+    reference = next_reference(Risk, "RISK", yearly=False)
     data = _prepare_risk(dict(data))
-    data["reference"] = next_reference(Risk, "RISK", yearly=False)
+    data["reference"] = reference
     return records.record_create(Risk, actor=actor, data=data)
 
 
@@ -157,10 +161,6 @@ def risk_transition(risk, name, *, actor, reason="", expected_version=None):
     if name == "request_acceptance":
         changes = {"acceptance_requested_by": actor}
     elif name == "accept":
-        if risk.acceptance_requested_by_id == actor.pk:
-            raise PermissionDenied(
-                "Four-eyes rule: whoever asked for the acceptance cannot accept the risk."
-            )
         changes = {"accepted_by": actor, "accepted_at": timezone.now()}
     elif name in ("decline", "reopen"):
         changes = {"accepted_by": None, "accepted_at": None, "acceptance_requested_by": None}
@@ -313,8 +313,6 @@ def assessment_transition(assessment, name, *, actor, reason="", expected_versio
             "reassessment_reason": "",
         }
     elif name == "approve":
-        if assessment.owner_id == actor.pk:
-            raise PermissionDenied("Four-eyes rule: the owner of an assessment cannot approve it.")
         changes = {"approver": actor, "approved_at": now}
     result = assessment_workflow.run(
         assessment,

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from aims_portal import charts, roles
+from aims_portal.params import int_param
 from aims_portal.records.forms import attach_errors
-from aims_portal.records.views import RecordFormView, RecordListView
+from aims_portal.records.views import RecordFormView, RecordListView, filtered
 from aims_portal.services import StaleVersionError
 
 from . import exports, services
@@ -120,8 +121,7 @@ class RiskListView(RecordListView):
         if request.GET.get("_export") == "xlsx":
             roles.require(request.user, "export", self.record_type.area)
             rt = self.record_type
-            filterset = rt.filterset_class(request.GET, queryset=rt.queryset(), request=request)
-            table = rt.table_class(filterset.qs if filterset.is_valid() else rt.queryset().none())
+            table = rt.table_class(filtered(rt, request).qs)
             RequestConfig(request, paginate=False).configure(table)
             return exports.xlsx_response(table, "risk-register.xlsx", title="Risk register")
         return super().get(request, *args, **kwargs)
@@ -134,14 +134,14 @@ class RiskListView(RecordListView):
             base.pop(key, None)
         # The maps count the risks the other filters select; a cell narrows the list to it.
         rt = self.record_type
-        filterset = rt.filterset_class(base, queryset=rt.model.objects.all(), request=request)
-        queryset = filterset.qs if filterset.is_valid() else rt.model.objects.none()
+        filterset = filtered(rt, request, base, rt.model.objects.all(), report=False)
+        queryset = filterset.qs
         method = scoring_method()
         list_url = rt.list_url
         maps, cell_labels = [], []
         # Counts are reused until a risk changes, unless a filter follows links to other
         # records (an AI system), whose changes do not touch the risks' history.
-        linked = filterset.is_valid() and filterset.form.cleaned_data.get("system")
+        linked = filterset.form.cleaned_data.get("system")
         both = heat_map_counts_both(queryset, reuse=not linked)
         for axis, title in (("inherent", "Inherent risk"), ("residual", "Residual risk")):
             row, col = f"{axis}_likelihood", f"{axis}_impact"
@@ -152,8 +152,8 @@ class RiskListView(RecordListView):
                 return f"{list_url}?{query.urlencode()}"
 
             counts = both[axis]
-            chosen = (request.GET.get(row, ""), request.GET.get(col, ""))
-            selected = tuple(map(int, chosen)) if all(v.isdigit() for v in chosen) else None
+            chosen = tuple(int_param(request.GET.get(key)) for key in (row, col))
+            selected = chosen if all(chosen) else None
             if selected:
                 cell_labels.append(f"{axis} likelihood {selected[0]}, impact {selected[1]}")
             maps.append(
@@ -168,9 +168,9 @@ class RiskListView(RecordListView):
                 }
             )
         selected = [
-            (key, request.GET[key])
+            (key, int_param(request.GET[key]))
             for key in rt.filterset_class.CELL_FILTERS
-            if request.GET.get(key)
+            if int_param(request.GET.get(key))
         ]
         if selected and not cell_labels:  # a partial cell, e.g. a likelihood only
             cell_labels = [f"{key.replace('_', ' ')} {value}" for key, value in selected]

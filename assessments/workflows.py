@@ -32,6 +32,7 @@ def _risk_acceptance_problems(risk):
 assessment_workflow = Workflow(
     status_field="status",
     submitter_field="submitted_by",
+    party_fields=("owner",),
     transitions=(
         Transition(
             "submit",
@@ -72,8 +73,10 @@ assessment_workflow = Workflow(
 
 risk_workflow = Workflow(
     status_field="status",
-    # Four-eyes on acceptance: the risk owner never accepts their own risk.
+    # Four-eyes on acceptance: neither an owner of the risk nor whoever asked for the
+    # acceptance (nor anyone who changed it) accepts it.
     submitter_field="owner",
+    party_fields=("acceptance_requested_by",),
     transitions=(
         Transition(
             "request_acceptance",

@@ -296,6 +296,9 @@ class DocumentExport(TrackedModel, BackgroundJob):
     """A requested SoA export; long ones are rendered by a Celery task that reports progress."""
 
     area = "controls"
+    # The rendering task ticks these without a version (controls.tasks); the finished
+    # export is saved with one. aims_portal.ledger.current_state does not compare them.
+    _history_unversioned_fields: ClassVar[tuple[str, ...]] = ("status", "progress", "error")
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"

@@ -340,6 +340,7 @@ def _document_has_approval_basis(document):
 DOCUMENT_WORKFLOW = Workflow(
     status_field="status",
     submitter_field="submitted_by",
+    party_fields=("owner",),
     transitions=(
         Transition(
             "submit",

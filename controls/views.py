@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aims_portal import jobs, roles
+from aims_portal.params import int_param
 from aims_portal.records.forms import attach_errors, save_edit
 from aims_portal.services import StaleVersionError
 
@@ -210,11 +211,10 @@ def revision_detail(request, number):
 def revision_compare(request):
     _require(request)
     numbers = list(selectors.revisions().order_by("number").values_list("number", flat=True))
-    try:
-        older = int(request.GET.get("from") or (numbers[-2] if len(numbers) > 1 else 0))
-        newer = int(request.GET.get("to") or (numbers[-1] if numbers else 0))
-    except ValueError:
-        older = newer = 0
+    older = int_param(request.GET.get("from") or str(numbers[-2] if len(numbers) > 1 else 0))
+    newer = int_param(request.GET.get("to") or str(numbers[-1] if numbers else 0))
+    if (request.GET.get("from") or request.GET.get("to")) and not (older and newer):
+        messages.error(request, "Choose two revisions by their numbers.")
     context = {"numbers": numbers, "older": older, "newer": newer, "changes": None}
     if older and newer:
         found = {

@@ -1,7 +1,9 @@
 """The admin shows registry records and their history but cannot change them: every write
-goes through the services (the production gate among them)."""
+goes through the services (the production gate among them). Teams are the exception: like
+users and groups, administrators keep them here."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from aims_portal.admin import ReadOnlyRecordAdmin
 
@@ -12,7 +14,10 @@ from .models import (
     Incident,
     ModelVersion,
     RegistryPolicy,
+    RegistrySync,
+    SignOff,
     Supplier,
+    Team,
 )
 
 
@@ -56,3 +61,36 @@ class ChangeRequestAdmin(ReadOnlyRecordAdmin):
 class RegistryPolicyAdmin(ReadOnlyRecordAdmin):
     list_display = ("name", "title", "enabled", "retired_at")
     search_fields = ("name", "title")
+
+
+@admin.register(Team)
+class TeamAdmin(SimpleHistoryAdmin):
+    list_display = ("slug", "name", "lead", "contact")
+    search_fields = ("slug", "name")
+    filter_horizontal = ("members",)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        obj._change_reason = "Changed in the admin" if change else "Created in the admin"
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnlyRecordAdmin):
+    list_display = ("system", "responsibility", "signed_by", "signed_at", "system_version")
+    search_fields = ("system__slug", "signed_by__username")
+
+
+@admin.register(RegistrySync)
+class RegistrySyncAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "repo", "ref", "commit", "status", "requested_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

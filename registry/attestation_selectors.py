@@ -5,7 +5,7 @@ joined, and each attestation's ledger position comes from a correlated subquery 
 ledger's (covered_model, covered_id) index.
 """
 
-from django.db.models import Count, Max, Min, OuterRef, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 
 from aims_portal.ledger.models import LedgerEntry
 
@@ -18,8 +18,10 @@ def _entries():
     return LedgerEntry.objects.filter(covered_model=LABEL, covered_id=OuterRef("pk"))
 
 
-def attestations(system=None, model_version=None, decision=None):
-    """Attestations, newest first, with their ledger ``sequence`` and ``entry_hash``."""
+def attestations(system=None, model_version=None, decision=None, sha256=None):
+    """Attestations, newest first, with their ledger ``sequence`` and ``entry_hash``;
+    ``sha256`` (lower-case hex) keeps those whose input or output has that digest (both
+    columns are indexed)."""
     queryset = Attestation.objects.select_related("system", "model_version", "token").annotate(
         sequence=Subquery(_entries().values("sequence")[:1]),
         entry_hash=Subquery(_entries().values("entry_hash")[:1]),
@@ -30,6 +32,8 @@ def attestations(system=None, model_version=None, decision=None):
         queryset = queryset.filter(model_version=model_version)
     if decision:
         queryset = queryset.filter(decision=decision)
+    if sha256:
+        queryset = queryset.filter(Q(input_sha256=sha256) | Q(output_sha256=sha256))
     return queryset.order_by("-id")
 
 

@@ -14,7 +14,11 @@ Rules enforced here (the API, the pages and the benchmark all call these functio
 - a batch holds 1 to 1,000 items and is atomic: one bad item refuses the batch with every
   problem named by index and field, and nothing is written;
 - registered attestations enter the integrity ledger in the same transaction, under one
-  ledger lock per batch, and are never updated or deleted;
+  ledger lock per batch, and are never updated or deleted; each answer carries a receipt
+  signed by the ledger key (aims_portal.ledger.receipts);
+- a POST with an ``Idempotency-Key`` registers at most once per (token, key): a retry gets
+  the first answer back, a reuse of the key for another request is refused
+  (``attestations_register_once``);
 - only administrators ("create"/"delete" in the administration area) create and revoke
   tokens; the key is returned once and only its SHA-256 is stored; a retired system gets no
   new token; revoking needs a reason. (Outputs of a retired system that still arrive on an
@@ -23,27 +27,38 @@ Rules enforced here (the API, the pages and the benchmark all call these functio
 
 import datetime
 import hashlib
+import json
 import math
 import re
 import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from aims_portal import roles
+from aims_portal.ledger import receipts
 from aims_portal.ledger import services as ledger
 from aims_portal.ledger.models import LedgerEntry
 from aims_portal.ledger.verify_bundle import canonical_json
 
-from .models import AISystem, Attestation, AttestationToken, ModelVersion
+from .models import (
+    AISystem,
+    Attestation,
+    AttestationIdempotencyKey,
+    AttestationToken,
+    ModelVersion,
+)
 
 MAX_BATCH = 1000
 MAX_METADATA_BYTES = 4096
 MAX_METADATA_DEPTH = 5
+# The largest batch body accepted: MAX_BATCH items, each with room for its metadata twice
+# over (escapes and spacing as sent, before canonical form) and 1 KiB for the other fields.
+MAX_BATCH_BODY_BYTES = MAX_BATCH * (2 * MAX_METADATA_BYTES + 1024)
 # JSON numbers kept exact by every database the portal runs on (jsonb rewrites 1e16 as an
 # integer, which would change the row's hash): integers up to 2**53, other numbers below 1e15.
 MAX_EXACT_INT = 2**53
@@ -80,6 +95,7 @@ class Registered:
     attestation: Attestation
     sequence: int
     entry_hash: str
+    receipt: dict
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -407,10 +423,108 @@ def attestations_register(*, token, items):
     with transaction.atomic():
         created = Attestation.objects.bulk_create(rows)
         positions = ledger.append_many(LedgerEntry.Kind.ATTESTATION, created)
+        signed = receipts.receipts_build(
+            LedgerEntry.Kind.ATTESTATION, created, positions, [_subject(a) for a in created]
+        )
     return [
-        Registered(attestation, sequence, entry)
-        for attestation, (sequence, entry) in zip(created, positions, strict=True)
+        Registered(attestation, sequence, entry, receipt)
+        for attestation, (sequence, entry), receipt in zip(created, positions, signed, strict=True)
     ]
+
+
+def _subject(attestation):
+    return receipts.ReceiptSubject(
+        time=attestation.recorded_at,
+        system=attestation.system.slug,
+        model_version=attestation.model_version.label,
+    )
+
+
+def attestation_receipt(attestation: Attestation) -> dict | None:
+    """The signed receipt of a registered attestation, as the gateway received it (the
+    signature is deterministic); None if no ledger entry covers it."""
+    return receipts.receipt_for(attestation, _subject(attestation))
+
+
+def attestation_proof(attestation: Attestation) -> dict | None:
+    """The inclusion proof of the attestation's entry in the first checkpoint covering it;
+    raises receipts.NotCoveredYet before that checkpoint exists."""
+    return receipts.receipt_proof(Attestation._meta.label_lower, attestation.pk)
+
+
+# --- idempotency -----------------------------------------------------------------------------
+
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+class IdempotencyConflict(Exception):
+    """The key was used before, with a different request: nothing was registered."""
+
+
+def idempotency_key_check(key: str) -> str:
+    """The key as sent, or ValidationError: 1 to 255 visible ASCII characters."""
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ValidationError(
+            "The Idempotency-Key header holds 1 to 255 visible ASCII characters "
+            "(a UUID is a good choice)."
+        )
+    return key
+
+
+def request_fingerprint(endpoint: str, body) -> str:
+    """SHA-256 of the endpoint and the body as canonical JSON: key order and spacing of the
+    request do not matter, values do."""
+    try:
+        text = canonical_json(body)
+    except (TypeError, ValueError, UnicodeEncodeError):
+        text = repr(body).encode("utf-8", "replace")
+    return hashlib.sha256(endpoint.encode() + b"\n" + text).hexdigest()
+
+
+def _replay(stored, request_hash):
+    if stored.request_hash != request_hash:
+        raise IdempotencyConflict(
+            f"The Idempotency-Key {stored.key!r} was already used on "
+            f"{stored.created_at:%Y-%m-%d %H:%M:%S} UTC with a different request. Send a new "
+            "key for new data; a retry must repeat the first request exactly. Nothing was "
+            "registered."
+        )
+    return stored.status_code, json.loads(stored.response), True
+
+
+def attestations_register_once(
+    *, token: AttestationToken, key: str, request_hash: str, register
+) -> tuple[int, dict, bool]:
+    """Run ``register()`` (returning (status, JSON answer)) at most once per (token, key):
+    returns (status, answer, replayed). A retry with the same key and the same request gets
+    the stored answer; with another request, IdempotencyConflict. Only answers that
+    registered something are kept: a refused request may be corrected and sent again with
+    the same key.
+
+    Concurrent duplicates: the key row is inserted first, in the registering transaction;
+    on PostgreSQL a second insert of the key waits on the unique index until the first
+    transaction ends, then fails and reads the stored answer (on SQLite writers are already
+    serialised).
+    """
+    stored = AttestationIdempotencyKey.objects.filter(token=token, key=key).first()
+    if stored is not None:
+        return _replay(stored, request_hash)
+    try:
+        with transaction.atomic():
+            row = AttestationIdempotencyKey.objects.create(
+                token=token, key=key, request_hash=request_hash, status_code=0, response=""
+            )
+            status, answer = register()
+            row.status_code, row.response = status, json.dumps(answer, ensure_ascii=False)
+            row.save(update_fields=["status_code", "response"])
+    except IntegrityError:
+        stored = AttestationIdempotencyKey.objects.filter(token=token, key=key).first()
+        if stored is None:  # the other request was refused and rolled back: try again
+            return attestations_register_once(
+                token=token, key=key, request_hash=request_hash, register=register
+            )
+        return _replay(stored, request_hash)
+    return status, answer, False
 
 
 def attestation_register(*, token, data):

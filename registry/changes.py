@@ -4,15 +4,16 @@ Rules enforced here:
 - a change request names a stage different from the current one (stage change) or the new
   base model, embedding model, tool or data source (material change), and a reason;
 - only the system's owner, a governance lead or an administrator can request a change;
-- the registry-policy result for the system *as it would be after the change* is computed
-  and frozen on the request when it is made;
+- the check (registry policies on the system *as it would be after the change*, and the
+  go-live gate's rules on portal records, see golive.py) is computed and stored on the
+  request when it is made, again in place on a re-check, and again at approval;
 - four-eyes: the requester can neither approve nor reject their own request; approving
   needs the matrix's "approve" grant (executive/approver, admin), and the approver's role is
   recorded on the request;
 - a change can be approved only while the system is still in the stage it was requested
-  from; when the system ends up in production the frozen policy check must have passed and
-  regression-evaluation evidence must be attached, as for every material change; when the
-  impact assessment must be updated, the updated assessment's ID must be given;
+  from and only while its check passes (a retirement is checked for stage order only);
+  regression-evaluation evidence must be attached for production and every material change;
+  when the impact assessment must be updated, the updated assessment's ID must be given;
 - approving applies the change in the same transaction: the stage moves through the
   system's stage workflow, whose guard accepts only an approved, passed, unapplied change,
   and a material change records a new model version (lineage).
@@ -26,15 +27,10 @@ from aims_portal import roles
 from aims_portal import services as records
 from aims_portal.workflow import Transition, Workflow
 
-from . import policy
-from .documents import system_document
+from . import golive
 from .models import AISystem, ChangeRequest
 
 PRODUCTION = AISystem.Stage.PRODUCTION
-
-
-def _resulting_stage(change):
-    return change.target_stage if change.kind == ChangeRequest.Kind.STAGE else change.from_stage
 
 
 def approval_problems(change):
@@ -46,12 +42,13 @@ def approval_problems(change):
             f"{change.get_from_stage_display().lower()} as when this change was requested: "
             "raise a new request."
         )
-    production = _resulting_stage(change) == PRODUCTION
-    if production and not change.policy_passed:
+        return problems
+    production = golive.resulting_stage(change) == PRODUCTION
+    problems += [f"{p.rule}: {p.message}" for p in golive.check_change(change)]
+    if problems:
         problems.append(
-            "The registry policy check failed when this change was requested; a system goes "
-            "to production only through a change whose policy check passed. Fix the system "
-            "record and raise a new request."
+            "The check fails: fix the records above, then re-check this request; it cannot "
+            "be approved while the check fails."
         )
     if (production or change.kind != ChangeRequest.Kind.STAGE) and not (
         change.regression_evidence.strip()
@@ -133,15 +130,6 @@ stage_workflow = Workflow(
 )
 
 
-def _policy_document(system, data):
-    kind = data["kind"]
-    if kind == ChangeRequest.Kind.STAGE:
-        return system_document(system, stage=data["target_stage"])
-    if kind == ChangeRequest.Kind.BASE_MODEL:
-        return system_document(system, base_model=data["new_value"])
-    return system_document(system)
-
-
 def _check_request(actor, system, data):
     if not (
         roles.can(actor, "change", "inventory", system) and roles.can(actor, "create", "inventory")
@@ -164,20 +152,17 @@ def _check_request(actor, system, data):
 
 
 @transaction.atomic
-def change_request_create(*, actor, data):
-    """Record a change request with the policy result frozen at this moment."""
+def change_request_create(*, actor, data, policies=None):
+    """Record a change request with the check's result at this moment (``policies``: the
+    rules in force, when the caller has them already)."""
     data = dict(data)
-    system = AISystem.objects.select_related("owner", "supplier").get(pk=data["system"].pk)
-    _check_request(actor, system, data)
-    denials = policy.evaluate(_policy_document(system, data))
-    data.update(
-        system=system,
-        from_stage=system.stage,
-        requested_by=actor,
-        policy_passed=not denials,
-        policy_denials=[d.as_dict() for d in denials],
-        policy_checked_at=timezone.now(),
+    system = AISystem.objects.select_related("owner", "owner_team", "supplier").get(
+        pk=data["system"].pk
     )
+    _check_request(actor, system, data)
+    data.update(system=system, from_stage=system.stage, requested_by=actor)
+    draft = ChangeRequest(**{k: v for k, v in data.items() if k != "system"}, system=system)
+    data.update(golive.check_fields(golive.check_change(draft, policies)))
     return records.record_create(ChangeRequest, actor=actor, data=data, reason="Requested")
 
 
@@ -237,7 +222,11 @@ def _apply(change, actor):
             change=change,
             reason=reason,
         )
-    ChangeRequest.objects.filter(pk=change.pk).update(applied_at=timezone.now())
+    # A version, not a plain UPDATE: whether a change was applied gates the next stage move,
+    # so the current-state check must be able to compare it with the history.
+    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    change.applied_at = timezone.now()
+    records.tracked_save(change, actor, f"Applied: {reason}")
 
 
 @transaction.atomic
@@ -251,6 +240,9 @@ def change_request_transition(change, name, *, actor, reason=""):
             "decided_role": _approver_role(actor),
             "decided_at": timezone.now(),
         }
+    if name == "approve":
+        # The guard has just found nothing wrong: the request carries the passing check.
+        extra.update(golive.check_fields([]))
     change = change_workflow.run(change, name, actor=actor, reason=reason, changes=extra)
     if name == "approve":
         _apply(change, actor)

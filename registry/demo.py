@@ -9,15 +9,25 @@ creates only what is missing, so it can run again.
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from aims_portal import roles
 
-from . import attestation_demo
+from . import attestation_demo, golive
 from . import services as registry
 from .changes import change_request_update
-from .models import AISystem, ChangeRequest, DataSource, Incident, Supplier
+from .models import (
+    AISystem,
+    ChangeRequest,
+    DataSource,
+    Incident,
+    RegistryPolicy,
+    Responsibility,
+    Supplier,
+)
 from .yaml_io import yaml_files
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -76,19 +86,109 @@ EVIDENCE = {
 }
 
 
+def _approve(change, lead, executive, reason):
+    change = change_request_update(
+        change,
+        actor=lead,
+        data={
+            "regression_evidence": EVIDENCE.get(change.system.slug, "Not needed for this stage.")
+        },
+        expected_version=change.version,
+        reason="Regression evaluation attached",
+    )
+    return registry.change_request_transition(change, "approve", actor=executive, reason=reason)
+
+
 def _approve_imported_changes(lead, executive):
+    """The import asks for each file's stage at once; stages move in order, so a request that
+    skips stages is withdrawn and the system walked there one approved step at a time, up to
+    validation: going live waits for the impact assessment and the sign-offs (go_live)."""
     for change in ChangeRequest.objects.filter(status=ChangeRequest.Status.SUBMITTED):
-        slug = change.system.slug
-        change = change_request_update(
-            change,
-            actor=lead,
-            data={"regression_evidence": EVIDENCE.get(slug, "Not needed for this stage.")},
-            expected_version=change.version,
-            reason="Regression evaluation attached",
-        )
+        if change.policy_passed:
+            _approve(change, lead, executive, "Evidence reviewed; check passed")
+            continue
         registry.change_request_transition(
-            change, "approve", actor=executive, reason="Evidence reviewed; policy check passed"
+            change, "withdraw", actor=lead, reason="Stages move in order: requested step by step"
         )
+        system, target = change.system, change.target_stage
+        last = min(golive.ORDER.index(target), golive.ORDER.index(AISystem.Stage.VALIDATION))
+        for stage in golive.ORDER[golive.ORDER.index(system.stage) + 1 : last + 1]:
+            step = registry.change_request_create(
+                actor=lead,
+                data={
+                    "system": system,
+                    "kind": ChangeRequest.Kind.STAGE,
+                    "target_stage": stage,
+                    "reason": f"{system.slug} moves to {stage} on its way to {target}.",
+                },
+            )
+            _approve(step, lead, executive, "Evidence reviewed; check passed")
+            system.refresh_from_db()
+
+
+# Who holds the governance responsibilities in the demo; their sign-offs are records.
+RESPONSIBLE = {
+    Responsibility.DPO: ("dpo", "Dana", "Ortiz"),
+    Responsibility.SECURITY: ("security", "Sam", "Lee"),
+}
+
+
+def responsible_users():
+    """The demo's DPO and security officer (created once; they log in like the others)."""
+    from aims_portal.management.commands.seed_demo import demo_password
+
+    User = get_user_model()
+    people = {}
+    for responsibility, (username, first, last) in RESPONSIBLE.items():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(
+                username=username,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@aims.example",
+            )
+            user.set_password(demo_password(username))
+            user._change_reason = "Demo user"
+            user.save()
+        user.groups.add(Group.objects.get_or_create(name=responsibility)[0])
+        people[responsibility] = user
+    return people
+
+
+def go_live(users, system, assessment_reference):
+    """Take a demo system from validation to production the only way there is: it names its
+    approved assessment, the DPO and the security officer sign it off, the executive approves."""
+    lead, executive = users[roles.GOVERNANCE_LEAD], users[roles.EXECUTIVE]
+    system.refresh_from_db()
+    if system.stage != AISystem.Stage.VALIDATION:
+        return system
+    if system.impact_assessment_ref != assessment_reference:
+        system = registry.ai_system_update(
+            system,
+            actor=lead,
+            data={"impact_assessment_ref": assessment_reference},
+            expected_version=system.version,
+            reason="Names its approved impact assessment",
+        )
+    document = golive.change_document(ChangeRequest(system=system, kind="stage"))
+    for responsibility, person in responsible_users().items():
+        if responsibility in golive.needed_sign_offs(system, document):
+            golive.sign_off_record(
+                system, responsibility, actor=person, note="Reviewed before go-live."
+            )
+    change = registry.change_request_create(
+        actor=lead,
+        data={
+            "system": system,
+            "kind": ChangeRequest.Kind.STAGE,
+            "target_stage": AISystem.Stage.PRODUCTION,
+            "reason": "Validated; assessment approved and sign-offs recorded.",
+        },
+    )
+    _approve(change, lead, executive, "Assessment, sign-offs and evidence checked")
+    system.refresh_from_db()
+    return system
 
 
 def _lineage(lead, owner, executive):
@@ -115,17 +215,6 @@ def _lineage(lead, owner, executive):
             "configuration": "temperature 0.1; prompt template v9; top-k 8 retrieval",
             "data_snapshot": "help-centre 2026-10 export; resolved tickets (90 days, masked)",
             "deployed_at": _at(80),
-        },
-    )
-    # A material change waiting for the executive: a new embedding model.
-    registry.change_request_create(
-        actor=owner,
-        data={
-            "system": support,
-            "kind": ChangeRequest.Kind.EMBEDDING_MODEL,
-            "new_value": "northwind-embed-3",
-            "reason": "The current embedding model is deprecated by the supplier in March.",
-            "regression_evidence": "Retrieval recall@8 0.91 vs 0.89 on the golden set.",
         },
     )
     # An approved material change on another system records a model version by itself.
@@ -259,7 +348,26 @@ def _load_inventory(users):
     _approve_imported_changes(lead, executive)
     _lineage(lead, owner, executive)
     _incidents(lead, owner)
-    # A rule added after go-live: the invoice extractor now shows a denial on its page.
+
+
+def after_go_live(users):
+    """What happens once the demo systems are live: a material change of the support
+    assistant waits for the executive, and a rule added later denies the invoice extractor."""
+    lead, owner = users[roles.GOVERNANCE_LEAD], users[roles.SYSTEM_OWNER]
+    support = AISystem.objects.get(slug="support-assistant")
+    if not support.changes.filter(kind=ChangeRequest.Kind.EMBEDDING_MODEL).exists():
+        registry.change_request_create(
+            actor=owner,
+            data={
+                "system": support,
+                "kind": ChangeRequest.Kind.EMBEDDING_MODEL,
+                "new_value": "northwind-embed-3",
+                "reason": "The current embedding model is deprecated by the supplier in March.",
+                "regression_evidence": "Retrieval recall@8 0.91 vs 0.89 on the golden set.",
+            },
+        )
+    if RegistryPolicy.objects.filter(name="production-needs-evaluation-data").exists():
+        return
     registry.policy_create(
         actor=lead,
         data={

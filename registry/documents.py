@@ -12,6 +12,16 @@ SOURCE_KEYS = {
 PERSONAL_DATA = {AISystem.DataSensitivity.PII, AISystem.DataSensitivity.SPECIAL}
 
 
+# version_pinned holds a version, or the true/false a file gave.
+PINNED = {"true": True, "false": False}
+
+
+def _owner(system):
+    if system.owner_team_id:
+        return system.owner_team.slug
+    return system.owner.username if system.owner_id else None
+
+
 def _date(value):
     return value.isoformat() if value else None
 
@@ -40,11 +50,13 @@ def system_document(system, sources=None, **overrides):
     by_kind = {key: [] for key in SOURCE_KEYS.values()}
     for source in sorted(sources, key=lambda s: (s.position, s.pk or 0)):
         by_kind[SOURCE_KEYS[source.kind]].append(source_document(source))
+    if not by_kind["training_sources"] and system.training_statement:
+        by_kind["training_sources"] = system.training_statement
     return {
         "id": system.slug,
         "name": system.name,
         "description": system.description,
-        "owner": system.owner.username if system.owner_id else None,
+        "owner": _owner(system),
         "contact": system.contact,
         "deployment": {
             "environment": system.environment,
@@ -63,7 +75,7 @@ def system_document(system, sources=None, **overrides):
             "base_model": values["base_model"],
             "provider": system.provider,
             "supplier": system.supplier.name if system.supplier_id else None,
-            "version_pinned": system.version_pinned,
+            "version_pinned": PINNED.get(system.version_pinned, system.version_pinned),
             "weights_location": system.weights_location,
         },
         "data": by_kind,

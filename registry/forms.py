@@ -52,9 +52,10 @@ class AISystemForm(ModelForm):
         required=False, help_text="Comma-separated, e.g. customers, support agents"
     )
     approved_by = CommaSeparatedListField(
-        label="Sign-offs",
+        label="Approved by (as the YAML lists it)",
         required=False,
-        help_text="Comma-separated role:name, e.g. dpo:Dana Ortiz, security:Sam Lee",
+        help_text="Comma-separated roles or role:name, e.g. cto, dpo:Dana Ortiz. The go-live "
+        "gate reads the sign-offs recorded on the system page, not this text.",
     )
 
     class Meta:
@@ -64,6 +65,7 @@ class AISystemForm(ModelForm):
             "name",
             "description",
             "owner",
+            "owner_team",
             "contact",
             "environment",
             "regions",
@@ -79,6 +81,7 @@ class AISystemForm(ModelForm):
             "supplier",
             "version_pinned",
             "weights_location",
+            "training_statement",
             "impact_assessment_ref",
             "approved_by",
             "last_reviewed",

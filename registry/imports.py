@@ -3,7 +3,10 @@
 Rules enforced here:
 - every file is parsed and validated before anything is written; any problem in any file
   (syntax, unknown key, wrong type, duplicate id, unknown owner or supplier) refuses the
-  whole import with messages naming the file and the key path;
+  whole import, and every problem of every file is reported at once, each naming the file,
+  the line and the key path;
+- ``owner`` names a team (its lead becomes the accountable user) or a user (username or
+  e-mail);
 - systems are created or updated through the normal services (roles, history with the
   file name as the reason); a record already equal to its file is left alone;
 - the file's lifecycle stage is never written: where it differs from the portal's, the
@@ -12,15 +15,16 @@ Rules enforced here:
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from . import yaml_io
+from . import policy, yaml_io
 from .documents import SOURCE_KEYS, source_document, system_document
-from .models import AISystem, ChangeRequest, DataSource, Supplier
+from .models import AISystem, ChangeRequest, DataSource, Supplier, Team
 
 SYSTEM_FIELDS = {
     # document path -> model field
@@ -68,10 +72,19 @@ def _get(doc, path):
     return doc
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Who a file's ``owner`` names: a team (its lead is the accountable user) or a user."""
+
+    user: object
+    team: object = None
+
+
 def _resolve(files):
     """Owner and supplier objects for each file, or every problem found."""
     User = get_user_model()
-    names = {f.doc["owner"] for f in files}
+    names = {f.doc["owner"] for f in files if f.doc["owner"]}
+    teams = {t.slug: t for t in Team.objects.filter(slug__in=names).select_related("lead")}
     users = {}
     for user in User.objects.filter(Q(username__in=names) | Q(email__in=names), is_active=True):
         users.setdefault(user.username, user)
@@ -79,33 +92,67 @@ def _resolve(files):
     suppliers = {s.name: s for s in Supplier.objects.filter(retired_at__isnull=True)}
     problems, resolved = [], []
     for f in files:
-        owner = users.get(f.doc["owner"])
-        if owner is None:
-            problems.append(f"{f.name}: owner: no active user {f.doc['owner']!r}")
+        name = f.doc["owner"]
+        team = teams.get(name)
+        owner = Owner(team.lead, team) if team else Owner(users[name]) if name in users else None
+        if owner is None and name:
+            problems.append(
+                yaml_io.located(f.name, f.lines, "owner", f"no team or active user {name!r}")
+            )
+        elif team and not team.lead.is_active:
+            problems.append(
+                yaml_io.located(f.name, f.lines, "owner", f"the lead of team {name!r} is inactive")
+            )
         supplier_name = f.doc["model"]["supplier"]
         supplier = suppliers.get(supplier_name) if supplier_name else None
         if supplier_name and supplier is None:
-            problems.append(f"{f.name}: model.supplier: no active supplier {supplier_name!r}")
+            problems.append(
+                yaml_io.located(
+                    f.name, f.lines, "model.supplier", f"no active supplier {supplier_name!r}"
+                )
+            )
         resolved.append((f, owner, supplier))
     return resolved, problems
 
 
+def _value(doc, path, model_field):
+    value = _get(doc, path)
+    if value is None:
+        # A key the file leaves out: the field's default (environment: development), or "".
+        field_ = AISystem._meta.get_field(model_field)
+        if not field_.null:
+            return field_.get_default()
+    return value
+
+
 def _system_data(doc, owner, supplier):
-    data = {model_field: _get(doc, path) for path, model_field in SYSTEM_FIELDS.items()}
-    return {**data, "owner": owner, "supplier": supplier}
+    data = {field_: _value(doc, path, field_) for path, field_ in SYSTEM_FIELDS.items()}
+    training = doc["data"]["training_sources"]
+    return {
+        **data,
+        "owner": owner.user,
+        "owner_team": owner.team,
+        "supplier": supplier,
+        "training_statement": training if isinstance(training, str) else "",
+    }
 
 
-def _sync_sources(system, doc, actor, reason):
+def _sync_sources(system, existing, doc, actor, reason):
+    """Make the system's active sources (``existing``, in order) those of ``doc``; whether
+    anything changed."""
     from .services import data_source_create, data_source_retire, data_source_update
 
-    existing = list(system.data_sources.filter(retired_at__isnull=True).order_by("position", "pk"))
+    changed = False
     for kind, key in SOURCE_KEYS.items():
         have = [s for s in existing if s.kind == kind]
         want = doc["data"][key]
+        if isinstance(want, str):  # a statement such as "none-fine-tuning": no sources
+            want = []
         for position, item in enumerate(want):
             if position < len(have):
                 source = have[position]
                 if source_document(source) != item or source.position != position:
+                    changed = True
                     data_source_update(
                         source,
                         actor=actor,
@@ -114,74 +161,124 @@ def _sync_sources(system, doc, actor, reason):
                         reason=reason,
                     )
             else:
+                changed = True
                 data_source_create(actor=actor, data={**item, "system": system, "kind": kind})
         for source in have[len(want) :]:
+            changed = True
             data_source_retire(source, actor=actor, reason=reason)
+    return changed
 
 
-def _import_one(f, owner, supplier, actor, result):
+@dataclass
+class _Stored:
+    """The systems a set of files names and their active sources, read in a few queries."""
+
+    systems: dict
+    sources: dict
+    waiting: set
+
+    @classmethod
+    def load(cls, slugs):
+        systems = {
+            s.slug: s
+            for s in AISystem.objects.select_related("owner", "owner_team", "supplier").filter(
+                slug__in=slugs
+            )
+        }
+        sources = {}
+        active = DataSource.objects.filter(system__slug__in=slugs, retired_at__isnull=True)
+        for source in active.order_by("position", "pk"):
+            sources.setdefault(source.system_id, []).append(source)
+        waiting = set(
+            ChangeRequest.objects.filter(
+                system__slug__in=slugs,
+                kind=ChangeRequest.Kind.STAGE,
+                status=ChangeRequest.Status.SUBMITTED,
+            ).values_list("system_id", "target_stage")
+        )
+        return cls(systems, sources, waiting)
+
+
+def _import_one(f, owner, supplier, actor, result, stored, policies, commit=""):
     from .changes import change_request_create
     from .services import ai_system_create, ai_system_update
 
-    doc, reason = f.doc, f"Imported from {f.name}"
+    doc = f.doc
+    reason = f"Synced from {f.name} at {commit[:12]}" if commit else f"Imported from {f.name}"
     data = _system_data(doc, owner, supplier)
-    system = AISystem.objects.filter(slug=doc["id"]).first()
+    system = stored.systems.get(doc["id"])
+    existing = stored.sources.get(system.pk, []) if system else []
+    stamp = {"source_commit": commit} if commit else {}
     if system is None:
-        system = ai_system_create(actor=actor, data={**data, "slug": doc["id"]}, reason=reason)
+        system = ai_system_create(
+            actor=actor, data={**data, **stamp, "slug": doc["id"]}, reason=reason
+        )
         result.created.append(system)
     else:
         current = _system_data(
-            yaml_io.validate(_stored_doc(system), f.name), system.owner, system.supplier
+            yaml_io.validate(system_document(system, existing), f.name),
+            Owner(system.owner, system.owner_team),
+            system.supplier,
         )
         if current != data:
             system = ai_system_update(
-                system, actor=actor, data=data, expected_version=system.version, reason=reason
+                system,
+                actor=actor,
+                data={**data, **stamp},
+                expected_version=system.version,
+                reason=reason,
             )
             result.updated.append(system)
         else:
             result.unchanged.append(system)
-    before = list(system.data_sources.filter(retired_at__isnull=True).values_list("version", "pk"))
-    _sync_sources(system, doc, actor, reason)
-    after = list(system.data_sources.filter(retired_at__isnull=True).values_list("version", "pk"))
-    if before != after and system in result.unchanged:
+    if _sync_sources(system, existing, doc, actor, reason) and system in result.unchanged:
         result.unchanged.remove(system)
         result.updated.append(system)
     stage = doc["lifecycle"]["stage"] or AISystem.Stage.PROPOSED
-    if stage != system.stage:
-        waiting = system.changes.filter(
-            kind=ChangeRequest.Kind.STAGE, target_stage=stage, status=ChangeRequest.Status.SUBMITTED
-        ).exists()
-        if not waiting:
-            change = change_request_create(
-                actor=actor,
-                data={
-                    "system": system,
-                    "kind": ChangeRequest.Kind.STAGE,
-                    "target_stage": stage,
-                    "reason": f"{f.name} lists the system as {stage}.",
-                },
-            )
-            result.change_requests.append(change)
+    if stage != system.stage and (system.pk, stage) not in stored.waiting:
+        change = change_request_create(
+            policies=policies,
+            actor=actor,
+            data={
+                "system": system,
+                "kind": ChangeRequest.Kind.STAGE,
+                "target_stage": stage,
+                "reason": f"{f.name} lists the system as {stage}.",
+                **stamp,
+            },
+        )
+        result.change_requests.append(change)
+
+
+def _file_order(paths):
+    """Sort problems by file (in the order given), then as found: a file's problems together."""
+    order = {Path(p).name: n for n, p in enumerate(paths)}
+    return lambda problem: order.get(problem.split(":", 1)[0], len(order))
 
 
 def _stored_doc(system):
-    return system_document(AISystem.objects.select_related("owner", "supplier").get(pk=system.pk))
+    return system_document(
+        AISystem.objects.select_related("owner", "owner_team", "supplier").get(pk=system.pk)
+    )
 
 
 @transaction.atomic
-def import_files(paths, *, actor):
-    """Import registry YAML files; ValidationError with every problem and nothing written."""
-    files, problems = yaml_io.read_files(paths)
+def import_files(paths, *, actor, commit=""):
+    """Import registry YAML files; ValidationError with every problem and nothing written.
+    ``commit`` (a git sync) is recorded on every system version and change request made."""
+    files, problems = yaml_io.read_all(paths)
     resolved, more = _resolve(files)
-    problems += more
+    problems += [p for f in files for p in f.problems] + more
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(sorted(problems, key=_file_order(paths)))
     if not files:
         raise ValidationError("No .yaml files to import.")
     result = ImportResult()
+    stored = _Stored.load([f.doc["id"] for f in files])
+    policies = policy.policy_set()  # read once for every change request raised
     for f, owner, supplier in resolved:
         try:
-            _import_one(f, owner, supplier, actor, result)
+            _import_one(f, owner, supplier, actor, result, stored, policies, commit)
         except ValidationError as error:
             messages = (
                 [f"{k}: {m}" for k, ms in error.message_dict.items() for m in ms]
@@ -194,7 +291,7 @@ def import_files(paths, *, actor):
 
 def export_all():
     """(file name, YAML text) for every system, in slug order."""
-    systems = AISystem.objects.select_related("owner", "supplier").order_by("slug")
+    systems = AISystem.objects.select_related("owner", "owner_team", "supplier").order_by("slug")
     sources = {}
     for source in DataSource.objects.filter(retired_at__isnull=True).order_by("position", "pk"):
         sources.setdefault(source.system_id, []).append(source)

@@ -9,6 +9,7 @@ import string
 from collections import namedtuple
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, TextField
 from django.db.models.functions import Cast, Length, Substr
 from django.db.models.lookups import In, LessThanOrEqual, Regex
@@ -19,7 +20,15 @@ from aims_portal.readiness import Failure, check, detail_url
 
 from . import yaml_io
 from .documents import system_document
-from .models import AISystem, ChangeRequest, DataSource, ModelVersion, Supplier
+from .models import (
+    AISystem,
+    ChangeRequest,
+    DataSource,
+    ModelVersion,
+    Responsibility,
+    SignOff,
+    Supplier,
+)
 
 RUNBOOK_TEST_MAX_AGE = timedelta(days=365)
 
@@ -34,7 +43,6 @@ SourceRow = namedtuple(
     "SourceRow",
     "pk system_id kind position name location pii retention_days provenance licence",
 )
-SIGN_OFF_ROLES = {"dpo": "data protection officer", "security": "security"}
 
 
 def active_systems():
@@ -182,7 +190,9 @@ def systems_to_validate():
     order=10,
 )
 def inventory_machine_readable():
-    systems = list(systems_to_validate().select_related("owner", "supplier").order_by("slug"))
+    systems = list(
+        systems_to_validate().select_related("owner", "owner_team", "supplier").order_by("slug")
+    )
     if not systems and not active_systems().exists():
         return [
             Failure(
@@ -434,16 +444,31 @@ def supplier_due_diligence():
     return failures
 
 
-def sign_off_roles(approved_by):
-    """The roles named in a system's sign-offs ("dpo:Dana Ortiz" → "dpo"), lower case."""
-    return {str(entry).split(":", 1)[0].strip().lower() for entry in approved_by or []}
+def _valid_sign_offs(systems):
+    """{system pk: responsibilities with a sign-off that counts}: recorded for the system's
+    current version, not withdrawn, by someone who still holds the responsibility (the
+    go-live gate's rule, golive.valid_sign_offs, for many systems in three queries)."""
+    holders = {
+        (user_id, name)
+        for user_id, name in get_user_model()
+        .groups.through.objects.filter(group__name__in=Responsibility.values)
+        .values_list("user_id", "group__name")
+    }
+    signed = {}
+    rows = SignOff.objects.filter(
+        system__in=systems, withdrawn_at__isnull=True, system_version=F("system__version")
+    ).values_list("system_id", "responsibility", "signed_by_id")
+    for system_id, responsibility, user_id in rows:
+        if (user_id, responsibility) in holders:
+            signed.setdefault(system_id, set()).add(responsibility)
+    return signed
 
 
 @check(
     "high-risk-sign-off",
     "DPO and security sign-off on high-risk systems",
-    "Every system rated high or critical risk, or high risk under the EU AI Act, is signed off "
-    "by the data protection officer (dpo:<name>) and by security (security:<name>).",
+    "Every system rated high or critical risk, or high risk under the EU AI Act, has a sign-off "
+    "of its current version recorded by a data protection officer and by a security officer.",
     order=110,
 )
 def high_risk_sign_off():
@@ -451,11 +476,12 @@ def high_risk_sign_off():
         Q(risk_tier__in=[AISystem.RiskTier.HIGH, AISystem.RiskTier.CRITICAL])
         | Q(eu_ai_act_tier=AISystem.EUAIActTier.HIGH)
     )
+    signed = _valid_sign_offs(high)
     failures, seen = [], False
-    for system, approved_by in _system_rows(high, "approved_by"):
+    for (system,) in _system_rows(high):
         seen = True
-        roles = sign_off_roles(approved_by)
-        missing = [label for role, label in SIGN_OFF_ROLES.items() if role not in roles]
+        held = signed.get(system.pk, set())
+        missing = [label.lower() for value, label in Responsibility.choices if value not in held]
         if missing:
             failures.append(_system_failure(system, f"no {' and no '.join(missing)} sign-off"))
     if not seen:

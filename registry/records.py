@@ -64,6 +64,8 @@ ai_systems = RecordType(
         path("systems/<int:pk>/yaml/", views.system_yaml, name="aisystem-yaml"),
         path("systems/yaml/", views.systems_yaml_zip, name="aisystem-yaml-all"),
         path("systems/import/", views.YAMLImportView.as_view(), name="aisystem-import"),
+        path("systems/<int:pk>/sign-off/", views.sign_off, name="aisystem-sign-off"),
+        path("systems/<int:pk>/sync/", views.system_sync, name="aisystem-sync"),
     ),
     panels=(
         Panel(
@@ -92,7 +94,7 @@ ai_systems = RecordType(
         ),
     ),
     sections=(
-        Section("System", ("slug", "name", "description", "owner", "contact")),
+        Section("System", ("slug", "name", "description", "owner", "owner_team", "contact")),
         Section(
             "Classification",
             ("purpose", "data_sensitivity", "risk_tier", "eu_ai_act_tier", "affected_parties"),
@@ -107,6 +109,7 @@ ai_systems = RecordType(
                 "supplier",
                 "version_pinned",
                 "weights_location",
+                "training_statement",
             ),
         ),
         Section(
@@ -118,6 +121,7 @@ ai_systems = RecordType(
                 "next_review",
                 "stage",
                 "decommission_date",
+                "source_commit",
             ),
         ),
         Section(
@@ -251,6 +255,8 @@ change_requests = RecordType(
             views.ChangeRequestForSystemView.as_view(),
             name="change-create-for",
         ),
+        path("changes/<int:pk>/recheck/", views.change_recheck, name="change-recheck"),
+        path("changes/<int:pk>/override/", views.change_override, name="change-override"),
     ),
     sections=(
         Section(
@@ -264,6 +270,10 @@ change_requests = RecordType(
         Section(
             "Decision",
             ("status", "decided_by", "decided_role", "decided_at", "applied_at"),
+        ),
+        Section(
+            "Stage skip and source",
+            ("override_by", "override_at", "override_justification", "source_commit"),
         ),
     ),
 )

@@ -11,7 +11,9 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
 - incidents move open → contained → resolved → closed only through their workflow, and need
   the containment, the investigation and the postmortem written before each step; a closed
   incident cannot be edited;
-- a Rego policy must compile and run before it is saved.
+- only administrators and governance leads create, change or retire registry policies;
+- a Rego policy must be Rego v1, compile, and run within the time budget
+  (REGISTRY_POLICY_TIME_BUDGET_MS) on the example documents before it is saved.
 Lifecycle changes live in changes.py and YAML import in imports.py, re-exported here.
 """
 
@@ -242,19 +244,31 @@ def incident_transition(incident, name, *, actor, reason=""):
 # --- policies -----------------------------------------------------------------------------
 
 
+POLICY_MANAGERS = {roles.ADMIN, roles.GOVERNANCE_LEAD}
+
+
+def _check_policy_manager(actor):
+    # A policy applies to every system, so an owner could block everyone else's: only
+    # administrators and governance leads manage them.
+    if not POLICY_MANAGERS & roles.user_roles(actor):
+        raise PermissionDenied("Only administrators and governance leads manage registry policies.")
+
+
 def _check_rego(data):
     if "rego" in data:
         problem = policy.check_rego(data.get("name") or "policy", data["rego"])
         if problem:
-            raise ValidationError({"rego": f"The Rego module does not compile: {problem}"})
+            raise ValidationError({"rego": f"The Rego module cannot be used: {problem}"})
 
 
 def policy_create(*, actor, data):
+    _check_policy_manager(actor)
     _check_rego(data)
     return records.record_create(RegistryPolicy, actor=actor, data=data)
 
 
 def policy_update(record, *, actor, data, expected_version, reason):
+    _check_policy_manager(actor)
     _check_rego(data)
     return records.record_update(
         record, actor=actor, data=data, expected_version=expected_version, reason=reason
@@ -262,6 +276,7 @@ def policy_update(record, *, actor, data, expected_version, reason):
 
 
 def policy_retire(record, *, actor, reason):
+    _check_policy_manager(actor)
     return records.record_retire(record, actor=actor, reason=reason)
 
 

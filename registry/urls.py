@@ -22,7 +22,7 @@ from .records import (
     policies,
     suppliers,
 )
-from .views import AISystemListView
+from .views import AISystemListView, PolicyListView
 
 app_name = "registry"
 
@@ -35,6 +35,7 @@ urlpatterns = [
     *model_versions.urls(),
     *incidents.urls(),
     *change_requests.urls(),
+    path("policies/", PolicyListView.as_view(record_type=policies), name="policy-list"),
     *policies.urls(),
     *attestation_views.urlpatterns,
 ]

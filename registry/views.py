@@ -7,42 +7,132 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView
 
 from aims_portal import roles
 from aims_portal.records.views import RecordCreateView, RecordListView
 
-from . import imports, policy, selectors
+from . import gitsync, golive, imports, policy, selectors
 from .changes import approval_problems
 from .forms import YAMLImportForm
-from .models import AISystem, ChangeRequest
+from .models import AISystem, ChangeRequest, Responsibility
 
 
 def system_detail_context(system, request):
     policies = policy.policy_set()  # loaded once for both checks
+    can_change = roles.can(request.user, "change", "inventory", system)
     return {
         "denials": selectors.system_denials(system, policies),
         "go_live_denials": selectors.go_live_denials(system, policies),
-        "can_request_change": roles.can(request.user, "change", "inventory", system)
-        and roles.can(request.user, "create", "inventory"),
+        "can_request_change": can_change and roles.can(request.user, "create", "inventory"),
         "can_export": roles.can(request.user, "export", "inventory"),
+        "can_sync": bool(settings.REGISTRY_GIT_REPO) and can_change,
+        "sign_offs": system.sign_offs.select_related("signed_by").order_by("-signed_at")[:10],
+        "valid_sign_offs": {s.pk for s in golive.valid_sign_offs(system)},
+        "can_sign": [
+            (value, label)
+            for value, label in Responsibility.choices
+            if golive.holds(request.user, value) and system.owner_id != request.user.pk
+        ],
     }
 
 
 def change_detail_context(change, request):
-    """Why an approver sees no Approve button: the approval guard's problems, if any."""
+    """Why an approver sees no Approve button: the approval guard's problems, if any; and
+    whether the user may re-check the request or allow a stage skip."""
     blockers = []
-    if change.status == ChangeRequest.Status.SUBMITTED and roles.can(
-        request.user, "approve", "inventory"
-    ):
+    waiting = change.status == ChangeRequest.Status.SUBMITTED
+    approver = roles.can(request.user, "approve", "inventory")
+    if waiting and approver:
         blockers = approval_problems(change)
-    return {"approval_blockers": blockers}
+    skips = waiting and bool(
+        golive.stage_problems(change.from_stage, change.target_stage or change.from_stage, False)
+    )
+    return {
+        "approval_blockers": blockers,
+        "can_recheck": waiting
+        and (roles.can(request.user, "change", "inventory", change.system) or approver),
+        "can_override": skips
+        and change.override_at is None
+        and approver
+        and change.requested_by_id != request.user.pk,
+    }
+
+
+def _refused(request, error):
+    messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+
+
+@require_POST
+def sign_off(request, pk):
+    """A DPO or security officer signs off the system's current version."""
+    system = get_object_or_404(AISystem, pk=pk)
+    try:
+        golive.sign_off_record(
+            system,
+            request.POST.get("responsibility", ""),
+            actor=request.user,
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, f"Sign-off of version {system.version} recorded.")
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    return redirect(system.get_absolute_url())
+
+
+@require_POST
+def system_sync(request, pk):
+    """Import this system's file from the registry repository (REGISTRY_GIT_REPO)."""
+    system = get_object_or_404(AISystem, pk=pk)
+    roles.require(request.user, "change", "inventory", system)
+    if not settings.REGISTRY_GIT_REPO:
+        raise Http404
+    try:
+        result = gitsync.sync(
+            repo=settings.REGISTRY_GIT_REPO,
+            ref=settings.REGISTRY_GIT_REF,
+            actor=request.user,
+            only=system.slug,
+        )
+        messages.success(request, f"Synced from git: {result.summary()}.")
+    except ValidationError as error:
+        _refused(request, error)
+    return redirect(system.get_absolute_url())
+
+
+@require_POST
+def change_recheck(request, pk):
+    change = get_object_or_404(ChangeRequest, pk=pk)
+    try:
+        change = golive.change_request_recheck(change, actor=request.user)
+        if change.policy_passed:
+            messages.success(request, "Checked again: the check passes now.")
+        else:
+            messages.warning(request, "Checked again: the check still fails.")
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    return redirect(change.get_absolute_url())
+
+
+@require_POST
+def change_override(request, pk):
+    change = get_object_or_404(ChangeRequest, pk=pk)
+    try:
+        golive.change_request_override(
+            change, actor=request.user, justification=request.POST.get("justification", "")
+        )
+        messages.success(request, "Stage skip allowed; the justification is on the record.")
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    return redirect(change.get_absolute_url())
 
 
 def policy_detail_context(record, request):
@@ -120,3 +210,16 @@ class ChangeRequestForSystemView(RecordCreateView):
 
 class AISystemListView(RecordListView):
     template_name = "registry/aisystem_list.html"
+
+
+class PolicyListView(RecordListView):
+    """Registry policies, and the built-in and file rules that apply beside them."""
+
+    template_name = "registry/policy_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["built_in_rules"] = list(policy.BUILT_IN_RULES)
+        context["file_rules"] = policy.file_rule_summary()
+        context["policy_folder"] = policy.policy_dir()
+        return context

@@ -77,6 +77,38 @@ def require_service(env_var, what):
     return value
 
 
+@pytest.fixture(scope="session", autouse=True)
+def local_tsa(tmp_path_factory):
+    """A real RFC 3161 time-stamping authority on 127.0.0.1 for the whole session (one per
+    xdist worker): every checkpoint made in a test is time-stamped and verified for real.
+    Settings point at it, and so does the environment, for subprocesses (Celery workers).
+    A TSA that cannot start fails the tests; nothing runs without one."""
+    from django.test import override_settings
+
+    from aims_portal.ledger import local_tsa as tsa_server
+
+    try:
+        tsa = tsa_server.start(tmp_path_factory.mktemp("tsa"))
+    except (RuntimeError, OSError) as error:
+        pytest.fail(f"the local time-stamping authority did not start: {error}", pytrace=False)
+    values = {"LEDGER_TSA_URL": tsa.url, "LEDGER_TSA_CERT_FILE": str(tsa.cert_file)}
+    saved_env = {name: os.environ.get(name) for name in [*values, "LEDGER_TSA_CERT"]}
+    os.environ.update(values)
+    os.environ.pop("LEDGER_TSA_CERT", None)
+    override = override_settings(**values, LEDGER_TSA_CERT="")
+    override.enable()
+    try:
+        yield tsa
+    finally:
+        override.disable()
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        tsa.stop()
+
+
 WORKER_FIXTURES = {"worker", "db_worker"}
 
 

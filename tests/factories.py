@@ -166,19 +166,82 @@ def soa_approve(submitter, approver, reason=""):
     return soa_document().revisions.order_by("-number").first()
 
 
+def responsible(responsibility, role="executive", **kwargs):
+    """A user holding a governance responsibility ("dpo", "security_officer") beside a role
+    (a responsibility grants no access of its own)."""
+    user = UserFactory(role=role, **kwargs)
+    user.groups.add(Group.objects.get_or_create(name=responsibility)[0])
+    return user
+
+
+def approver():
+    return UserFactory(role="executive")
+
+
+def approved_assessment(actor, system, approver_user=None, **overrides):
+    """An impact assessment of ``system``, submitted by ``actor`` and approved by another."""
+    from assessments import services as assessments
+
+    assessment = impact_assessment(actor, system=system, **overrides)
+    assessment = assessments.assessment_transition(assessment, "submit", actor=actor)
+    return assessments.assessment_transition(
+        assessment, "approve", actor=approver_user or approver(), reason="Approved"
+    )
+
+
+def advance(system, stage, requester, approver_user=None):
+    """Walk ``system`` through the stages, in order, up to ``stage`` by approved changes."""
+    from registry.golive import ORDER
+
+    approver_user = approver_user or approver()
+    system.refresh_from_db()
+    while ORDER.index(system.stage) < ORDER.index(stage):
+        target = ORDER[ORDER.index(system.stage) + 1]
+        change = change_request(requester, system, target_stage=target, reason=f"To {target}")
+        registry.change_request_transition(change, "approve", actor=approver_user)
+        system.refresh_from_db()
+    return system
+
+
+def sign_off(system, responsibility, signer=None):
+    from registry import golive
+
+    system.refresh_from_db()
+    return golive.sign_off_record(
+        system, responsibility, actor=signer or responsible(responsibility), note="Reviewed"
+    )
+
+
 def production_ready(actor, **overrides):
-    """An AI system that passes every built-in registry rule once in production."""
+    """An AI system in validation that passes every registry rule and the go-live gate once
+    in production: an approved assessment it names, DPO and security sign-offs of its
+    current version. Overriding ``impact_assessment_ref`` skips the assessment."""
     import datetime
+
+    from registry import services as registry_services
 
     data = {
         "data_sensitivity": "pii",
         "risk_tier": "high",
-        "impact_assessment_ref": "IA-2026-001",
         "approved_by": ["dpo:Dana Ortiz"],
         "last_reviewed": datetime.date(2026, 10, 1),
         **overrides,
     }
-    return ai_system(actor, **data)
+    system = ai_system(actor, **data)
+    if "impact_assessment_ref" not in overrides:
+        assessment = approved_assessment(actor, system)
+        system = registry_services.ai_system_update(
+            system,
+            actor=actor,
+            data={"impact_assessment_ref": assessment.reference},
+            expected_version=system.version,
+            reason="Assessment approved",
+        )
+    system = advance(system, "validation", actor)
+    sign_off(system, "dpo")
+    sign_off(system, "security_officer")
+    system.refresh_from_db()
+    return system
 
 
 def change_request(actor, system, **overrides):
@@ -314,3 +377,12 @@ def management_review(actor, chair, **overrides):
         **overrides,
     }
     return audits.review_create(actor=actor, data=data)
+
+
+def checked_ledger():
+    """Sign a checkpoint over the log as it is now, then verify the whole log: a log with
+    no checkpoint fails verification by design."""
+    from aims_portal.ledger import services as ledger
+
+    ledger.checkpoint_create()
+    return ledger.chain_check()

@@ -6,6 +6,17 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 ALLOWED_ANONYMOUS = {"/accounts/login/", "/health/"}
+# The log's published side: checkpoints, the public key and proofs are readable by anyone on
+# purpose (README, Verifying integrity); they hold hashes and signatures only.
+PUBLISHED = {
+    "/integrity/checkpoint",
+    "/integrity/checkpoints/1.txt",
+    "/integrity/public-key.pem",
+    "/integrity/verifier-key",
+    "/api/v1/integrity/checkpoints/",
+    "/api/v1/integrity/proofs/inclusion/",
+    "/api/v1/integrity/proofs/consistency/",
+}
 
 
 def _fill_group(body, name):
@@ -70,7 +81,7 @@ def every_url(resolver=None, prefix="/"):
 
 
 URLS = sorted(set(every_url()))
-REFUSED = [url for url in URLS if url not in ALLOWED_ANONYMOUS]
+REFUSED = [url for url in URLS if url not in ALLOWED_ANONYMOUS | PUBLISHED]
 
 
 def test_the_sweep_sees_the_portal():
@@ -99,6 +110,28 @@ def test_anonymous_is_refused(client, url, method):
 @pytest.mark.parametrize("url", sorted(ALLOWED_ANONYMOUS))
 def test_the_allowed_pages_answer_anonymously(client, url):
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_published_side_of_the_log_answers_anonymously_and_only_reads(client, lead):
+    from aims_portal.ledger import services
+
+    assert set(URLS) >= PUBLISHED
+    checkpoint = services.checkpoint_create()
+    assert client.get("/integrity/checkpoint").content.decode() == checkpoint.note
+    assert client.get(f"/integrity/checkpoints/{checkpoint.pk}.txt").status_code == 200
+    assert b"BEGIN PUBLIC KEY" in client.get("/integrity/public-key.pem").content
+    name, key_id, _ = client.get("/integrity/verifier-key").content.decode().split("+", 2)
+    assert name == checkpoint.note.split("\n")[0] and len(key_id) == 8
+    listed = client.get("/api/v1/integrity/checkpoints/").json()
+    assert listed["results"][0]["note"] == checkpoint.note
+    proof = client.get(f"/api/v1/integrity/proofs/consistency/?from=1&to={checkpoint.sequence}")
+    assert proof.status_code == 200 and proof.json()["root_hash"] == checkpoint.root_hash
+    assert client.get("/api/v1/integrity/proofs/inclusion/?index=0").status_code == 200
+    for url in ("/api/v1/integrity/checkpoints/", "/api/v1/integrity/proofs/inclusion/"):
+        assert client.post(url, {}).status_code == 405
+    # what a signed-in user takes away is not public: it records who holds it
+    assert client.get(f"/integrity/checkpoints/{checkpoint.pk}/download/").status_code == 302
 
 
 @pytest.mark.django_db

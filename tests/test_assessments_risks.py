@@ -61,7 +61,7 @@ def test_the_risk_owner_cannot_accept_their_risk(pending, owner, admin_user):
 def test_whoever_asked_cannot_accept(lead, owner, admin_user):
     risk = factories.risk(lead, owner=owner, review_date="2027-01-31")
     risk = services.risk_transition(risk, "request_acceptance", actor=admin_user)
-    with pytest.raises(PermissionDenied, match="asked for the acceptance"):
+    with pytest.raises(PermissionDenied, match="named in its “acceptance requested by” field"):
         services.risk_transition(risk, "accept", actor=admin_user)
 
 

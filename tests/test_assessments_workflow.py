@@ -63,7 +63,7 @@ def test_the_submitter_cannot_approve_even_with_the_approve_grant(lead, owner, a
 def test_the_owner_cannot_approve_their_own_assessment(lead, admin_user):
     assessment = factories.impact_assessment(lead, owner=admin_user)
     submitted = services.assessment_transition(assessment, "submit", actor=lead)
-    with pytest.raises(PermissionDenied, match="owner of an assessment cannot approve"):
+    with pytest.raises(PermissionDenied, match="named in its “owner” field"):
         services.assessment_transition(submitted, "approve", actor=admin_user)
 
 

@@ -115,7 +115,8 @@ def command_output():
 def verifier_output(auditor, tmp_path, area=""):
     path = bundles.bundle_path(bundles.bundle_request(actor=auditor, area=area))
     with zipfile.ZipFile(path) as archive:
-        (tmp_path / "verify_bundle.py").write_bytes(archive.read("verify_bundle.py"))
+        for name in bundles.VERIFIER_FILES:
+            (tmp_path / name).write_bytes(archive.read(name))
     result = subprocess.run(
         [sys.executable, "-I", "verify_bundle.py", str(path)],
         cwd=tmp_path,
@@ -167,7 +168,7 @@ def test_offline_verifier_names_attestation_tampering(attested, auditor, tmp_pat
 
 def test_changed_attestation_names_its_entry(attested):
     update_attestation(attested)
-    checker = services.chain_check()
+    checker = factories.checked_ledger()
     assert checker.first["sequence"] == attested[1].sequence
     assert f"registry.attestation #{second(attested)}" in checker.first["message"]
 
@@ -236,4 +237,4 @@ def test_concurrent_batches_and_record_saves_keep_one_chain(lead, admin_user):
     sequences = list(LedgerEntry.objects.order_by("sequence").values_list("sequence", flat=True))
     assert sequences == list(range(1, len(sequences) + 1))
     assert Attestation.objects.count() == 6 * 20 * 10
-    assert services.chain_check().problems == []
+    assert factories.checked_ledger().problems == []

@@ -105,7 +105,11 @@ def test_record_results_raise_a_finding_and_act_on_it(page, people, settings, tm
     assert page.get_by_text("As the owner, you cannot make this check yourself.").is_visible()
     assert page.get_by_role("button", name="Verify effective").count() == 0
 
-    switch_user(page, "ina")
+    switch_user(page, "ina")  # wrote the action's first version: four-eyes keeps her out too
+    page.goto(action.get_absolute_url())
+    assert page.get_by_role("button", name="Verify effective").count() == 0
+
+    switch_user(page, "erin")  # took no part in the action
     page.goto(action.get_absolute_url())
     assert page.get_by_text("Effectiveness check due.").is_visible()
     screenshot(page, "audits-02-corrective-action")
@@ -113,7 +117,7 @@ def test_record_results_raise_a_finding_and_act_on_it(page, people, settings, tm
     page.get_by_role("button", name="Verify effective").click()
     assert page.get_by_text("is now verified effective").is_visible()
     action.refresh_from_db()
-    assert action.effectiveness_checked_by == ia and action.status == "verified"
+    assert action.effectiveness_checked_by == people["exec"] and action.status == "verified"
     screenshot(page, "audits-03-corrective-action-verified")
 
 

@@ -63,7 +63,7 @@ def test_the_full_path_records_each_step(action, ia, ia2):
 
 def test_the_owner_cannot_check_effectiveness(action, ia2):
     action = step(step(action, "start", ia2), "implement", ia2)
-    with pytest.raises(PermissionDenied, match="someone other than the action's owner"):
+    with pytest.raises(PermissionDenied, match="named in its “owner” field"):
         services.corrective_action_verify(action, actor=ia2, effective=True, notes="Works")
     action.refresh_from_db()
     assert action.status == "implemented" and action.effectiveness_checked_by is None
@@ -169,4 +169,4 @@ def test_the_api_refuses_the_owner_s_own_effectiveness_check(action, client, ia2
     url = f"/api/v1/audits/actions/{action.pk}/step/verify/"
     response = client.post(url, {"reason": "Looks fine"}, content_type="application/json")
     assert response.status_code == 403
-    assert "other than the action's owner" in response.json()["detail"]
+    assert "named in its “owner” field" in response.json()["detail"]

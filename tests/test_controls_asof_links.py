@@ -227,7 +227,7 @@ def test_linking_keeps_the_ledger_intact_and_a_forged_link_is_detected(lead, two
     a, b = two_systems
     link(lead, systems=[a], risks=[factories.risk(lead)])
     row = SYSTEM_LINKS.objects.get()
-    assert ledger.chain_check().problems == []
+    assert factories.checked_ledger().problems == []
     ok, out = verify()
     assert ok and "OK: the ledger is intact." in out, out
 
@@ -249,7 +249,7 @@ def test_the_migration_chains_the_rows_it_writes(lead, two_systems):
     e.systems.add(*two_systems)
     del e.skip_history_when_saving
     START.start_link_history(apps, SchemaEditor())
-    assert ledger.chain_check().problems == []
+    assert factories.checked_ledger().problems == []
 
 
 # --- the history pages show link changes ------------------------------------------------------

@@ -99,7 +99,8 @@ def test_diff_refuses_versions_of_another_record(lead, client_for):
         _history_url(first, diff=True),
         {"from": first.history.get().history_id, "to": second.history.get().history_id},
     )
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert "Choose two different versions of this record." in response.content.decode()
 
 
 @pytest.mark.django_db

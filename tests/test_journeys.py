@@ -224,23 +224,25 @@ def test_system_owner_journey(page, people):
     )
     journey.look("go-live-form")
     page.get_by_role("button", name="Create").click()
-    frozen = page.get_by_role("region", name="Policy check at request time")
+    frozen = page.get_by_role("region", name="Check: registry policies and the go-live gate")
     expect(frozen.get_by_text("Failed")).to_be_visible()
     expect(frozen.get_by_text("without an impact assessment")).to_be_visible()
     expect(frozen.get_by_text("without a DPO sign-off")).to_be_visible()
     expect(frozen.get_by_text("without a review date")).to_be_visible()
+    expect(frozen.get_by_text("skips development, validation")).to_be_visible()
     journey.look("go-live-denied")
+    change_url = page.url
 
     expect(page.locator("#policy-next-steps")).to_be_visible()
 
-    # Fix the record so that the rules pass: the system page lists what stands in the way.
+    # Fix the record: typed text satisfies the text rules, but the gate wants records.
     page.locator("#policy-next-steps").get_by_role("link", name="Contract clause finder").click()
     go_live = page.get_by_role("region", name="Go-live check")
-    expect(go_live.get_by_text("3 to fix")).to_be_visible()
+    expect(go_live.get_by_text("gate:impact-assessment")).to_be_visible()
     journey.look("system-go-live-check")
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Impact assessment", exact=True).fill("IA-2026-021")
-    page.get_by_label("Sign-offs").fill("dpo:Dana Ortiz, security:Sam Lee")
+    page.get_by_label("Approved by (as the YAML lists it)").fill("dpo:Dana Ortiz, security:Sam Lee")
     page.get_by_label("Last reviewed").fill("2026-11-20")
     page.get_by_label("Reason for this change").fill("Sign-offs and review before go-live")
     journey.look("system-edit")
@@ -248,24 +250,20 @@ def test_system_owner_journey(page, people):
     expect(page.get_by_role("heading", name="Contract clause finder")).to_be_visible()
     system.refresh_from_db()
     assert system.last_reviewed is not None
-    expect(go_live.get_by_text("Ready")).to_be_visible()
-    assert page.locator(".go-live-denials li").count() == 0
-    journey.look("system-fixed")
+    missing = "IA-2026-021 is not an impact assessment in the portal"
+    expect(go_live.get_by_text(missing)).to_be_visible()
+    expect(go_live.get_by_text("no data protection officer sign-off recorded")).to_be_visible()
+    journey.look("system-fixed-text-only")
 
-    # Withdraw the failed request and ask again: the check passes, no denial is left.
-    page.get_by_role("region", name="Lifecycle changes").get_by_role("link").first.click()
-    page.get_by_role("button", name="Withdraw request").click()
-    expect(page.get_by_text("Withdrawn").first).to_be_visible()
-    page.get_by_role("link", name="Contract clause finder").first.click()
-    page.get_by_role("link", name="Request change").click()
-    page.get_by_label("Change", exact=True).select_option(label="Lifecycle stage change")
-    page.get_by_label("Requested stage").select_option("production")
-    page.get_by_label("Reason", exact=True).fill("Sign-offs in place; asking again.")
-    page.get_by_role("button", name="Create").click()
-    frozen = page.get_by_role("region", name="Policy check at request time")
-    expect(frozen.get_by_text("Passed")).to_be_visible()
-    assert frozen.locator("li").count() == 0
-    journey.look("go-live-passed")
+    # Check the same request again: the text rules pass now, the gate's records do not.
+    page.goto(change_url)
+    page.get_by_role("button", name="Check again").click()
+    expect(page.get_by_text("Checked again: the check still fails.")).to_be_visible()
+    frozen = page.get_by_role("region", name="Check: registry policies and the go-live gate")
+    expect(frozen.get_by_text("without a review date")).to_have_count(0)
+    expect(frozen.get_by_text("gate:dpo-sign-off")).to_be_visible()
+    assert ChangeRequest.objects.filter(system=system).count() == 1
+    journey.look("go-live-rechecked")
     journey.done()
 
 
@@ -278,7 +276,6 @@ def test_executive_journey(page, demo_data):
         owner=owner,
         data_sensitivity="pii",
         risk_tier="high",
-        impact_assessment_ref="IA-2026-021",
         approved_by=["dpo:Dana Ortiz"],
         last_reviewed="2026-11-20",
     )
@@ -293,6 +290,17 @@ def test_executive_journey(page, demo_data):
     )
     assessment = factories.impact_assessment(lead, system=system)
     assessment_services.assessment_transition(assessment, "submit", actor=lead)
+    # Named, walked to validation in order, signed off by the DPO and the security officer.
+    system = registry_services.ai_system_update(
+        system,
+        actor=lead,
+        data={"impact_assessment_ref": assessment.reference},
+        expected_version=system.version,
+        reason="Names its assessment",
+    )
+    system = factories.advance(system, "validation", lead)
+    factories.sign_off(system, "dpo")
+    factories.sign_off(system, "security_officer")
     go_live = registry_services.change_request_create(
         actor=owner,
         data={
@@ -326,6 +334,10 @@ def test_executive_journey(page, demo_data):
     ).click()
     journey.look("changes")
     page.get_by_role("link", name=f"CR-{go_live.pk}", exact=True).click()
+    # Requested while the assessment was in review: checked again in place, it passes now.
+    expect(page.get_by_text("is in review, not approved")).to_be_visible()
+    page.get_by_role("button", name="Check again").click()
+    expect(page.get_by_text("Checked again: the check passes now.")).to_be_visible()
     expect(page.get_by_text("Passed").first).to_be_visible()
     page.locator("#reason-approve").fill("Policy check passed; evaluation above threshold")
     journey.look("go-live-awaiting")

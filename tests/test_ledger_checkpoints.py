@@ -2,15 +2,18 @@
 key from settings; auditors see them and the public key but cannot sign."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import call_command
+from django.utils import timezone
 
 from aims_portal.ledger import services, signing, tasks
-from aims_portal.ledger.models import Checkpoint
-from aims_portal.ledger.verify_bundle import load_public_key, signature_valid
+from aims_portal.ledger import verify_receipt as tlog
+from aims_portal.ledger.models import Checkpoint, LedgerEntry
+from aims_portal.ledger.verify_bundle import load_public_key
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +30,25 @@ def pem_key():
     )
 
 
-def test_checkpoint_signature_verifies_with_the_published_key(admin_user):
+def test_checkpoint_is_a_signed_note_over_the_tree_head(admin_user, settings):
     checkpoint = services.checkpoint_create(actor=admin_user)
     assert checkpoint.sequence == services.selectors.head()["sequence"]
     public = load_public_key(signing.public_key_pem())
-    assert signature_valid(public, services.checkpoint_dict(checkpoint))
+    origin, size, root, extensions = tlog.open_checkpoint(
+        checkpoint.note, settings.LEDGER_ORIGIN, public
+    )
+    assert (origin, size) == (settings.LEDGER_ORIGIN, checkpoint.sequence)
+    assert root.hex() == checkpoint.root_hash == services.tree_head()[1].hex()
+    assert extensions[0].startswith("time 20")
+    # the root is the RFC 9162 root of the entries' leaves, recomputed here from scratch
+    tree = tlog.CompactRange()
+    for e in LedgerEntry.objects.order_by("sequence"):
+        tree.append(
+            tlog.leaf_hash(
+                tlog.entry_text(e.prev_hash, e.kind, e.covered_model, e.covered_id, e.content_hash)
+            )
+        )
+    assert tree.root() == root
 
 
 def test_key_comes_from_settings(settings, lead):
@@ -42,7 +59,7 @@ def test_key_comes_from_settings(settings, lead):
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     checkpoint = services.checkpoint_create()
-    assert signature_valid(expected, services.checkpoint_dict(checkpoint))
+    assert tlog.open_checkpoint(checkpoint.note, settings.LEDGER_ORIGIN, expected)
 
 
 def test_key_file_setting(settings, tmp_path, lead):
@@ -54,18 +71,25 @@ def test_key_file_setting(settings, tmp_path, lead):
     assert checkpoint.key_fingerprint == signing.fingerprint()
 
 
-def test_scheduled_task_signs_only_when_the_chain_moved(lead, make_user):
+def test_scheduled_task_signs_only_when_the_log_grew_and_the_interval_passed(
+    lead, make_user, settings
+):
     first = tasks.checkpoint()
-    assert tasks.checkpoint() == first
+    assert tasks.checkpoint() == first  # nothing new
     make_user(username="newcomer")
-    assert tasks.checkpoint() != first
+    assert tasks.checkpoint() == first  # grew, but the last checkpoint is too recent
+    Checkpoint.objects.update(signed_at=timezone.now() - timedelta(seconds=61))
+    second = tasks.checkpoint()
+    assert second != first
     assert Checkpoint.objects.count() == 2
+    assert Checkpoint.objects.get(pk=second).sequence > Checkpoint.objects.get(pk=first).sequence
 
 
 def test_command_signs_the_head(lead):
     out = io.StringIO()
     call_command("ledger_checkpoint", stdout=out)
-    assert "Signed checkpoint at entry" in out.getvalue()
+    assert "Signed checkpoint of" in out.getvalue()
+    assert Checkpoint.objects.get().note in out.getvalue()
     assert Checkpoint.objects.count() == 1
 
 

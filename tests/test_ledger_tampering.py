@@ -94,8 +94,16 @@ def insert_ledger_entry():
     )
     sql(
         f"INSERT INTO {LEDGER} (sequence, kind, covered_model, covered_id, content_hash, "
-        "prev_hash, entry_hash) VALUES (3, %s, %s, %s, %s, %s, %s)",
-        [two.kind, two.covered_model, two.covered_id, two.content_hash, two.entry_hash, forged],
+        "prev_hash, entry_hash, tree_nodes) VALUES (3, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            two.kind,
+            two.covered_model,
+            two.covered_id,
+            two.content_hash,
+            two.entry_hash,
+            forged,
+            b"",
+        ],
     )
 
 
@@ -106,10 +114,19 @@ def reorder_ledger_entries():
 
 
 def forge_checkpoint_signature():
-    sql(
-        f"UPDATE {q(Checkpoint._meta.db_table)} SET signature = %s",
-        ["ab" * 64],
-    )
+    """Re-sign every checkpoint note with a key that is not the ledger's."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from aims_portal.ledger import verify_receipt as tlog
+
+    forger = Ed25519PrivateKey.generate()
+    for pk, note in Checkpoint.objects.values_list("pk", "note"):
+        body = note.split("\n\n")[0] + "\n"
+        name = body.split("\n")[0]
+        sql(
+            f"UPDATE {q(Checkpoint._meta.db_table)} SET note = %s WHERE id = %s",
+            [tlog.sign_note(body, name, forger), pk],
+        )
 
 
 TAMPERING = {
@@ -160,7 +177,8 @@ def verifier_output(auditor, tmp_path):
     bundle = bundles.bundle_request(actor=auditor)
     path = bundles.bundle_path(bundle)
     with zipfile.ZipFile(path) as archive:
-        (tmp_path / "verify_bundle.py").write_bytes(archive.read("verify_bundle.py"))
+        for name in bundles.VERIFIER_FILES:
+            (tmp_path / name).write_bytes(archive.read(name))
     # -I: isolated from the project (no PYTHONPATH, no current directory on the path).
     result = subprocess.run(
         [sys.executable, "-I", "verify_bundle.py", str(path)],

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_scheduled_verification_records_an_intact_run(lead):
+    assert tasks.checkpoint() is not None
     assert tasks.verify_ledger() == "ok"
     run = VerificationRun.objects.get()
     assert run.triggered_by is None and run.entries_checked >= 1

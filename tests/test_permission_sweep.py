@@ -201,6 +201,9 @@ RULES = {
     **record_pages("registry", "policy", "inventory", retire=True),
     "registry:aisystem-attestations": page("inventory", model="registry.AISystem"),
     "registry:attestation-detail": page("inventory", model="registry.Attestation"),
+    "registry:attestation-receipt": page("inventory", model="registry.Attestation"),
+    "registry:attestation-search": page("inventory"),
+    "registry:receipt-verifier": page("inventory"),
     # Attestation tokens are administration: admins only.
     "registry:attestation-tokens": page(
         "administration", get="view", post="create", model="registry.AISystem"
@@ -320,6 +323,8 @@ RULES = {
     "attestation-list": api("inventory", GET="view", POST=nobody),
     "attestation-batch": api("inventory", POST=nobody),
     "attestation-detail": api("inventory", GET="view"),
+    # Users who may read attestations (and the system's own token, tested elsewhere).
+    "attestation-proof": api("inventory", GET="view"),
     "attestationtoken-list": api("administration", GET="view", POST="create"),
     "attestationtoken-detail": api("administration", GET="view"),
     "attestationtoken-revoke": api("administration", POST="delete"),

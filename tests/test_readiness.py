@@ -280,20 +280,39 @@ def test_no_high_risk_system_passes_with_a_note(lead):
     assert checked.passed and checked.note
 
 
-def test_high_risk_systems_need_both_sign_offs(lead):
+def test_high_risk_systems_need_both_sign_offs_recorded(lead):
+    signed = factories.ai_system(lead, name="Signed", risk_tier="critical")
+    factories.sign_off(signed, "dpo")
+    factories.sign_off(signed, "security_officer")
+    half = factories.ai_system(lead, name="Half", risk_tier="high")
+    factories.sign_off(half, "dpo")
+    # Typed approvals are not sign-offs.
     factories.ai_system(
-        lead,
-        name="Signed",
-        risk_tier="critical",
-        approved_by=["dpo:Dana Ortiz", "security:Sam Lee"],
+        lead, name="EU high", eu_ai_act_tier="high", approved_by=["dpo:Dana", "security:Sam"]
     )
-    factories.ai_system(lead, name="Half", risk_tier="high", approved_by=["DPO: Dana Ortiz"])
-    factories.ai_system(lead, name="EU high", eu_ai_act_tier="high")
     problems = {label.split(" (")[0]: p for label, p in failing("high-risk-sign-off")}
     assert problems == {
-        "Half": "no security sign-off",
-        "EU high": "no data protection officer and no security sign-off",
+        "Half": "no security officer sign-off",
+        "EU high": "no data protection officer and no security officer sign-off",
     }
+
+
+def test_a_sign_off_of_an_earlier_version_does_not_count(lead):
+    from registry import services
+
+    system = factories.ai_system(lead, name="Edited", risk_tier="high")
+    factories.sign_off(system, "dpo")
+    factories.sign_off(system, "security_officer")
+    assert "Edited" not in {label.split(" (")[0] for label, _ in failing("high-risk-sign-off")}
+    services.ai_system_update(
+        system,
+        actor=lead,
+        data={"endpoint": "https://e.example"},
+        expected_version=system.version,
+        reason="Moved",
+    )
+    problems = {label.split(" (")[0]: p for label, p in failing("high-risk-sign-off")}
+    assert problems["Edited"] == "no data protection officer and no security officer sign-off"
 
 
 # the page and the dashboard

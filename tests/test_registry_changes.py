@@ -64,10 +64,10 @@ def test_approved_change_moves_the_system_and_records_the_approver(lead, executi
 def test_failed_policy_check_blocks_production(lead, executive):
     system = factories.production_ready(lead, impact_assessment_ref="")
     change = factories.change_request(lead, system)
-    with pytest.raises(ValidationError, match="policy check failed"):
+    with pytest.raises(ValidationError, match="production-pii-needs-impact-assessment"):
         services.change_request_transition(change, "approve", actor=executive)
     system.refresh_from_db()
-    assert system.stage == "proposed"
+    assert system.stage == "validation"
 
 
 def test_production_needs_regression_evidence(lead, executive):
@@ -83,22 +83,23 @@ def test_impact_assessment_update_needs_the_new_assessment(lead, executive):
     change = factories.change_request(lead, system, impact_assessment_update=True)
     with pytest.raises(ValidationError, match="updated impact assessment"):
         services.change_request_transition(change, "approve", actor=executive)
+    updated = factories.approved_assessment(lead, system)
     change = services.change_request_update(
         change,
         actor=lead,
-        data={"updated_impact_assessment_ref": "IA-2026-020"},
+        data={"updated_impact_assessment_ref": updated.reference},
         expected_version=change.version,
         reason="IA revised",
     )
     services.change_request_transition(change, "approve", actor=executive)
     system.refresh_from_db()
-    assert system.impact_assessment_ref == "IA-2026-020"
+    assert system.impact_assessment_ref == updated.reference
 
 
 def test_change_is_refused_when_the_system_moved_meanwhile(lead, executive):
     system = factories.production_ready(lead)
-    late = factories.change_request(lead, system, target_stage="validation")
-    first = factories.change_request(lead, system, target_stage="development")
+    late = factories.change_request(lead, system, target_stage="development")
+    first = factories.change_request(lead, system, target_stage="proposed")
     services.change_request_transition(first, "approve", actor=executive)
     with pytest.raises(ValidationError, match="raise a new request"):
         services.change_request_transition(late, "approve", actor=executive)
@@ -143,12 +144,13 @@ def test_services_refuse_setting_the_stage(lead):
 
 def test_ui_edit_cannot_set_production(client_for, lead):
     system = factories.production_ready(lead)
+    before = system.version
     data = factories.edit_data(AISystemForm, system, stage="production")
     response = client_for(lead).post(f"/inventory/systems/{system.pk}/edit/", data)
     assert response.status_code == 302
     system.refresh_from_db()
-    assert system.stage == "proposed"
-    assert system.version == 2  # the edit saved, the stage did not move
+    assert system.stage == "validation"
+    assert system.version == before + 1  # the edit saved, the stage did not move
 
 
 def test_ui_requester_sees_no_approve_button_and_cannot_post_it(client_for, lead):
@@ -159,7 +161,7 @@ def test_ui_requester_sees_no_approve_button_and_cannot_post_it(client_for, lead
     client.post(f"/inventory/changes/{change.pk}/step/approve/", {"reason": "self"})
     change.refresh_from_db()
     assert change.status == "submitted"
-    assert AISystem.objects.get(pk=change.system_id).stage == "proposed"
+    assert AISystem.objects.get(pk=change.system_id).stage == "validation"
 
 
 def test_ui_approver_approves(client_for, lead, executive):
@@ -179,7 +181,7 @@ def test_api_cannot_write_the_stage(client_for, lead):
     )
     assert response.status_code == 200
     system.refresh_from_db()
-    assert system.stage == "proposed"
+    assert system.stage == "validation"
 
 
 def test_api_change_request_and_approval(client_for, lead, executive):
@@ -213,7 +215,7 @@ def test_api_refuses_approving_a_failed_policy_check(client_for, lead, executive
         f"/api/v1/registry/changes/{change.pk}/step/approve/", {}, content_type="application/json"
     )
     assert response.status_code == 400
-    assert "policy check failed" in response.content.decode()
+    assert "production-needs-review-date" in response.content.decode()
     assert ChangeRequest.objects.get(pk=change.pk).status == "submitted"
 
 
@@ -234,7 +236,7 @@ def test_admin_cannot_change_stage_or_changes(client_for, lead, admin_user, url)
     assert response.status_code == 403
     system.refresh_from_db()
     change.refresh_from_db()
-    assert (system.stage, change.status) == ("proposed", "submitted")
+    assert (system.stage, change.status) == ("validation", "submitted")
 
 
 def test_admin_shows_systems_read_only(client_for, lead, admin_user):

@@ -62,7 +62,7 @@ def add_linked(lead, owner, system, start, stop):
                 "name": f"rule-{i}",
                 "title": f"Rule {i}",
                 "rego": f"package rule{i}\nimport rego.v1\n"
-                'deny contains "no endpoint" if { input.deployment.endpoint == "" }\n',
+                'deny contains "no endpoint" if { not input.deployment.endpoint }\n',
             },
         )
 

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from registry import imports, yaml_io
+from registry.golive import ORDER
 from registry.models import AISystem, ChangeRequest, DataSource
 
 from . import factories
@@ -75,15 +76,18 @@ def test_export_import_export_is_byte_identical(folder, lead, owner, executive, 
     imports.import_files(yaml_io.yaml_files(folder), actor=lead)
     from registry import services
 
-    for change in ChangeRequest.objects.all():
-        change = services.change_request_update(
-            change,
-            actor=lead,
-            data={"regression_evidence": "Evaluation passed"},
-            expected_version=change.version,
-            reason="Evidence",
-        )
-        services.change_request_transition(change, "approve", actor=executive)
+    for change in ChangeRequest.objects.select_related("system"):
+        services.change_request_transition(change, "withdraw", actor=lead)
+        target = change.target_stage
+        if target == "retired":
+            retire = factories.change_request(lead, change.system, target_stage="retired")
+            services.change_request_transition(retire, "approve", actor=executive)
+            continue
+        walked = factories.advance(change.system, min(target, "validation", key=ORDER.index), lead)
+        if target == "production":
+            # The go-live gate has its own tests (test_registry_golive.py); here only the
+            # stage matters to the file.
+            AISystem.objects.filter(pk=walked.pk).update(stage="production")
     first = dict(imports.export_all())
     # The exported files are the example files themselves, byte for byte.
     assert first == {p.name: p.read_text() for p in EXAMPLES.glob("*.yaml")}
@@ -137,26 +141,26 @@ def test_wrong_type_names_the_key_path(tmp_path, lead, suppliers):
         "  risk_tier: high", "  risk_tier: [high]"
     )
     message = bad_import(tmp_path, lead, text)
-    assert "bad.yaml: classification.risk_tier: expected text, got list" in message
+    assert "bad.yaml: line 13: classification.risk_tier: expected text, got list" in message
 
 
 def test_wrong_type_in_a_data_source(tmp_path, lead, suppliers):
     text = GOOD.replace("id: hr-screening", "id: other").replace("    pii: false", "    pii: maybe")
     message = bad_import(tmp_path, lead, text)
-    assert "bad.yaml: data.rag_sources[0].pii: expected true or false" in message
+    assert "bad.yaml: line 29: data.rag_sources[0].pii: expected true or false" in message
 
 
 def test_unknown_key_is_reported(tmp_path, lead, suppliers):
     text = GOOD.replace("id: hr-screening", "id: other").replace(
-        "  endpoint: ''", "  endpoint: ''\n  replicas: 3"
+        "  environment: development", "  environment: development\n  replicas: 3"
     )
     message = bad_import(tmp_path, lead, text)
-    assert "bad.yaml: deployment.replicas: unknown key" in message
+    assert "bad.yaml: line 8: deployment.replicas: unknown key" in message
 
 
 def test_duplicate_id_across_files(tmp_path, lead, suppliers):
     message = bad_import(tmp_path, lead, GOOD, name="copy.yaml")
-    assert "hr-screening.yaml: id: 'hr-screening' is also used by copy.yaml" in message
+    assert "hr-screening.yaml: line 1: id: 'hr-screening' is also used by copy.yaml" in message
 
 
 def test_duplicate_key_in_a_file(tmp_path, lead, suppliers):
@@ -183,7 +187,7 @@ def test_an_alias_bomb_is_refused(tmp_path, lead, suppliers):
 def test_unknown_owner_refuses_the_whole_import(tmp_path, lead, suppliers):
     text = GOOD.replace("id: hr-screening", "id: other").replace("owner: owner", "owner: nobody")
     message = bad_import(tmp_path, lead, text)
-    assert "bad.yaml: owner: no active user 'nobody'" in message
+    assert "bad.yaml: line 4: owner: no team or active user 'nobody'" in message
 
 
 def test_not_a_mapping(tmp_path, lead, suppliers):
@@ -217,10 +221,15 @@ def test_validate_passes_a_clean_folder(folder, tmp_path):
         if path.name != "code-review-bot.yaml":
             path.unlink()
     out = StringIO()
+    (tmp_path / "no-rules").mkdir()
     call_command(
-        "registry", "validate", str(folder), "--policies", str(tmp_path / "none"), stdout=out
+        "registry", "validate", str(folder), "--policies", str(tmp_path / "no-rules"), stdout=out
     )
     assert "1 files, 3 rules: 0 invalid, 0 denials" in out.getvalue()
+    # A policy folder that does not exist is a mistake, not "no rules".
+    with pytest.raises(CommandError) as missing:
+        call_command("registry", "validate", str(folder), "--policies", str(tmp_path / "none"))
+    assert missing.value.returncode == 2
 
 
 def test_validate_reports_built_in_denials(tmp_path):

@@ -80,20 +80,36 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_production_passes_check_deploy(tmp_path):
+def deploy_check(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
+    env = {k: v for k, v in env.items() if not k.startswith("LEDGER_TSA")}
     env.update(
         DJANGO_ENV="production",
         SECRET_KEY="x7!" * 20 + "production-grade-secret-for-the-check",
         ALLOWED_HOSTS="aims.example",
         AIMS_DATA_DIR=str(tmp_path),
+        **extra,
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def test_production_passes_check_deploy(tmp_path):
+    chain = tmp_path / "tsa-chain.pem"
+    chain.write_text("a certificate chain, read when the first token is verified")
+    result = deploy_check(
+        tmp_path, LEDGER_TSA_URL="https://tsa.example/tsr", LEDGER_TSA_CERT_FILE=str(chain)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_without_a_time_stamping_authority_fails_check_deploy(tmp_path):
+    result = deploy_check(tmp_path)
+    assert result.returncode != 0
+    assert "aims.E001" in result.stdout + result.stderr

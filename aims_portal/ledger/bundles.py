@@ -25,30 +25,39 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .. import jobs, roles
-from . import coverage, selectors, services, signing
+from . import coverage, selectors, services, signing, timestamping
+from .current_bundle import write_current_rows
 from .models import Checkpoint, EvidenceBundle
 
-VERIFIER = Path(__file__).with_name("verify_bundle.py")
+# The offline verifier and the modules it imports, shipped side by side in every bundle.
+VERIFIER_FILES = ("verify_bundle.py", "verify_receipt.py", "verify_current.py", "tsa_verify.py")
 README = """AIMS portal evidence bundle
 ===========================
 
 {title}, exported {exported_at} by {exported_by}.
 
-To verify it (Python 3.10+ with the `cryptography` package):
+To verify it (Python 3.10+ with the `cryptography` and `rfc3161-client` packages), unzip
+it and run:
 
-    python3 verify_bundle.py {zip_name} --public-key <the ledger public key you trust>
+    python3 verify_bundle.py {zip_name} --public-key <the ledger public key you trust> \\
+        --trusted-checkpoint <a checkpoint you saved earlier> --tsa-cert <the TSA's certificate>
 
 Without --public-key the key inside the bundle is used: then compare the fingerprint the
-verifier prints with the one published on the portal's integrity page.
+verifier prints with the one published on the portal's integrity page. Each
+--trusted-checkpoint (repeatable) must be extended by the log in this bundle: that is what
+shows nothing was rewritten or dropped since you saved it.
 
 The verifier prints OK, or names each problem: a record version changed or deleted after it
-was recorded, ledger entries missing, inserted or reordered, or an invalid checkpoint
-signature.
+was recorded, ledger entries missing, inserted or reordered, a log that does not extend a
+checkpoint, an invalid checkpoint signature or time-stamp token, a live record that differs
+from its latest version.
 
-Files: manifest.json (what is in here), ledger.jsonl (the hash chain), records.jsonl (the
-record versions and attested AI outputs, canonical JSON), checkpoints.json (signed chain
-heads), public_key.pem. The manifest's "summaries" say how many rows of each kind the
-bundle holds (attestations: per AI system and model version).
+Files: manifest.json (what is in here), ledger.jsonl (the log's entries), records.jsonl (the
+record versions and attested AI outputs, canonical JSON), current.jsonl (the live records and
+links, each naming the version it must equal), checkpoints.json (signed tree
+heads as C2SP notes with RFC 3161 tokens), public_key.pem, tsa-certificate.pem (when the
+portal time-stamps), the verifier's three Python files. The manifest's "summaries" say how
+many rows of each kind the bundle holds (attestations: per AI system and model version).
 """
 
 
@@ -169,6 +178,9 @@ def _build(bundle, chunk_size):
                 for pk, row in selectors.canonical_rows(label, list(stray[:10_000])).items():
                     records += 1
                     _write_lines(rows, [{"sequence": None, "model": label, "id": pk, "row": row}])
+        current_file = Path(work) / "current.jsonl"
+        with current_file.open("wb") as current:
+            live_items = write_current_rows(current, bundle.area, up_to_sequence=total)
         checkpoints = [
             services.checkpoint_dict(c)
             for c in Checkpoint.objects.filter(sequence__lte=total).order_by("sequence")
@@ -182,9 +194,12 @@ def _build(bundle, chunk_size):
             "record_models": sorted(labels),
             "entries": entries,
             "records": records,
+            "live_items": live_items,
             "head": {"sequence": total, "entry_hash": head["entry_hash"]},
             "checkpoints": len(checkpoints),
             "public_key_fingerprint": signing.fingerprint(),
+            "origin": settings.LEDGER_ORIGIN,
+            "anchoring_required": timestamping.is_configured(),
             "summaries": _summaries(labels, bundle.area, total),
         }
         readme = README.format(
@@ -198,9 +213,14 @@ def _build(bundle, chunk_size):
             archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
             archive.write(ledger_file, "ledger.jsonl")
             archive.write(records_file, "records.jsonl")
+            archive.write(current_file, "current.jsonl")
             archive.writestr("checkpoints.json", json.dumps(checkpoints, indent=1))
             archive.writestr("public_key.pem", signing.public_key_pem())
-            archive.write(VERIFIER, "verify_bundle.py")
+            tsa_pem = timestamping.tsa_certificate_pem()
+            if tsa_pem:
+                archive.writestr("tsa-certificate.pem", tsa_pem)
+            for name in VERIFIER_FILES:
+                archive.write(Path(__file__).with_name(name), name)
             archive.writestr("README.txt", readme)
         digest = hashlib.sha256()
         with partial.open("rb") as done:

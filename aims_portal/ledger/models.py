@@ -13,7 +13,13 @@ from ..jobs import BackgroundJob, JobStates
 
 
 class LedgerEntry(models.Model):
-    """One link of the hash chain: covers one row (a history row, later an attestation)."""
+    """One link of the hash chain and one leaf of the Merkle tree: covers one row (a history
+    row or an attestation).
+
+    ``tree_nodes`` indexes the tree for proofs: the hashes of the complete subtrees that end
+    at this leaf, 32 bytes each, the leaf's own hash first (see ``verify_receipt.stored_at``).
+    Verification recomputes them; they are never trusted.
+    """
 
     class Kind(models.TextChoices):
         HISTORY = "history", "Record version"
@@ -26,6 +32,7 @@ class LedgerEntry(models.Model):
     content_hash = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
+    tree_nodes = models.BinaryField(default=b"")
 
     class Meta:
         app_label = "aims_portal"
@@ -39,13 +46,24 @@ class LedgerEntry(models.Model):
 
 
 class Checkpoint(models.Model):
-    """An Ed25519 signature over the chain head at ``sequence``."""
+    """A signed tree head: the log's size and Merkle root as a C2SP signed note (``note``),
+    with the RFC 3161 time-stamp token of that note (``tsa_token``) when a time-stamping
+    authority is configured.
+
+    ``sequence`` is the tree size (the last entry it covers) and ``head_hash`` that entry's
+    chain hash. Checkpoints made before the Merkle log existed have no note: their
+    ``signature`` signs (sequence, head hash, time) and is still checked.
+    """
 
     sequence = models.BigIntegerField()
     head_hash = models.CharField(max_length=64)
     signed_at = models.DateTimeField()
-    signature = models.CharField(max_length=128)
+    signature = models.CharField(max_length=128, blank=True)
     key_fingerprint = models.CharField(max_length=64)
+    root_hash = models.CharField(max_length=64, blank=True)
+    note = models.TextField(blank=True)
+    tsa_token = models.BinaryField(null=True, blank=True)
+    tsa_time = models.DateTimeField(null=True, blank=True)
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -57,6 +75,32 @@ class Checkpoint(models.Model):
 
     def __str__(self):
         return f"Checkpoint at entry {self.sequence}"
+
+
+class HeldCheckpoint(models.Model):
+    """A checkpoint a user took away from the portal (downloaded) or brought to it (pasted):
+    every verification proves that today's log still extends it."""
+
+    class Source(models.TextChoices):
+        DOWNLOADED = "downloaded", "Downloaded"
+        UPLOADED = "uploaded", "Brought by the user"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField()
+    tree_size = models.BigIntegerField()
+    root_hash = models.CharField(max_length=64)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    held_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "aims_portal"
+        ordering = ["-held_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tree_size", "root_hash"], name="held_once")
+        ]
+
+    def __str__(self):
+        return f"Checkpoint of {self.tree_size} entries held by {self.user}"
 
 
 class VerificationRun(BackgroundJob):
@@ -78,6 +122,8 @@ class VerificationRun(BackgroundJob):
     entries_checked = models.BigIntegerField(default=0)
     rows_checked = models.BigIntegerField(default=0)
     checkpoints_checked = models.IntegerField(default=0)
+    records_checked = models.BigIntegerField(default=0)
+    anchored_size = models.BigIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
     more_problems = models.BooleanField(default=False)
     error = models.TextField(blank=True)
@@ -99,6 +145,10 @@ class VerificationRun(BackgroundJob):
 
     def __str__(self):
         return f"Verification of {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def unanchored_entries(self):
+        return max(0, self.entries_checked - self.anchored_size)
 
     @property
     def first_problem(self):

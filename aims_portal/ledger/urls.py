@@ -8,9 +8,15 @@ app_name = "ledger"
 
 urlpatterns = [
     path("", views.integrity, name="integrity"),
+    path("entries/", views.entries, name="entries"),
     path("verify/", views.verify, name="verify"),
     path("checkpoints/new/", views.checkpoint, name="checkpoint"),
     path("public-key.pem", views.public_key, name="public-key"),
+    path("verifier-key", views.verifier_key, name="verifier-key"),
+    path("checkpoint", views.latest_checkpoint, name="latest-checkpoint"),
+    path("checkpoints/<int:pk>.txt", views.checkpoint_text, name="checkpoint-text"),
+    path("checkpoints/<int:pk>/download/", views.checkpoint_download, name="checkpoint-download"),
+    path("checkpoints/check/", views.checkpoint_check, name="checkpoint-check"),
     path("bundles/new/", views.bundle_create, name="bundle-create"),
     path("bundles/<int:pk>/", views.bundle_detail, name="bundle"),
     path("bundles/<int:pk>/download/", views.bundle_download, name="bundle-download"),

@@ -1,5 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import EmptyPage
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -10,11 +12,62 @@ from django_tables2 import RequestConfig
 
 from .. import history, roles
 from ..display import record_fields
+from ..params import int_param
 from ..services import StaleVersionError
 from .export import csv_response
 from .forms import attach_errors, edit_form_class
 
 PER_PAGE = 25
+MAX_PER_PAGE = 100
+
+
+def filtered(rt, request, data=None, queryset=None, report=True):
+    """The record type's filterset over ``data`` (the query string by default), with every
+    invalid filter left out and (with ``report``) named in a message on the page.
+
+    A bad value (``?owner=abc``, ``?treatment=zzz``, a NUL in the search) then narrows
+    nothing instead of emptying the list or failing: the page still shows, and says why.
+    """
+    data = (request.GET if data is None else data).copy()
+    queryset = rt.queryset() if queryset is None else queryset
+    filterset = rt.filterset_class(data, queryset=queryset, request=request)
+    refused = []
+    # Each pass drops the filters the form refused; a refusal not tied to one filter, or
+    # one that does not go away, leaves no filter at all.
+    for _attempt in range(3):
+        if filterset.is_valid():
+            break
+        for name, errors in filterset.errors.items():
+            field = filterset.form.fields.get(name)
+            label = field.label if field is not None and field.label else name
+            refused.append(f"{capfirst(str(label))}: {' '.join(errors)}")
+            for key in [k for k in data if k == name or k.startswith(f"{name}_")]:
+                data.pop(key)
+            if name not in filterset.form.fields:
+                data = QueryDict(mutable=True)
+        filterset = rt.filterset_class(data, queryset=queryset, request=request)
+    else:
+        filterset = rt.filterset_class(QueryDict(), queryset=queryset, request=request)
+    for problem in dict.fromkeys(refused if report else ()):
+        messages.warning(request, f"Filter ignored. {problem}")
+    return filterset
+
+
+def paginate(request, table, per_page=PER_PAGE):
+    """Sort and page ``table`` from the query string, within bounds: ``per_page`` between 1
+    and MAX_PER_PAGE, ``page`` past the end shows the last page, anything else the first."""
+    table.request = request
+    order_by = request.GET.getlist(table.prefixed_order_by_field)
+    if order_by:
+        table.order_by = order_by
+    size = int_param(request.GET.get(table.prefixed_per_page_field), high=MAX_PER_PAGE)
+    page = request.GET.get(table.prefixed_page_field, "")
+    page = max(int(page), 1) if page.isascii() and page.isdigit() else 1
+    try:
+        table.paginate(per_page=size or per_page, page=page)
+    except EmptyPage:
+        table.page = table.paginator.page(table.paginator.num_pages)
+    return table
 
 
 class RecordMixin:
@@ -45,8 +98,8 @@ class RecordListView(RecordMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         rt = self.record_type
-        filterset = rt.filterset_class(request.GET, queryset=rt.queryset(), request=request)
-        table = rt.table_class(filterset.qs if filterset.is_valid() else rt.queryset().none())
+        filterset = filtered(rt, request)
+        table = rt.table_class(filterset.qs)
         export_format = request.GET.get("_export")
         if export_format:
             roles.require(request.user, "export", rt.area)
@@ -56,7 +109,7 @@ class RecordListView(RecordMixin, TemplateView):
                 )
             RequestConfig(request, paginate=False).configure(table)
             return csv_response(table, f"{rt.url_path}.csv", exclude_columns=("actions",))
-        RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+        paginate(request, table)
         return self.render_to_response(self.get_context_data(filterset=filterset, table=table))
 
 

@@ -2,10 +2,11 @@
 effectiveness checks, upload limits, frozen reviews)."""
 
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from aims_portal.api import RecordViewSet
+from aims_portal.api_input import PortalJSONParser
 
 from .. import services
 from ..filters import (
@@ -130,5 +131,5 @@ class EvidenceViewSet(RecordViewSet):
     queryset = evidence.queryset()
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilterSet
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, PortalJSONParser]
     ordering_fields = ["created_at", "title"]

@@ -1,6 +1,6 @@
 """Corrective actions and management reviews."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,10 +55,6 @@ def corrective_action_transition(action, name, *, actor, reason="", expected_ver
     now = timezone.now()
     changes = {}
     if name in ("verify", "not_effective"):
-        if action.owner_id == actor.pk:
-            raise PermissionDenied(
-                "The effectiveness check is made by someone other than the action's owner."
-            )
         result = CorrectiveAction.Effectiveness
         changes = {
             "effectiveness_checked_by": actor,

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from aims_portal import jobs, roles
 from aims_portal.api import RecordViewSet
+from aims_portal.params import int_param
 from aims_portal.permissions import MatrixPermission
 
 from .. import selectors, services
@@ -157,9 +158,9 @@ class SoARevisionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"])
     def compare(self, request):
         """``?from=1&to=2``: the changes from revision ``from`` to revision ``to``."""
-        try:
-            older, newer = int(request.query_params["from"]), int(request.query_params["to"])
-        except (KeyError, ValueError):
+        older = int_param(request.query_params.get("from"))
+        newer = int_param(request.query_params.get("to"))
+        if not (older and newer):
             raise ValidationError({"detail": "Give two revision numbers: ?from=1&to=2."}) from None
         base = SoARevision.objects.filter(soa=soa_document())
         a = get_object_or_404(base, number=older)

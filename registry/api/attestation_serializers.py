@@ -55,11 +55,56 @@ class AttestationBatchInSerializer(serializers.Serializer):
     )
 
 
+class ReceiptSerializer(serializers.Serializer):
+    format = serializers.CharField(help_text="aims-portal-receipt/1")
+    origin = serializers.CharField(help_text="The log's name, as in its checkpoints.")
+    leaf_index = serializers.IntegerField(help_text="The entry's leaf in the Merkle tree.")
+    kind = serializers.CharField()
+    covered_model = serializers.CharField()
+    covered_id = serializers.IntegerField()
+    prev_hash = serializers.CharField(help_text="The previous entry's hash (hex).")
+    entry_hash = serializers.CharField(help_text="SHA-256 of the entry text (hex).")
+    content_hash = serializers.CharField(help_text="SHA-256 of the row's canonical JSON.")
+    row = serializers.DictField(help_text="The attestation row exactly as the ledger hashed it.")
+    time = serializers.CharField(help_text="When the portal registered it (UTC).")
+    system = serializers.CharField()
+    model_version = serializers.CharField(help_text="The model version's label.")
+    signature = serializers.CharField(
+        help_text="Base64 Ed25519 signature by the ledger key over the canonical JSON of the "
+        "other fields; check it with verify_receipt.py."
+    )
+
+
 class RegisteredSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The attestation's id.")
     sequence = serializers.IntegerField(help_text="Its position in the integrity ledger.")
     entry_hash = serializers.CharField(help_text="The ledger entry's SHA-256 (chain link).")
     recorded_at = serializers.DateTimeField()
+    receipt = ReceiptSerializer(help_text="Keep it: with a proof it verifies offline.")
+
+
+class ProofCheckpointSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tree_size = serializers.IntegerField()
+    signed_at = serializers.CharField()
+    note = serializers.CharField(help_text="The C2SP signed note: save it as checkpoint.txt.")
+    tsa_token = serializers.CharField(allow_null=True, help_text="RFC 3161 token, base64 DER")
+    tsa_time = serializers.CharField(allow_null=True)
+
+
+class ProofSerializer(serializers.Serializer):
+    leaf_index = serializers.IntegerField()
+    tree_size = serializers.IntegerField()
+    root_hash = serializers.CharField(help_text="hex")
+    proof = serializers.ListField(child=serializers.CharField(), help_text="hex hashes")
+    checkpoint = ProofCheckpointSerializer()
+
+
+class NotCoveredSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    leaf_index = serializers.IntegerField()
+    next_checkpoint_due = serializers.CharField()
+    retry_after = serializers.IntegerField(help_text="Seconds (also the Retry-After header).")
 
 
 class BatchRegisteredSerializer(serializers.Serializer):

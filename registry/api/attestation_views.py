@@ -1,17 +1,28 @@
 """Attestation API: register AI outputs (one or a batch) with a system's token, browse them,
 and manage the tokens. Thin: registry/attestations.py holds the rules."""
 
+import json
+
 import django_filters
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
 from aims_portal.api import MatrixPermission
+from aims_portal.api_input import PortalJSONParser
 from aims_portal.auth_backends import PortalTokenAuthentication
+from aims_portal.ledger.receipts import NotCoveredYet
 
 from .. import attestation_selectors as selectors
 from .. import attestations as services
@@ -25,6 +36,8 @@ from .attestation_serializers import (
     AttestationTokenCreateSerializer,
     AttestationTokenSerializer,
     BatchRegisteredSerializer,
+    NotCoveredSerializer,
+    ProofSerializer,
     RegisteredSerializer,
     RejectedSerializer,
     RevokeSerializer,
@@ -36,17 +49,41 @@ REFUSED = {
     400: OpenApiResponse(RejectedSerializer, "Refused, nothing registered: each problem by index"),
     401: OpenApiResponse(description="No token, or an unknown or revoked token"),
     403: OpenApiResponse(description="Not an attestation token, or an item for another system"),
+    422: OpenApiResponse(
+        description="The Idempotency-Key was used before with a different request"
+    ),
 }
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (a UUID): a retry with the same key and body returns the "
+    "first answer (with Idempotent-Replayed: true) and registers nothing again.",
+)
+
+
+class Sha256Filter(django_filters.CharFilter):
+    """An exact SHA-256 (64 hex digits, either case): stored hashes are lower-case."""
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        if not services.SHA256.fullmatch(value):
+            raise ValidationError({self.field_name: "Give a SHA-256 digest: 64 hex digits."})
+        return qs.filter(**{self.field_name: value.lower()})
 
 
 class AttestationFilterSet(django_filters.FilterSet):
     system = django_filters.CharFilter(field_name="system__slug", help_text="AI system ID")
     model_version = django_filters.NumberFilter(field_name="model_version_id")
     decision = django_filters.ChoiceFilter(choices=Attestation.Decision.choices)
+    output_sha256 = Sha256Filter(help_text="SHA-256 of the output (64 hex digits)")
+    input_sha256 = Sha256Filter(help_text="SHA-256 of the input (64 hex digits)")
 
     class Meta:
         model = Attestation
-        fields = ["system", "model_version", "decision"]
+        fields = ["system", "model_version", "decision", "output_sha256", "input_sha256"]
 
 
 def _registered(item):
@@ -55,7 +92,40 @@ def _registered(item):
         "sequence": item.sequence,
         "entry_hash": item.entry_hash,
         "recorded_at": item.attestation.recorded_at,
+        "receipt": item.receipt,
     }
+
+
+def _as_json(data):
+    """The answer as the client reads it (dates as DRF renders them): what a retry replays."""
+    return json.loads(json.dumps(data, cls=JSONEncoder))
+
+
+def _register(request, register):
+    """Run ``register()`` -> (status, answer), once per Idempotency-Key when one is sent."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        status_code, answer = register()
+        return Response(answer, status=status_code)
+    try:
+        services.idempotency_key_check(key)
+    except ValidationError as error:
+        return Response(
+            {"detail": error.messages[0], "errors": []}, status=status.HTTP_400_BAD_REQUEST
+        )
+    fingerprint = services.request_fingerprint(request.path, request.data)
+    try:
+        status_code, answer, replayed = services.attestations_register_once(
+            token=request.auth, key=key, request_hash=fingerprint, register=register
+        )
+    except services.IdempotencyConflict as error:
+        return Response(
+            {"detail": str(error), "errors": []}, status=status.HTTP_422_UNPROCESSABLE_ENTITY
+        )
+    response = Response(answer, status=status_code)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 def _rejected(error):
@@ -83,7 +153,9 @@ class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         PortalTokenAuthentication,
         SessionAuthentication,
     ]
-    parser_classes = [JSONParser]
+    parser_classes = [PortalJSONParser]
+    # Only the batch action accepts bodies above Django's default limit (see its decorator).
+    max_body_bytes = None
     filter_backends = [DjangoFilterBackend]
     filterset_class = AttestationFilterSet
 
@@ -93,38 +165,74 @@ class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_permissions(self):
         if self.action in ("create", "batch"):
             return [HasAttestationToken()]
+        if self.action == "proof":
+            return [(HasAttestationToken | MatrixPermission)()]
         return [MatrixPermission()]
 
     @extend_schema(
-        summary="Register one AI output",
+        summary="Register one AI output; the answer carries its signed receipt",
         auth=GATEWAY_AUTH,
         request=AttestationInSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={201: RegisteredSerializer, **REFUSED},
     )
     def create(self, request):
-        try:
+        def register():
             item = services.attestation_register(token=request.auth, data=request.data)
+            return status.HTTP_201_CREATED, _as_json(_registered(item))
+
+        try:
+            return _register(request, register)
         except services.AttestationsRejected as error:
             return _rejected(error)
-        return Response(_registered(item), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Register up to 1,000 AI outputs, all or none",
+        summary="Register up to 1,000 AI outputs, all or none, each with its signed receipt",
         auth=GATEWAY_AUTH,
         request=AttestationBatchInSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={201: BatchRegisteredSerializer, **REFUSED},
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], max_body_bytes=services.MAX_BATCH_BODY_BYTES)
     def batch(self, request):
         items = request.data.get("attestations") if isinstance(request.data, dict) else None
-        try:
+
+        def register():
             done = services.attestations_register(token=request.auth, items=items)
+            answer = {"count": len(done), "attestations": [_registered(item) for item in done]}
+            return status.HTTP_201_CREATED, _as_json(answer)
+
+        try:
+            return _register(request, register)
         except services.AttestationsRejected as error:
             return _rejected(error)
-        return Response(
-            {"count": len(done), "attestations": [_registered(item) for item in done]},
-            status=status.HTTP_201_CREATED,
-        )
+
+    @extend_schema(
+        summary="Inclusion proof of the attestation in the first checkpoint that covers it",
+        auth=[*USER_AUTH, *GATEWAY_AUTH],
+        responses={
+            200: ProofSerializer,
+            404: OpenApiResponse(description="No such attestation (or another system's)"),
+            409: OpenApiResponse(NotCoveredSerializer, "No signed checkpoint covers it yet"),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def proof(self, request, pk=None):
+        attestation = self.get_object()
+        token = request.auth if isinstance(request.auth, AttestationToken) else None
+        if token is not None and attestation.system_id != token.system_id:
+            raise Http404("No attestation of this token's system has this id.")
+        try:
+            proof = services.attestation_proof(attestation)
+        except NotCoveredYet as waiting:
+            response = Response(
+                {"detail": str(waiting), **waiting.details}, status=status.HTTP_409_CONFLICT
+            )
+            response["Retry-After"] = str(waiting.details["retry_after"])
+            return response
+        if proof is None:
+            raise Http404("No ledger entry covers this attestation: run a verification.")
+        return Response(proof)
 
 
 class AttestationTokenFilterSet(django_filters.FilterSet):

@@ -181,9 +181,7 @@ class YAMLViewSet(viewsets.ViewSet):
             files, problems = yaml_io.read_files(_write(folder, body.validated_data["files"]))
         rules = policy.policy_set()
         denials = [
-            {"file": f.name, **d.as_dict()}
-            for f in files
-            for d in rules.evaluate(yaml_io.policy_input(f.doc))
+            {"file": f.name, **d.as_dict()} for f in files for d in rules.evaluate(f.policy_input)
         ]
         return Response(
             {"ok": not problems and not denials, "problems": problems, "denials": denials}

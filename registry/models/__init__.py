@@ -1,21 +1,28 @@
 """Registry records: the inventory, its lineage, lifecycle changes, incidents, policies and
 attestations of AI outputs."""
 
-from .attestations import Attestation, AttestationToken
+from .attestations import Attestation, AttestationIdempotencyKey, AttestationToken
 from .changes import ChangeRequest
+from .governance import Responsibility, SignOff, Team
 from .incidents import Incident
 from .inventory import AISystem, Supplier
 from .lineage import DataSource, ModelVersion
 from .policies import RegistryPolicy
+from .sync import RegistrySync
 
 __all__ = [
     "AISystem",
     "Attestation",
+    "AttestationIdempotencyKey",
     "AttestationToken",
     "ChangeRequest",
     "DataSource",
     "Incident",
     "ModelVersion",
     "RegistryPolicy",
+    "RegistrySync",
+    "Responsibility",
+    "SignOff",
     "Supplier",
+    "Team",
 ]

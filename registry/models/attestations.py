@@ -7,6 +7,8 @@ the integrity ledger (``aims_portal.ledger.coverage``), so it cannot be changed,
 slipped in afterwards without verification naming it.
 """
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -27,6 +29,8 @@ class AttestationToken(SystemOwned, TrackedModel):
     """
 
     area = "inventory"
+    # Written without a version (aims_portal.ledger.current_state does not compare it).
+    _history_unversioned_fields: ClassVar[tuple[str, ...]] = ("last_used_at",)
 
     system = models.ForeignKey(
         AISystem,
@@ -102,6 +106,8 @@ class Attestation(SystemOwned, models.Model):
         indexes = [
             models.Index(fields=["system", "-id"], name="attestation_system"),
             models.Index(fields=["model_version", "-id"], name="attestation_version"),
+            models.Index(fields=["output_sha256"], name="attestation_output"),
+            models.Index(fields=["input_sha256"], name="attestation_input"),
         ]
 
     def __str__(self):
@@ -117,6 +123,32 @@ class Attestation(SystemOwned, models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Attestations cannot be deleted.")
+
+
+class AttestationIdempotencyKey(models.Model):
+    """The answer given to an attestation POST that carried an ``Idempotency-Key`` header, so
+    that a retry with the same key (from the same token) gets the same answer and registers
+    nothing again. Kept as long as the attestations: a key is never reused for other data."""
+
+    token = models.ForeignKey(
+        AttestationToken, on_delete=models.PROTECT, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(
+        max_length=64, help_text="SHA-256 of the endpoint and the canonical request body."
+    )
+    status_code = models.PositiveSmallIntegerField()
+    # Text, not JSON: jsonb would reorder the keys, and a retry gets the answer as it was.
+    response = models.TextField(help_text="The JSON answer, exactly as first sent.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "key"], name="attestation_idempotency_key")
+        ]
+
+    def __str__(self):
+        return f"Idempotency key {self.key!r} of token {self.token_id}"
 
 
 def _bundle_summary(area, up_to_sequence):

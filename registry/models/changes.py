@@ -77,6 +77,24 @@ class ChangeRequest(SystemOwned, TrackedModel):
     decided_role = models.CharField("decided in role", max_length=40, blank=True, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
     applied_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A move that skips a stage needs an approver's recorded, justified override.
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    override_at = models.DateTimeField(null=True, blank=True, editable=False)
+    override_justification = models.TextField(blank=True, editable=False)
+    source_commit = models.CharField(
+        "git commit",
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="The registry repository commit the request came from.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

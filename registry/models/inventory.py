@@ -103,6 +103,15 @@ class AISystem(TrackedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_ai_systems"
     )
+    owner_team = models.ForeignKey(
+        "registry.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ai_systems",
+        verbose_name="owning team",
+        help_text="The team that owns the system, when a team does (registry YAML ``owner``).",
+    )
     contact = models.EmailField(help_text="Where questions and incidents about it go.")
     # deployment
     environment = models.CharField(
@@ -128,8 +137,16 @@ class AISystem(TrackedModel):
         related_name="ai_systems",
         help_text="The supplier of the base model or service, if external.",
     )
-    version_pinned = models.CharField(max_length=120, blank=True)
+    version_pinned = models.CharField(
+        max_length=120, blank=True, help_text="The pinned version, or true / false."
+    )
     weights_location = models.CharField(max_length=300, blank=True)
+    training_statement = models.CharField(
+        "training data statement",
+        max_length=120,
+        blank=True,
+        help_text="When no training source is listed, why: e.g. none-fine-tuning.",
+    )
     # governance
     impact_assessment_ref = models.CharField(
         "impact assessment",
@@ -138,10 +155,11 @@ class AISystem(TrackedModel):
         help_text="ID of the AI impact assessment, e.g. IA-2026-014.",
     )
     approved_by = models.JSONField(
-        "sign-offs",
+        "approved by (as written)",
         default=list,
         blank=True,
-        help_text="Who signed the system off, as role:name, e.g. dpo:Dana Ortiz, security:Sam Lee.",
+        help_text="The registry YAML's approved_by: roles or role:name, e.g. cto, dpo:Dana Ortiz. "
+        "The go-live gate counts the sign-offs recorded in the portal, not this list.",
     )
     last_reviewed = models.DateField(null=True, blank=True)
     next_review = models.DateField("next review", null=True, blank=True)
@@ -173,6 +191,9 @@ class AISystem(TrackedModel):
     # lifecycle
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.PROPOSED)
     decommission_date = models.DateField(null=True, blank=True)
+    source_commit = models.CharField(
+        "git commit", max_length=64, blank=True, editable=False, help_text="Last synced from."
+    )
 
     class Meta:
         ordering = [Lower("name")]

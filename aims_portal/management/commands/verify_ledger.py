@@ -1,5 +1,8 @@
-"""manage.py verify_ledger: recompute the hash chain and signatures; exit 1 on tampering."""
+"""manage.py verify_ledger: recompute the log and check it against every checkpoint."""
 
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from aims_portal.ledger import services
@@ -8,16 +11,39 @@ from aims_portal.ledger.models import VerificationRun
 
 class Command(BaseCommand):
     help = (
-        "Recompute the ledger from the history tables and check every checkpoint signature. "
-        "Prints OK or the problems found, first broken entry first; exits 1 on any problem."
+        "Recompute the ledger (hash chain and Merkle tree) from the history and attestation "
+        "tables, compare every live record with its latest version, check every checkpoint's "
+        "signature and time-stamp, and prove the log extends each --trusted-checkpoint. "
+        "Prints OK or the problems found, first broken entry first; exits 1 on any problem "
+        "and 2 when a checkpoint file cannot be used."
     )
 
-    def handle(self, *args, **options):
-        run = services.verification_run()
-        self.stdout.write(
-            f"Checked {run.entries_checked} ledger entries, {run.rows_checked} covered rows, "
-            f"{run.checkpoints_checked} signed checkpoint(s)."
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--trusted-checkpoint",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="a checkpoint saved outside the portal; the log must extend it (repeatable)",
         )
+
+    def handle(self, *args, **options):
+        trusted = []
+        for name in options["trusted_checkpoint"]:
+            try:
+                text = Path(name).read_text(encoding="utf-8", errors="replace")
+            except OSError as error:
+                raise CommandError(
+                    f"Cannot read --trusted-checkpoint {name}: {error.strerror}", returncode=2
+                ) from None
+            try:
+                size, root = services.read_checkpoint(text, where=f"--trusted-checkpoint {name}")
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages), returncode=2) from None
+            trusted.append((size, root, f"your checkpoint {name}"))
+        run = services.verification_run(trusted=trusted)
+        for line in run.checker.summary_lines():
+            self.stdout.write(line)
         if run.status == VerificationRun.Status.OK:
             self.stdout.write(self.style.SUCCESS("OK: the ledger is intact."))
             return

@@ -1,0 +1,179 @@
+"""Signed receipts of ledger entries, and the inclusion proof that follows each one.
+
+Rules enforced here (the attestation API, its pages and the benchmark call these functions):
+- a receipt names the entry's leaf index, its hash, the previous entry's hash, the content
+  hash and the row itself as the ledger hashed it, so that anyone can recompute content hash
+  -> entry text -> leaf without the portal; plus the time, the AI system, the model version
+  and the log's origin;
+- the ledger's Ed25519 key signs the canonical JSON of every other field of the receipt.
+  Ed25519 is deterministic, so rebuilding a receipt from the stored rows gives the same
+  bytes as the answer the gateway received;
+- a receipt's proof is taken against the FIRST signed checkpoint whose tree covers the entry
+  (tree size >= its sequence), so every later request returns the same proof; until such a
+  checkpoint exists the answer says when the next one is due, never a proof against an
+  unsigned tree.
+"""
+
+import base64
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import services, signing
+from .canonical import _datetime, canonical_instance
+from .models import Checkpoint, LedgerEntry
+from .verify_bundle import canonical_json, content_hash
+
+RECEIPT_FORMAT = "aims-portal-receipt/1"
+
+
+@dataclass(frozen=True)
+class ReceiptSubject:
+    """What a receipt says about the row besides its ledger position."""
+
+    time: datetime.datetime
+    system: str
+    model_version: str
+
+
+def receipts_build(
+    kind: str,
+    instances: list,
+    positions: list[tuple[int, str]],
+    subjects: list[ReceiptSubject],
+    *,
+    first_prev_hash: str | None = None,
+) -> list[dict]:
+    """Signed receipts of ``instances``, whose entries ``positions`` [(sequence, entry hash)]
+    were appended in this order (consecutive sequences, as ``append_many`` writes them).
+
+    The previous hash of the first entry is read from the ledger (one query) unless given;
+    each following entry's previous hash is the entry before it.
+    """
+    if not instances:
+        return []
+    if len(instances) != len(positions) or len(instances) != len(subjects):
+        raise ValueError("one position and one subject per row")
+    if first_prev_hash is None:
+        first_prev_hash = (
+            LedgerEntry.objects.filter(sequence=positions[0][0])
+            .values_list("prev_hash", flat=True)
+            .get()
+        )
+    origin = settings.LEDGER_ORIGIN
+    label = instances[0]._meta.label_lower
+    key = signing.private_key()
+    receipts, prev = [], first_prev_hash
+    for instance, (sequence, entry_hash), subject in zip(
+        instances, positions, subjects, strict=True
+    ):
+        row = canonical_instance(instance)
+        fields = {
+            "format": RECEIPT_FORMAT,
+            "origin": origin,
+            "leaf_index": sequence - 1,
+            "kind": kind,
+            "covered_model": label,
+            "covered_id": instance.pk,
+            "prev_hash": prev,
+            "entry_hash": entry_hash,
+            "content_hash": content_hash(row),
+            "row": row,
+            "time": _datetime(subject.time),
+            "system": subject.system,
+            "model_version": subject.model_version,
+        }
+        signature = key.sign(canonical_json(fields))
+        receipts.append({**fields, "signature": base64.b64encode(signature).decode()})
+        prev = entry_hash
+    return receipts
+
+
+def receipt_for(instance, subject: ReceiptSubject) -> dict | None:
+    """The receipt of one row already in the ledger, rebuilt from its entry (two queries);
+    None when no entry covers the row."""
+    entry = (
+        LedgerEntry.objects.filter(covered_model=instance._meta.label_lower, covered_id=instance.pk)
+        .values("sequence", "entry_hash", "prev_hash", "kind")
+        .first()
+    )
+    if entry is None:
+        return None
+    return receipts_build(
+        entry["kind"],
+        [instance],
+        [(entry["sequence"], entry["entry_hash"])],
+        [subject],
+        first_prev_hash=entry["prev_hash"],
+    )[0]
+
+
+class NotCoveredYet(Exception):
+    """No signed checkpoint covers the entry yet; ``details`` say when the next is due."""
+
+    def __init__(self, message, details):
+        super().__init__(message)
+        self.details = details
+
+
+def first_covering_checkpoint(sequence: int) -> Checkpoint | None:
+    """The earliest signed checkpoint whose tree holds entry ``sequence``."""
+    return (
+        Checkpoint.objects.exclude(note="")
+        .filter(sequence__gte=sequence)
+        .order_by("sequence", "signed_at", "pk")
+        .first()
+    )
+
+
+def _next_checkpoint_due(now):
+    latest = Checkpoint.objects.exclude(note="").order_by("-signed_at", "-pk").first()
+    interval = datetime.timedelta(seconds=settings.LEDGER_CHECKPOINT_INTERVAL)
+    if latest is None:
+        return now + interval
+    return max(now, latest.signed_at + interval)
+
+
+def receipt_proof(covered_model: str, covered_id: int) -> dict | None:
+    """The inclusion proof of the entry covering (``covered_model``, ``covered_id``) in the
+    first checkpoint that covers it, with that checkpoint's signed note and time-stamp
+    token. None when no entry covers the row; NotCoveredYet when no checkpoint does yet."""
+    sequence = (
+        LedgerEntry.objects.filter(covered_model=covered_model, covered_id=covered_id)
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    if sequence is None:
+        return None
+    checkpoint = first_covering_checkpoint(sequence)
+    if checkpoint is None:
+        now = timezone.now()
+        due = _next_checkpoint_due(now)
+        raise NotCoveredYet(
+            f"Entry {sequence} is not covered by a signed checkpoint yet. Checkpoints are "
+            f"made every {settings.LEDGER_CHECKPOINT_INTERVAL} seconds while the log grows: "
+            f"ask again after {_datetime(due)}.",
+            {
+                "leaf_index": sequence - 1,
+                "next_checkpoint_due": _datetime(due),
+                "retry_after": max(1, int((due - now).total_seconds() + 0.999)),
+            },
+        )
+    size, root, proof = services.inclusion_proof(sequence - 1, checkpoint.sequence)
+    token = bytes(checkpoint.tsa_token) if checkpoint.tsa_token else None
+    return {
+        "leaf_index": sequence - 1,
+        "tree_size": size,
+        "root_hash": root.hex(),
+        "proof": [node.hex() for node in proof],
+        "checkpoint": {
+            "id": checkpoint.pk,
+            "tree_size": checkpoint.sequence,
+            "signed_at": _datetime(checkpoint.signed_at),
+            "note": checkpoint.note,
+            "tsa_token": base64.b64encode(token).decode() if token else None,
+            "tsa_time": _datetime(checkpoint.tsa_time) if checkpoint.tsa_time else None,
+        },
+    }

@@ -1,0 +1,57 @@
+"""Attestation look-up in a real browser: the hash box of a system's list, the search page
+across systems, and an attestation's page with its receipt, proof and verifier links."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from registry import services as registry
+from registry.attestations import attestation_token_create, attestations_register
+
+from . import factories
+from .browser import log_in, screenshot
+from .test_attestations_api import item
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_find_an_output_by_its_hash_and_open_its_receipt(page, lead, admin_user):
+    admin = admin_user
+    system = factories.ai_system(lead, slug="support-assistant", name="Support assistant")
+    version = registry.model_version_create(
+        actor=lead,
+        data={
+            "system": system,
+            "label": "v2.1",
+            "deployed_at": timezone.now() - datetime.timedelta(days=2),
+        },
+    )
+    token, _ = attestation_token_create(actor=admin, system=system, name="Gateway EU")
+    done = attestations_register(token=token, items=[item(version, n) for n in range(6)])
+    wanted = done[4].attestation
+    log_in(page, lead.username, factories.PASSWORD)
+
+    page.goto(f"/inventory/systems/{system.pk}/attestations/")
+    page.get_by_label("Input or output SHA-256").fill(wanted.output_sha256)
+    page.get_by_role("button", name="Apply").click()
+    rows = page.locator(".attestation-table tbody tr")
+    assert rows.count() == 1
+    assert rows.first.get_by_role("link", name=str(wanted.pk)).is_visible()
+    screenshot(page, "attestations-01-list-found-by-hash")
+
+    page.get_by_label("Input or output SHA-256").fill("not-a-digest")
+    page.get_by_role("button", name="Apply").click()
+    assert page.get_by_text("Paste a whole SHA-256 digest").is_visible()
+
+    page.get_by_role("link", name="Search all systems by hash").click()
+    page.get_by_label("Input or output SHA-256").fill(wanted.input_sha256)
+    page.get_by_role("button", name="Find").click()
+    assert page.locator(".attestation-table tbody tr").count() == 1
+    assert page.get_by_role("cell", name="input").is_visible()
+    screenshot(page, "attestations-02-search-across-systems")
+
+    page.get_by_role("link", name=str(wanted.pk), exact=True).click()
+    assert page.get_by_role("link", name="Signed receipt (JSON)").is_visible()
+    assert page.get_by_role("link", name="verify_receipt.py").is_visible()
+    screenshot(page, "attestations-03-detail-with-receipt")

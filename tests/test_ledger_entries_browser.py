@@ -1,0 +1,53 @@
+"""The ledger in words in a real browser: an auditor reads the latest entries on the
+integrity page, opens a version from its entry, browses every entry with its hashes, and
+axe finds nothing serious on either page."""
+
+import pytest
+
+from aims_portal.ledger import services
+from aims_portal.ledger.models import LedgerEntry
+
+from . import factories
+from .axe import violations
+from .browser import log_in, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_auditor_reads_the_ledger_in_words(page, make_user):
+    lead = make_user("governance_lead", username="grace", first_name="Grace", last_name="Lead")
+    make_user("auditor", username="ali", first_name="Ali", last_name="Auditor")
+    system = factories.ai_system(lead, name="Support assistant", slug="support-assistant")
+    factories.supplier(lead, name="Northwind Models")
+    risk = factories.risk(lead, systems=[system])
+    services.checkpoint_create()
+
+    log_in(page, "ali", factories.PASSWORD)
+    page.get_by_role("link", name="Integrity ledger").click()
+    entry = page.get_by_role("link", name=f"Risk {risk.reference}, version 1 (created), by Grace")
+    assert entry.is_visible()
+    page.get_by_text("1 more entry of this version").first.click()
+    assert page.get_by_text("Link to AI system Support assistant").is_visible()
+    screenshot(page, "ledger-entries-01-integrity")
+    assert violations(page) == []
+
+    entry.click()
+    assert page.get_by_role("heading", name=f"History of {risk}").is_visible()
+    assert page.locator("tr.table-active").count() == 1
+
+    page.go_back()
+    page.get_by_role("link", name="Browse every entry, with hashes and proofs").click()
+    assert page.get_by_role("heading", name="Ledger entries").is_visible()
+    page.get_by_label("Record type").select_option("registry.supplier")
+    page.get_by_role("button", name="Filter").click()
+    assert page.get_by_role(
+        "link", name="Supplier Northwind Models, version 1 (created)", exact=False
+    ).is_visible()
+    assert page.get_by_text(f"Risk {risk.reference}").count() == 0
+    supplier_entry = LedgerEntry.objects.get(covered_model="registry.historicalsupplier")
+    page.get_by_text(f"Hashes of entry {supplier_entry.sequence}").click()
+    assert page.get_by_text(supplier_entry.entry_hash).is_visible()
+    proof = page.get_by_role("link", name=f"Inclusion proof of leaf {supplier_entry.sequence - 1}")
+    assert proof.is_visible()
+    screenshot(page, "ledger-entries-02-browse")
+    assert violations(page) == []
