@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from aims_portal.ledger.services import chain_check
+from aims_portal.ledger.services import chain_check, checkpoint_create
 from registry.models import Supplier
 
 from .live import database_url, session_for
@@ -80,4 +80,5 @@ def test_requests_after_terminated_connections_succeed(gunicorn, lead):
     announced = sum(1 for n, s in enumerate(warm + during + after) if n % 4 == 3 and s == 201)
     assert Supplier.objects.count() >= announced
     connection.close()
+    checkpoint_create()
     assert chain_check().problems == []
