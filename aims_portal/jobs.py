@@ -104,7 +104,7 @@ def enqueue(job: BackgroundJob, task) -> None:
     """
     if task.app.conf.task_always_eager:
         try:
-            task.apply(args=(job.pk,), throw=True)
+            task.apply_async(args=(job.pk,))  # runs it here and now
         except Exception:  # the task marked its job failed; the page shows why
             log.exception("Job %s failed", job)
             fail(type(job), job.pk, "The job stopped with an unexpected error.")

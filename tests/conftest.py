@@ -6,7 +6,7 @@ from aims_portal import roles
 
 from . import factories
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.live"]
 
 IN_CI = os.environ.get("CI") == "true"
 

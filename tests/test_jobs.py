@@ -168,6 +168,7 @@ def test_bundle_page_shows_an_overdue_bundle_as_failed_and_builds_it_again(clien
 
 def test_integrity_page_ends_an_overdue_verification_and_verify_now_runs_again(client_for, auditor):
     stuck_run(auditor)
+    services.checkpoint_create()  # so that the new run has a signed head to verify
     client = client_for(auditor)
     page = client.get("/integrity/").content.decode()
     assert "Verification running" not in page
@@ -191,6 +192,7 @@ def test_a_job_that_raises_inline_is_failed_not_a_server_error(client_for, lead,
 
 
 def test_verification_start_queues_the_run_with_a_deadline(auditor, settings):
+    services.checkpoint_create()
     run = services.verification_start(actor=auditor)
     assert run.status == VerificationRun.Status.OK  # inline: already finished
     bundle = bundles.bundle_request(actor=auditor)

@@ -271,6 +271,9 @@ RULES = {
         model="controls.DocumentExport",
         sample=(("status", "done"),),
     ),
+    "controls:export-retry": page(
+        "controls", get=None, post=export_owner_or_approver, model="controls.DocumentExport"
+    ),
     "controls:document-file": page(
         "controls", get="change", post="change", model="controls.ControlledDocument"
     ),
@@ -324,6 +327,13 @@ RULES = {
         model="aims_portal.EvidenceBundle",
         hides_others=True,
         sample=(("status", "ready"),),
+    ),
+    "ledger:bundle-retry": page(
+        "ledger",
+        get=None,
+        post=own_bundle,
+        model="aims_portal.EvidenceBundle",
+        hides_others=True,
     ),
     # --- API
     "api-root": Rule(None, {"GET": logged_in}, api=True),
@@ -379,6 +389,7 @@ RULES = {
     "documentexport-detail": api("controls", GET=export_owner_or_approver, hides_others=True),
     "documentexport-retry": api("controls", POST=export_owner_or_approver, hides_others=True),
     "documentexport-download": api("controls", GET=export_owner_or_approver, hides_others=True),
+    "documentexport-retry": api("controls", POST=export_owner_or_approver, hides_others=True),
     **record_api(
         "document",
         "controls",
