@@ -262,9 +262,6 @@ RULES = {
     "controls:export-detail": page(
         "controls", get=export_owner_or_approver, model="controls.DocumentExport"
     ),
-    "controls:export-retry": post_only(
-        "controls", export_owner_or_approver, "controls.DocumentExport"
-    ),
     "controls:export-download": page(
         "controls",
         get=export_owner_or_approver,
@@ -311,12 +308,6 @@ RULES = {
     "ledger:checkpoint-download": page("ledger", model="aims_portal.Checkpoint"),
     "ledger:checkpoint-check": post_only("ledger", "view"),
     "ledger:entries": page("ledger"),
-    "ledger:bundle-retry": Rule(
-        "ledger",
-        {"POST": own_bundle},
-        model="aims_portal.EvidenceBundle",
-        hides_others=True,
-    ),
     "ledger:bundle-create": post_only("ledger", "export"),
     "ledger:bundle": page(
         "ledger", get=own_bundle, model="aims_portal.EvidenceBundle", hides_others=True
@@ -389,7 +380,6 @@ RULES = {
     "documentexport-detail": api("controls", GET=export_owner_or_approver, hides_others=True),
     "documentexport-retry": api("controls", POST=export_owner_or_approver, hides_others=True),
     "documentexport-download": api("controls", GET=export_owner_or_approver, hides_others=True),
-    "documentexport-retry": api("controls", POST=export_owner_or_approver, hides_others=True),
     **record_api(
         "document",
         "controls",
