@@ -44,6 +44,9 @@ class Workflow:
     submitter_field: str | None = None
     # Other user fields whose every holder, at any version, took part in the record.
     party_fields: tuple[str, ...] = ()
+    # Change-reason prefixes of versions that review bookkeeping writes (a check run again,
+    # an approver's recorded override): their author reviewed the record, not shaped it.
+    review_reasons: tuple[str, ...] = ()
     _by_name: dict = field(init=False, repr=False)
     _review_moves: frozenset = field(init=False, repr=False)
 
@@ -100,18 +103,24 @@ class Workflow:
             record._meta.get_field(n) for n in (self.submitter_field, *self.party_fields) if n
         ]
         rows = record.history.order_by("history_date", "history_id").values_list(
-            "history_user_id", self.status_field, "version", *[f.attname for f in fields]
+            "history_user_id",
+            "history_change_reason",
+            self.status_field,
+            "version",
+            *[f.attname for f in fields],
         )
         parties, previous = {}, None
-        for user_id, status, version, *held in [
+        for user_id, reason, status, version, *held in [
             *rows,
-            (None, None, None, *[getattr(record, f.attname) for f in fields]),
+            (None, None, None, None, *[getattr(record, f.attname) for f in fields]),
         ]:
             for holder, model_field in zip(held, fields, strict=True):
                 if holder is not None:
                     named = f"were named in its “{model_field.verbose_name}” field"
                     parties.setdefault(holder, named)
-            review = previous is not None and (previous, status) in self._review_moves
+            review = (previous is not None and (previous, status) in self._review_moves) or (
+                bool(reason) and reason.startswith(self.review_reasons)
+            )
             if user_id is not None and not review:
                 parties.setdefault(user_id, f"changed this record (version {version})")
             previous = status if status is not None else previous

@@ -62,6 +62,8 @@ def approval_problems(change):
 change_workflow = Workflow(
     status_field="status",
     submitter_field="requested_by",
+    # Re-running the check and an approver's override review the request (golive.py).
+    review_reasons=("Checked again:", "Stage skip allowed:"),
     transitions=(
         Transition(
             "approve",

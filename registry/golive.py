@@ -292,7 +292,9 @@ def sign_off_record(system: AISystem, responsibility: str, *, actor, note: str =
     """Record ``actor``'s sign-off of the system's current version."""
     system = AISystem.objects.select_for_update().get(pk=system.pk)
     if not any(holds(actor, held) for held in Responsibility.values):
-        raise PermissionDenied("Only a DPO or a security officer can record a sign-off.")
+        raise PermissionDenied(
+            "Only a data protection officer or a security officer can record a sign-off."
+        )
     if responsibility not in Responsibility.values:
         raise ValidationError({"responsibility": f"Unknown responsibility {responsibility!r}."})
     label = Responsibility(responsibility).label

@@ -145,4 +145,4 @@ def test_lookups_keep_their_query_count_at_two_sizes(setup, client_for, lead):
     large = [count_queries(*run) for run in runs]
     assert small == large
     found = api.get(API, {"output_sha256": SHARED, "page_size": 100}).json()
-    assert found["count"] == LARGE
+    assert len(found["results"]) == LARGE  # cursor pages: no count, every match on one page

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from aims_portal.ledger import services as ledger
 from assessments import demo as assessments_demo
 from assessments import services as assessment_services
 from assessments.models import ImpactAssessment, Risk
@@ -71,6 +72,7 @@ def demo_data(people, settings, tmp_path):
     assessments_demo.load(users)
     controls_demo.load(users)
     audits_demo.load(users)
+    ledger.checkpoint_create()  # as the scheduled task does within a minute
     return users
 
 

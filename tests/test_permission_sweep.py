@@ -172,6 +172,8 @@ def record_api(basename, area, *, retire=True, steps=False, create=True, extra=N
         else api(area, GET="view"),
         f"{basename}-detail": api(area, GET="view", PUT="change", PATCH="change"),
         f"{basename}-retire": api(area, POST="delete") if retire and create else api(area),
+        # The record's versions: whoever may read the record (aims_portal.api).
+        f"{basename}-history": api(area, GET="view"),
     }
     if steps:
         rules[f"{basename}-step"] = api(area, POST=STEP)
@@ -336,13 +338,22 @@ RULES = {
         extra={
             "aisystem-denials": api("inventory", GET="view"),
             "aisystem-yaml": api("inventory", GET="export"),
+            "aisystem-sign-off": api("inventory", POST=holds_responsibility),
         },
     ),
     **record_api("supplier", "inventory"),
     **record_api("datasource", "inventory"),
     **record_api("modelversion", "inventory"),
     **record_api("incident", "inventory", steps=True),
-    **record_api("changerequest", "inventory", steps=True),
+    **record_api(
+        "changerequest",
+        "inventory",
+        steps=True,
+        extra={
+            "changerequest-recheck": api("inventory", POST=may_recheck),
+            "changerequest-override": api("inventory", POST="approve"),
+        },
+    ),
     **record_api("registrypolicy", "inventory"),
     "registry-yaml-validate": api("inventory", POST="view"),
     "registry-yaml-import-files": api("inventory", POST="create"),

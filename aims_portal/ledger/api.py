@@ -46,7 +46,7 @@ class CheckpointList(PublicAPI, generics.ListAPIView):
     queryset = Checkpoint.objects.exclude(note="").order_by("-sequence", "-signed_at", "-pk")
 
 
-class ProofSerializer(serializers.Serializer):
+class LogProofSerializer(serializers.Serializer):
     tree_size = serializers.IntegerField()
     root_hash = serializers.CharField(help_text="hex")
     proof = serializers.ListField(child=serializers.CharField(), help_text="hex hashes")
@@ -78,7 +78,7 @@ class InclusionProof(PublicAPI, APIView):
             OpenApiParameter("index", int, required=True),
             OpenApiParameter("size", int, required=False),
         ],
-        responses=ProofSerializer,
+        responses=LogProofSerializer,
     )
     def get(self, request):
         try:
@@ -98,7 +98,7 @@ class ConsistencyProof(PublicAPI, APIView):
             OpenApiParameter("from", int, required=True),
             OpenApiParameter("to", int, required=False),
         ],
-        responses=ProofSerializer,
+        responses=LogProofSerializer,
     )
     def get(self, request):
         try:

@@ -12,6 +12,8 @@ from ..models import (
     Incident,
     ModelVersion,
     RegistryPolicy,
+    Responsibility,
+    SignOff,
     Supplier,
 )
 
@@ -255,3 +257,32 @@ class YAMLFilesSerializer(serializers.Serializer):
         if problems:
             raise serializers.ValidationError(problems)
         return files
+
+
+class SignOffRequestSerializer(serializers.Serializer):
+    responsibility = serializers.ChoiceField(choices=Responsibility.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class SignOffSerializer(serializers.ModelSerializer):
+    signed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = SignOff
+        fields = (
+            "id",
+            "system",
+            "responsibility",
+            "signed_by",
+            "signed_at",
+            "system_version",
+            "note",
+            "withdrawn_at",
+        )
+        read_only_fields = fields
+
+
+class OverrideSerializer(serializers.Serializer):
+    justification = serializers.CharField(
+        max_length=2000, help_text="Why the stage may be skipped (at least 20 characters)."
+    )

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from aims_portal.api import MatrixPermission, RecordViewSet
 
-from .. import imports, policy, selectors, yaml_io
+from .. import golive, imports, policy, selectors, yaml_io
 from ..filters import (
     AISystemFilterSet,
     ChangeRequestFilterSet,
@@ -36,7 +36,10 @@ from .serializers import (
     DenialSerializer,
     IncidentSerializer,
     ModelVersionSerializer,
+    OverrideSerializer,
     RegistryPolicySerializer,
+    SignOffRequestSerializer,
+    SignOffSerializer,
     StepSerializer,
     SupplierSerializer,
     YAMLFilesSerializer,
@@ -59,7 +62,28 @@ class AISystemViewSet(RecordViewSet):
     filterset_class = AISystemFilterSet
     search_fields = AISystemFilterSet.search_fields
     ordering_fields = ["name", "slug", "risk_tier", "stage", "next_review", "updated_at"]
-    matrix_actions = {"retire": "delete", "denials": "view", "yaml": "export"}
+    matrix_actions = {
+        "retire": "delete",
+        "denials": "view",
+        "yaml": "export",
+        "sign_off": "view",  # the service checks the responsibility
+    }
+
+    @extend_schema(request=SignOffRequestSerializer, responses={201: SignOffSerializer})
+    @action(detail=True, methods=["post"], url_path="sign-off")
+    def sign_off(self, request, pk=None):
+        """Record the caller's DPO or security-officer sign-off of the system's current
+        version (the same rule as the system page: only holders of that responsibility,
+        never the system's owner)."""
+        body = SignOffRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        sign_off = golive.sign_off_record(
+            self.get_object(),
+            body.validated_data["responsibility"],
+            actor=request.user,
+            note=body.validated_data.get("note", ""),
+        )
+        return Response(SignOffSerializer(sign_off).data, status=201)
 
     @extend_schema(responses=DenialSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)  # a plain list, not a page
@@ -144,6 +168,29 @@ class ChangeRequestViewSet(StepViewSet):
     filterset_class = ChangeRequestFilterSet
     search_fields = ChangeRequestFilterSet.search_fields
     ordering_fields = ["created_at", "status", "updated_at"]
+    # The services check who may: owners, leads and approvers re-check; approvers override.
+    matrix_actions = {**StepViewSet.matrix_actions, "recheck": "view", "override": "view"}
+
+    def _answer(self, change):
+        return Response(ChangeRequestSerializer(change, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def recheck(self, request, pk=None):
+        """Run the registry check again, in place, on a request awaiting approval."""
+        return self._answer(golive.change_request_recheck(self.get_object(), actor=request.user))
+
+    @extend_schema(request=OverrideSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def override(self, request, pk=None):
+        """An approver allows this stage change to skip a stage, with a recorded
+        justification (four-eyes: not the requester)."""
+        body = OverrideSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change = golive.change_request_override(
+            self.get_object(), actor=request.user, justification=body.data["justification"]
+        )
+        return self._answer(change)
 
 
 class RegistryPolicyViewSet(RecordViewSet):
