@@ -287,14 +287,20 @@ def change_request_override(change: ChangeRequest, *, actor, justification: str)
     return records.tracked_save(current, actor, f"Stage skip allowed: {justification}")
 
 
-@transaction.atomic
-def sign_off_record(system: AISystem, responsibility: str, *, actor, note: str = "") -> SignOff:
-    """Record ``actor``'s sign-off of the system's current version."""
-    system = AISystem.objects.select_for_update().get(pk=system.pk)
+def require_sign_off_holder(actor) -> None:
+    """Only holders of a sign-off responsibility record sign-offs (checked before anything
+    else, so others are refused whatever they send)."""
     if not any(holds(actor, held) for held in Responsibility.values):
         raise PermissionDenied(
             "Only a data protection officer or a security officer can record a sign-off."
         )
+
+
+@transaction.atomic
+def sign_off_record(system: AISystem, responsibility: str, *, actor, note: str = "") -> SignOff:
+    """Record ``actor``'s sign-off of the system's current version."""
+    system = AISystem.objects.select_for_update().get(pk=system.pk)
+    require_sign_off_holder(actor)
     if responsibility not in Responsibility.values:
         raise ValidationError({"responsibility": f"Unknown responsibility {responsibility!r}."})
     label = Responsibility(responsibility).label

@@ -43,10 +43,26 @@ class APIInputFuzz(TestCase):
 
     @classmethod
     def operations(cls, client):
+        """(url, method, operation) of every operation, a record's placeholder filled with
+        the id of a record that exists (ids are not 1 on PostgreSQL after earlier tests:
+        sequences are not rolled back), other placeholders with 1."""
         schema = client.get("/api/v1/schema/?format=json").json()
+        ids = {}
+
+        def first_id(match):
+            collection = match.string[: match.start()]
+            if match.group(1) not in ("id", "pk") or not collection.startswith("/api/"):
+                return "1"
+            if collection not in ids:
+                answer = client.get(collection)
+                rows = answer.json().get("results", []) if answer.status_code == 200 else []
+                rows = [r for r in rows if isinstance(r, dict) and "id" in r]
+                ids[collection] = str(rows[0]["id"]) if rows else "1"
+            return ids[collection]
+
         found = []
         for path, methods in schema["paths"].items():
-            url = re.sub(r"\{[^}]+\}", "1", path)
+            url = re.sub(r"\{([^}]+)\}", first_id, path)
             for method, operation in methods.items():
                 if method in ("get", "post", "put", "patch", "delete"):
                     found.append((url, method, operation))
@@ -75,12 +91,16 @@ class APIInputFuzz(TestCase):
 
     def body_operations(self):
         self.client.force_login(self.users["admin"])
-        return [(u, m) for u, m, _ in self.operations(self.client) if m in BODY_METHODS]
+        return [
+            (u, m)
+            for u, m, operation in self.operations(self.client)
+            if m in BODY_METHODS and "requestBody" in operation  # those that read a body
+        ]
 
     def test_json_nested_50000_deep_is_refused_on_every_operation(self):
         operations = self.body_operations()
         assert len(operations) > 60
-        refused = 0
+        refused, unread = 0, []
         for url, method in operations:
             for kind in ("list", "object"):
                 response = self.call("admin", url, method, deep(50_000, kind))
@@ -91,7 +111,8 @@ class APIInputFuzz(TestCase):
                 else:  # answered without reading the body (no such step, a token call)
                     ignores_body = url == "/api/v1/auth/token/"
                     assert ignores_body or 400 <= response.status_code < 500, (url, body)
-        assert refused > len(operations)
+                    unread.append((method, url, response.status_code, str(body)[:80]))
+        assert refused > len(operations), unread
 
     def test_lone_surrogates_and_nul_are_refused_on_every_operation(self):
         for url, method in self.body_operations():

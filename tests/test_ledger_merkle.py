@@ -134,5 +134,5 @@ def test_signed_checkpoint_round_trip_and_forgery():
     with pytest.raises(tlog.NoteError, match="no signature"):
         tlog.open_note(note, "portal.example/aims-ledger", other.public_key())
     vkey = tlog.verifier_key("portal.example/aims-ledger", key.public_key())
-    name, kid, _ = vkey.split("+")
+    name, kid, _ = vkey.split("+", 2)
     assert name == "portal.example/aims-ledger" and len(kid) == 8

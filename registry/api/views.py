@@ -75,10 +75,12 @@ class AISystemViewSet(RecordViewSet):
         """Record the caller's DPO or security-officer sign-off of the system's current
         version (the same rule as the system page: only holders of that responsibility,
         never the system's owner)."""
+        system = self.get_object()
+        golive.require_sign_off_holder(request.user)
         body = SignOffRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         sign_off = golive.sign_off_record(
-            self.get_object(),
+            system,
             body.validated_data["responsibility"],
             actor=request.user,
             note=body.validated_data.get("note", ""),
