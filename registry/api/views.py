@@ -187,10 +187,13 @@ class ChangeRequestViewSet(StepViewSet):
     def override(self, request, pk=None):
         """An approver allows this stage change to skip a stage, with a recorded
         justification (four-eyes: not the requester)."""
-        body = OverrideSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        # The service checks who may before what was sent, so others are refused (403)
+        # whatever the body; it also checks the justification's length.
+        sent = request.data.get("justification", "") if hasattr(request.data, "get") else ""
         change = golive.change_request_override(
-            self.get_object(), actor=request.user, justification=body.data["justification"]
+            self.get_object(),
+            actor=request.user,
+            justification=sent if isinstance(sent, str) else "",
         )
         return self._answer(change)
 
