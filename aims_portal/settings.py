@@ -127,7 +127,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Outermost but one: turns any error page under /api/ (404, 500, ...) into JSON.
+    # Answers a request again, once, when PostgreSQL dropped its connection before any of
+    # its writes committed (aims_portal/db_retry.py).
+    "aims_portal.db_retry.RetryLostConnectionMiddleware",
+    # Outermost but two: turns any error page under /api/ (404, 500, ...) into JSON.
     "aims_portal.middleware.APIProblemMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -1,0 +1,142 @@
+"""Answer a request again when the database connection died under it.
+
+PostgreSQL may drop a connection at any moment: a restart, a failover, an operator's
+``pg_terminate_backend``, a network cut. Django then raises OperationalError or
+InterfaceError, and the request would end in a 500 although nothing is wrong with it.
+
+Rules enforced here:
+- a request that ended in a server error is run a second time, once, on a fresh
+  connection, when one of its statements failed because the connection was gone (the
+  driver reports it broken or closed);
+- it is run again only when it cannot have changed anything yet: no statement that writes
+  ran outside a transaction and no transaction of the request committed. A connection lost
+  while committing is not a failed statement, so that request (whose commit may or may not
+  have happened) is never run again;
+- a request whose body could not be kept for a second reading (a large upload streamed to
+  disk) is not run again;
+- every second run is logged as a warning.
+"""
+
+import logging
+from contextlib import ExitStack
+from io import BytesIO
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections, transaction
+
+logger = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Statements that neither write nor end a transaction.
+# admin_shutdown (pg_terminate_backend), crash_shutdown, cannot_connect_now.
+_SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03"})
+_READ_ONLY_PREFIXES = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK TO", "SET ", "SHOW", "WITH")
+
+
+class _WriteTracker:
+    """Follows one request's statements on one connection: did anything become permanent?"""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.committed = False
+        self.lost = False
+
+    def __call__(self, execute, sql, params, many, context):
+        if not _reads_only(sql):
+            if not self.connection.in_atomic_block:
+                # Autocommit: the statement commits by itself, even when its answer is lost.
+                self.committed = True
+            elif not any(
+                entry[1] == self._mark_committed for entry in self.connection.run_on_commit
+            ):
+                # Django empties run_on_commit when the transaction commits or rolls back.
+                transaction.on_commit(self._mark_committed, using=self.connection.alias)
+        try:
+            return execute(sql, params, many, context)
+        except (OperationalError, InterfaceError) as exc:
+            # Seen here, at the failing statement: by the time a 500 page is made, Django
+            # may already have opened a new connection (leaving a transaction reconnects).
+            self.lost = self.lost or _connection_gone(self.connection, exc)
+            raise
+
+    def _mark_committed(self):
+        self.committed = True
+
+
+def _connection_gone(connection, exc):
+    """Whether the statement failed because the server or the network dropped the
+    connection: SQLSTATE class 08, the server shutting the session down (57P01-57P03), or
+    a driver error after which the connection is broken or closed."""
+    sqlstate = getattr(exc.__cause__, "sqlstate", None) or ""
+    if sqlstate.startswith("08") or sqlstate in _SHUTDOWN_STATES:
+        return True
+    raw = connection.connection
+    return raw is None or getattr(raw, "broken", False) or getattr(raw, "closed", False)
+
+
+def _reads_only(sql):
+    text = sql.lstrip().upper() if isinstance(sql, str) else ""
+    return text.startswith(_READ_ONLY_PREFIXES) and "RETURNING" not in text
+
+
+class RetryLostConnectionMiddleware:
+    """Runs a request again, once, when its database connection was lost before anything
+    it did was committed (see the module's rules)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        keep_body(request)
+        trackers = []
+        with ExitStack() as stack:
+            for conn in connections.all():
+                tracker = _WriteTracker(conn)
+                trackers.append(tracker)
+                stack.enter_context(conn.execute_wrapper(tracker))
+            response = self.get_response(request)
+        if response.status_code < 500 or not may_run_again(request, trackers):
+            return response
+        logger.warning(
+            "Database connection lost during %s %s; answering it again",
+            request.method,
+            request.path,
+        )
+        for conn in connections.all(initialized_only=True):
+            if not conn.in_atomic_block:
+                conn.close()
+        rewind_body(request)
+        return self.get_response(request)
+
+
+def keep_body(request):
+    """Read a write request's body into memory now (within Django's in-memory limit) so
+    that it can be read again on a second run."""
+    if request.method in SAFE_METHODS:
+        return
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is None or declared <= limit:
+        request.body  # noqa: B018 - caches the bytes on the request
+
+
+def may_run_again(request, trackers):
+    if not any(tracker.lost for tracker in trackers):
+        return False
+    if any(tracker.committed for tracker in trackers):
+        return False
+    if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+        return False
+    return request.method in SAFE_METHODS or hasattr(request, "_body")
+
+
+def rewind_body(request):
+    """Make the request's body, form data and files readable again from the kept bytes."""
+    if hasattr(request, "_body"):
+        request._stream = BytesIO(request._body)
+        request._read_started = False
+    for parsed in ("_post", "_files"):
+        request.__dict__.pop(parsed, None)
