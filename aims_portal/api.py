@@ -19,12 +19,15 @@ from . import history
 from .api_input import HistoryPagination, body_too_big_message, problem
 from .jobs import QueueUnavailable
 from .permissions import MatrixPermission
+from .scopes import restrict
 from .services import StaleVersionError
 
 __all__ = [
     "MatrixPermission",
     "RecordSerializer",
     "RecordViewSet",
+    "StepSerializer",
+    "WorkflowStepMixin",
     "exception_handler",
     "problem",
 ]
@@ -105,6 +108,74 @@ class RetireSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+class StepSerializer(serializers.Serializer):
+    """The body of every workflow step, in every app."""
+
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="Why the step is taken; some steps require it. Kept in the history.",
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read; a stale one is refused with 409."
+    )
+
+
+STEP_PATH = r"step/(?P<step>[a-z_]+)"
+STEP_PARAMETER = OpenApiParameter(
+    "step",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The workflow step to take, e.g. submit or approve.",
+)
+
+
+class WorkflowStepMixin:
+    """``POST …/{id}/step/{name}/`` takes a workflow step: the one step endpoint of the API.
+
+    The step runs through the record's transition service (``run_transition``), which checks
+    the role, four-eyes and preconditions, so the matrix check here is only "view". The body
+    is a StepSerializer; the answer is the record as the viewset shows it. A viewset whose
+    records have no workflow has no step route.
+    """
+
+    def run_transition(self, record, step, **kwargs):
+        return self.record_type.run_transition(record, step, **kwargs)
+
+    @classmethod
+    def has_steps(cls) -> bool:
+        record_type = getattr(cls, "record_type", None)
+        return record_type is not None and record_type.workflow is not None
+
+    @classmethod
+    def get_extra_actions(cls):
+        actions = super().get_extra_actions()
+        if cls.has_steps():
+            return actions
+        return [a for a in actions if a.__name__ != "step"]
+
+    def take_step(self, request, step):
+        body = StepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = self.run_transition(
+            self.get_object(),
+            step,
+            actor=request.user,
+            reason=body.validated_data.get("reason", ""),
+            expected_version=body.validated_data.get("version"),
+        )
+        serializer = type(self).serializer_class(record, context=self.get_serializer_context())
+        return Response(serializer.data)
+
+    @extend_schema(request=StepSerializer, parameters=[STEP_PARAMETER])
+    @action(detail=True, methods=["post"], url_path=STEP_PATH)
+    def step(self, request, pk=None, step=None):
+        """Take a workflow step; send ``reason`` (some steps require one) and the ``version``
+        you read (a stale one is refused with 409)."""
+        return self.take_step(request, step)
+
+
 @extend_schema_field(OpenApiTypes.ANY)
 class StoredValueField(serializers.Field):
     """A field's stored value in a version: a foreign key as the id, links as a list of ids, a
@@ -165,12 +236,17 @@ class HistoryPageSerializer(serializers.Serializer):
     results = VersionSerializer(many=True)
 
 
-class RecordViewSet(viewsets.ModelViewSet):
-    """CRUD over one record type; every write goes through its RecordType services."""
+class RecordViewSet(WorkflowStepMixin, viewsets.ModelViewSet):
+    """CRUD over one record type; every write goes through its RecordType services. Record
+    types with a workflow also take steps (WorkflowStepMixin)."""
 
     record_type = None
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
-    matrix_actions = {"retire": "delete"}
+    # The workflow checks the role of a step itself.
+    matrix_actions = {"retire": "delete", "step": "view"}
+
+    def get_queryset(self):
+        return restrict(super().get_queryset(), self.request.user, "view")
 
     def filter_queryset(self, queryset):
         # Filters (and the default "active only" status) narrow lists; a record stays

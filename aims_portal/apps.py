@@ -11,3 +11,7 @@ class AimsPortalConfig(AppConfig):
         from .records import columns  # noqa: F401  (before any app builds its tables)
 
         signals.connect()
+
+        from . import search, webhooks  # noqa: F401  (the webhook delivery task)
+
+        search.connect()

@@ -434,11 +434,14 @@ def score_blocks(passed, total, *, title, key, size=22):
                 f'{size * 0.4:.1f}" stroke="#dc3545" stroke-width="2"/>'
             )
     text_x = total * (size + gap) + 6
-    width = text_x + 62
+    label = f"{passed} / {total}"
+    font = max(14, size * 0.8)
+    # Room for the label in bold digits (about 0.65 em each), whatever the count of checks.
+    width = text_x + int(len(label) * font * 0.65) + 6
     parts.append(
-        f'<text x="{text_x}" y="{4 + size * 0.75:.1f}" font-size="{max(14, size * 0.8):.0f}" '
+        f'<text x="{text_x}" y="{4 + size * 0.75:.1f}" font-size="{font:.0f}" '
         f'font-weight="700" '
-        f'fill="#212529">{passed} / {total}</text>'
+        f'fill="#212529">{label}</text>'
     )
     description = f"{passed} of {total} checks pass"
     return _svg(key, width, height, title, "score-blocks", description, "".join(parts))

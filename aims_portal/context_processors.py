@@ -2,11 +2,21 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from . import notifications, roles
+from . import mywork, notifications, roles
 from .records import registered_types
 
 OVERVIEW = "overview"
-NAV_SECTIONS = (OVERVIEW, "inventory", "assessments", "risks", "controls", "audits", "ledger")
+NAV_SECTIONS = (
+    OVERVIEW,
+    "inventory",
+    "assessments",
+    "risks",
+    "controls",
+    "governance",
+    "audits",
+    "ledger",
+    "administration",
+)
 
 _LINKS = []
 
@@ -94,4 +104,5 @@ def portal(request):
         "user_role_labels": [roles.role_label(r) for r in sorted(roles.user_roles(user))],
         "is_portal_admin": roles.can(user, "view", "administration"),
         "unread_notifications": notifications.unread_count(user),
+        "my_work_count": mywork.count_for(user),
     }

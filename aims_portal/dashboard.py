@@ -7,7 +7,7 @@ end of each month) from the simple-history tables in a single query.
 
 import hashlib
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 
 from django.core.cache import cache
@@ -17,6 +17,7 @@ from django.db.models.functions import Lead
 from django.utils import timezone
 
 from . import roles
+from .scopes import within_scope
 
 _CARDS = []
 
@@ -108,6 +109,13 @@ def once(key, compute):
     return memo[key]
 
 
+def _within_scope(spec, user):
+    """The card's figure counted over what ``user`` may see (their scope)."""
+    if getattr(spec.queryset.model, "area", None) is None:
+        return spec
+    return replace(spec, queryset=within_scope(spec.queryset, user))
+
+
 def cards_for(user):
     visible = [entry for entry in _CARDS if roles.can(user, "view", entry[1])]
     token = _render_memo.set({})
@@ -116,7 +124,9 @@ def cards_for(user):
         for _, _, func, counts in visible:
             if counts:
                 prefix = f"{func.__module__}.{func.__qualname__}:"
-                wanted.update({prefix + name: spec for name, spec in counts().items()})
+                wanted.update(
+                    {prefix + name: _within_scope(spec, user) for name, spec in counts().items()}
+                )
         fetched = grouped_counts(wanted)
         cards = []
         for _, _, func, counts in visible:

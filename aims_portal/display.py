@@ -26,6 +26,8 @@ def record_fields(record, names):
     for name in names:
         field = record._meta.get_field(name)
         value = getattr(record, name)
+        if isinstance(field, models.ManyToManyField):
+            value = sorted(value.all(), key=str)  # links: one query for the field
         link = None
         if isinstance(field, models.ForeignKey) and value is not None:
             link = getattr(value, "get_absolute_url", lambda: None)()

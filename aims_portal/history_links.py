@@ -48,7 +48,8 @@ def start_link_history(
     if not any(f.remote_field.through.objects.using(using).exists() for f in m2m.values()):
         return
     now = timezone.now()
-    names = [f.attname for f in model._meta.concrete_fields]
+    kept = {f.attname for f in history_model._meta.concrete_fields}  # not the excluded ones
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in kept]
     versions = history_model.objects.using(using).bulk_create(
         history_model(
             **{name: getattr(record, name) for name in names},

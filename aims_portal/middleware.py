@@ -51,29 +51,35 @@ class AccessWindowMiddleware:
 
 class AdminTwoFactorMiddleware:
     """With AIMS_REQUIRE_ADMIN_2FA, an administrator's session must be verified with an
-    authenticator code; until then only the two-factor page and logout are reachable."""
+    authenticator code (or by the identity provider); until then only the two-factor page
+    and logout are reachable. A single sign-on session whose code is due goes to the page
+    that asks for it."""
 
-    ALLOWED = ("two-factor", "logout")
+    ALLOWED = ("two-factor", "two-factor-verify", "logout")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        from urllib.parse import urlencode
+
         from django.contrib import messages
         from django.shortcuts import redirect
-        from django.urls import resolve
+        from django.urls import resolve, reverse
 
         from . import two_factor
 
         user = getattr(request, "user", None)
         if (
-            user is not None
-            and user.is_authenticated
-            and two_factor.required_for(user)
-            and not user.is_verified()
-            and not request.path.startswith("/static/")
-            and resolve(request.path_info).url_name not in self.ALLOWED
+            user is None
+            or not user.is_authenticated
+            or request.path.startswith("/static/")
+            or resolve(request.path_info).url_name in self.ALLOWED
         ):
+            return self.get_response(request)
+        if two_factor.code_due(request):
+            return redirect(f"{reverse('two-factor-verify')}?{urlencode({'next': request.path})}")
+        if two_factor.required_for(user) and not two_factor.session_verified(request):
             messages.warning(request, "Administrators must turn on two-factor authentication.")
             return redirect("two-factor")
         return self.get_response(request)

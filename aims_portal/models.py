@@ -1,8 +1,14 @@
 """The portal's user and the base every record type inherits from."""
 
+import secrets
+import uuid
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models, router, transaction
 from simple_history.models import HistoricalRecords
 
@@ -82,6 +88,13 @@ class User(AtomicSaveMixin, AbstractUser):
         "access until", null=True, blank=True, help_text="Login refused after this time."
     )
     history = ChainedHistoricalRecords(excluded_fields=["password", "last_login"])
+    # Groups carry the roles: every version keeps them (aims_portal.history_links), so the
+    # current-state check sees a group membership granted behind the portal's back.
+    _history_m2m_fields: ClassVar[list[str]] = ["groups"]
+    _history_links_start_reason: ClassVar[str] = (
+        "Role history starts: the user's groups are recorded from this version on "
+        "(they were not versioned before)"
+    )
 
     class Meta:
         ordering = ["username"]
@@ -95,6 +108,19 @@ def sort_indexes(*columns):
     several columns), so that PostgreSQL reads the first page of a large table in order
     instead of sorting all of it. A descending sort reads the same index backwards."""
     return [models.Index(fields=[c] if isinstance(c, str) else list(c)) for c in columns]
+
+
+class RecordQuerySet(models.QuerySet):
+    """Filters every record type shares, by name, so that "active" and "retired" mean the
+    same everywhere. A record is retired when its ``retired_at`` is set; AI systems, whose
+    retirement is a lifecycle stage, override both (registry.models.AISystemQuerySet)."""
+
+    def active(self):
+        """Records still in use: not retired."""
+        return self.filter(retired_at__isnull=True)
+
+    def retired(self):
+        return self.filter(retired_at__isnull=False)
 
 
 class TrackedModel(AtomicSaveMixin, models.Model):
@@ -113,6 +139,8 @@ class TrackedModel(AtomicSaveMixin, models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     # A background job's deadline (aims_portal.jobs) is bookkeeping, not part of the record.
     history = ChainedHistoricalRecords(inherit=True, excluded_fields=["deadline"])
+
+    objects = RecordQuerySet.as_manager()
 
     area: ClassVar[str]
     owner_field: ClassVar[str | None] = None
@@ -167,6 +195,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    event = models.CharField(
+        max_length=40, blank=True, help_text="The event type (see aims_portal.events)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -211,10 +242,169 @@ class ReferenceCounter(models.Model):
         return f"{self.key} {self.last}"
 
 
+# --- Working together: comments, notification preferences, webhooks, the search index ----
+class Comment(models.Model):
+    """A remark on any record, with @mentions; kept in history (and so in the ledger).
+
+    Who may read or write one follows the commented record's area (``record_area``, copied
+    so that lists filter by it): the services check it. The model's own ``area`` (where the
+    ledger files its history) is the dashboard's, which every role may view.
+    """
+
+    area: ClassVar[str] = "dashboard"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    record_area = models.CharField(max_length=30)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    body = models.TextField(max_length=5000)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # The mentions are kept in every version (aims_portal.history_links).
+    _history_m2m_fields: ClassVar[list[str]] = ["mentions"]
+    history = ChainedHistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+
+    def __str__(self):
+        return f"Comment by {self.author} on {self.created_at:%d %b %Y %H:%M}"
+
+
+class NotificationPreference(models.Model):
+    """How one user wants to be told: each notice by e-mail, or one e-mail a day."""
+
+    area: ClassVar[str] = "administration"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    daily_digest = models.BooleanField(
+        "daily digest",
+        default=False,
+        help_text="One e-mail a day with the day's notifications, instead of one per event.",
+    )
+    history = ChainedHistoricalRecords()
+
+    def __str__(self):
+        return f"{self.user}: {'daily digest' if self.daily_digest else 'each event'}"
+
+
+def new_webhook_secret():
+    return secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL the portal POSTs signed JSON to when one of ``events`` happens.
+
+    The secret signs every delivery (HMAC-SHA256); it is not kept in the history, so the
+    ledger and evidence bundles never carry it.
+    """
+
+    area: ClassVar[str] = "administration"
+
+    name = models.CharField(max_length=100)
+    url = models.URLField("URL", max_length=500)
+    events = models.JSONField(default=list, help_text="Event types sent to this URL.")
+    secret = models.CharField(max_length=100, default=new_webhook_secret, editable=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = ChainedHistoricalRecords(excluded_fields=["secret"])
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("webhook-detail", args=[self.pk])
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to be sent) to one endpoint: the delivery log.
+
+    ``event_key`` names the event; it is unique per endpoint, so an event is queued once
+    for each endpoint however often it is raised. ``delivery_id`` goes out in the request,
+    so a receiver can drop a delivery it has already processed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RETRYING = "retrying", "Retrying"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.CharField(max_length=40)
+    event_key = models.CharField(max_length=200)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event_key"], name="one_delivery_per_event")
+        ]
+        indexes = [models.Index(fields=["endpoint", "created_at"])]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint} ({self.get_status_display()})"
+
+
+class SearchEntry(models.Model):
+    """One searchable record: its title and text, kept current by aims_portal.search.
+
+    On PostgreSQL ``vector`` holds the weighted text search vector (title A, text B) behind
+    a GIN index (migration 0010); on SQLite it stays empty and the search reads the text.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    area = models.CharField(max_length=30)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500)
+    updated_at = models.DateTimeField(auto_now=True)
+    vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="one_search_entry")
+        ]
+        indexes = [models.Index(fields=["area"])]
+
+    def __str__(self):
+        return self.title
+
+
 from .ledger.models import (  # noqa: E402,F401
     Checkpoint,
     EvidenceBundle,
     HeldCheckpoint,
     LedgerEntry,
+    RetiredValue,
     VerificationRun,
 )

@@ -4,10 +4,17 @@ Apps register reminder sources (functions that yield ``Reminder``s for what is d
 reviews coming up, actions overdue, auditor access expiring); ``send_reminders`` turns
 them into in-app notifications and e-mails.
 
+Events (aims_portal.events: approvals, assignments, findings, mentions) are delivered the
+same way, by ``deliver``.
+
 Rules enforced here:
-- each reminder is delivered once per due event, however often the task runs and even
+- each reminder or event is delivered once per user, however often the task runs and even
   when two runs overlap: the event key is unique per user in the database;
-- a reminder goes to an active user with an e-mail address by e-mail as well as in-app.
+- a notice goes to an active user with an e-mail address by e-mail as well as in-app; for an
+  event, once the change that raised it has committed (a rolled-back step sends nothing);
+- a user who chose the daily digest gets no e-mail per notice, but one e-mail a day listing
+  the notices not yet e-mailed (``send_digests``);
+- reminders also go to the webhooks subscribed to "due" events, once per due event.
 """
 
 from dataclasses import dataclass
@@ -19,8 +26,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import roles
-from .models import Notification
+from . import roles, webhooks
+from .models import Notification, NotificationPreference
 
 _SOURCES = []
 
@@ -40,8 +47,10 @@ def reminder_source(func):
     return func
 
 
-def deliver(reminder):
-    """Create the notification unless this event was already notified; True when new."""
+def deliver(reminder, event="due", *, after_commit=False):
+    """Create the notification unless this event was already notified; True when new.
+    With ``after_commit`` (events raised inside a change) the e-mail leaves once the
+    change commits; reminders, which change nothing else, send it at once."""
     try:
         with transaction.atomic():
             notification, created = Notification.objects.get_or_create(
@@ -51,25 +60,86 @@ def deliver(reminder):
                     "title": reminder.title[:200],
                     "body": reminder.body,
                     "url": reminder.url[:500],
+                    "event": event,
                 },
             )
     except IntegrityError:  # an overlapping run created it between our read and write
         return False
-    if created and reminder.user.email and reminder.user.is_active:
-        link = f"\n\n{settings.PORTAL_BASE_URL}{reminder.url}" if reminder.url else ""
-        send_mail(
-            f"[AIMS portal] {reminder.title}",
-            f"{reminder.body}{link}",
-            settings.DEFAULT_FROM_EMAIL,
-            [reminder.user.email],
-        )
-        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    user = reminder.user
+    if created and user.email and user.is_active and not wants_digest(user):
+        if after_commit:
+            transaction.on_commit(lambda: _email_one(notification.pk))
+        else:
+            _email_one(notification.pk)
     return created
 
 
+def _email_one(notification_id):
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    link = f"\n\n{settings.PORTAL_BASE_URL}{notification.url}" if notification.url else ""
+    send_mail(
+        f"[AIMS portal] {notification.title}",
+        f"{notification.body}{link}",
+        settings.DEFAULT_FROM_EMAIL,
+        [notification.user.email],
+    )
+    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+
+
+def wants_digest(user) -> bool:
+    return NotificationPreference.objects.filter(user=user, daily_digest=True).exists()
+
+
+def send_digests() -> int:
+    """E-mail each digest user the notices not e-mailed yet, in one message; returns how
+    many e-mails went out. The notices are locked and marked e-mailed in one transaction,
+    so two overlapping runs never send one twice."""
+    sent = 0
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, notification_preference__daily_digest=True)
+        .exclude(email="")
+    )
+    for user in users:
+        with transaction.atomic():
+            pending = list(
+                Notification.objects.select_for_update()
+                .filter(user=user, emailed_at__isnull=True)
+                .order_by("created_at", "id")
+            )
+            if not pending:
+                continue
+            lines = [
+                f"- {n.title}" + (f"\n  {settings.PORTAL_BASE_URL}{n.url}" if n.url else "")
+                for n in pending
+            ]
+            plural = "s" if len(pending) != 1 else ""
+            send_mail(
+                f"[AIMS portal] Your daily digest: {len(pending)} notification{plural}",
+                "\n".join(lines),
+                settings.DEFAULT_FROM_EMAIL,
+                [user.email],
+            )
+            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
+                emailed_at=timezone.now()
+            )
+            sent += 1
+    return sent
+
+
 def send_reminders():
-    """Run every source and deliver what is new; returns how many were delivered."""
-    return sum(deliver(reminder) for source in _SOURCES for reminder in source())
+    """Run every source and deliver what is new; returns how many were delivered. Each due
+    event also goes, once, to the webhooks subscribed to "due"."""
+    delivered = 0
+    for source in _SOURCES:
+        for reminder in source():
+            delivered += deliver(reminder)
+            webhooks.queue(
+                "due",
+                reminder.key,
+                {"title": reminder.title, "body": reminder.body, "url": reminder.url},
+            )
+    return delivered
 
 
 def unread_count(user):

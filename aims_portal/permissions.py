@@ -1,9 +1,9 @@
 """DRF permission backed by the roles matrix (kept apart from api.py: DRF imports it while
 loading its own views module)."""
 
-from rest_framework import permissions
+from rest_framework import filters, permissions
 
-from . import roles
+from . import roles, scopes
 
 METHOD_ACTIONS = {
     "GET": "view",
@@ -41,3 +41,14 @@ class MatrixPermission(permissions.BasePermission):
 
     def has_object_permission(self, request, view, obj):
         return roles.can(request.user, self._action(request, view), self._area(view), obj)
+
+
+class ScopeFilterBackend(filters.BaseFilterBackend):
+    """Narrows every list and object lookup of an API view to what the user may see
+    (aims_portal.scopes.restrict): their scope and their own-only grants. Views over rows
+    that belong to no matrix area are left alone."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(queryset.model, "area", None) is None or not request.user.is_authenticated:
+            return queryset
+        return scopes.restrict(queryset, request.user, "view")

@@ -1,4 +1,5 @@
-"""Certification readiness: the twelve checks of DESIGN.md §4, computed from live data.
+"""Certification readiness: the checks an ISO/IEC 42001 certification auditor would make,
+computed from live data.
 
 Apps register the checks they own (as with dashboard cards), so aims_portal never imports the
 apps that build on it. A check returns the records that fail it; an empty list means it passes.
@@ -71,6 +72,46 @@ def run_checks():
             outcome, note = outcome
         results.append(Result(key, title, explanation, list(outcome), note))
     return results
+
+
+# --- milestones: groups of checks that must all pass, e.g. "ready for stage 1" -------------
+
+_MILESTONES = []
+
+
+@dataclass(frozen=True)
+class Milestone:
+    key: str
+    title: str
+    explanation: str
+    # The keys of the checks it needs; None: every registered check.
+    checks: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class MilestoneResult:
+    milestone: Milestone
+    missing: list[Result]  # the failing checks it needs
+    needed: int
+
+    @property
+    def ready(self):
+        return not self.missing
+
+
+def milestone(key, title, explanation, checks=None, order=100):
+    """Register a milestone reached when every check of ``checks`` (all when None) passes."""
+    _MILESTONES.append((order, Milestone(key, title, explanation, checks)))
+    _MILESTONES.sort(key=lambda entry: entry[0])
+
+
+def milestones(results):
+    """Each registered milestone against ``results`` (of run_checks)."""
+    outcome = []
+    for _, stone in _MILESTONES:
+        wanted = [r for r in results if stone.checks is None or r.key in stone.checks]
+        outcome.append(MilestoneResult(stone, [r for r in wanted if not r.passed], len(wanted)))
+    return outcome
 
 
 # --- the score, for the dashboard ---------------------------------------------------------

@@ -14,9 +14,13 @@ Rules enforced here, for every record type:
   the API's ``format: uri`` holds for every link it shows;
 - every write runs model validation and is atomic, and records who made it and why in the
   record's history;
+- every create and update raises its events (aims_portal.events: assigned, approval
+  requested, and those apps declare on creation);
 - references (RISK-007, CA-2026-012, …) are numbered from a counter row locked for the
   creating transaction, so concurrent creates never take the same one.
 """
+
+from typing import TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -24,9 +28,11 @@ from django.db.models import IntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
-from . import roles
-from .models import ReferenceCounter
+from . import events, roles
+from .models import ReferenceCounter, TrackedModel, User
 from .validators import uri_problem
+
+M = TypeVar("M", bound=models.Model)
 
 
 class StaleVersionError(Exception):
@@ -54,7 +60,7 @@ def _apply(instance, data):
     return m2m
 
 
-def check_links(instance) -> None:
+def check_links(instance: models.Model) -> None:
     """Every URL field must hold a URI the API schema can promise (see uri_problem)."""
     problems = {
         field.name: problem
@@ -64,25 +70,6 @@ def check_links(instance) -> None:
     }
     if problems:
         raise ValidationError(problems)
-
-
-def _save(instance, *, actor, reason, m2m):
-    """Validate and save with who and why. Links of fields whose every version is kept
-    (``_history_m2m_fields``) go into the save's one version; other links are set after."""
-    check_links(instance)
-    instance.full_clean()
-    instance._history_user = actor
-    instance._change_reason = reason
-    versioned = set(getattr(instance, "_history_m2m_fields", ()))
-    instance._history_links = {f: v for f, v in m2m.items() if f in versioned}
-    try:
-        instance.save()
-    finally:
-        instance.__dict__.pop("_history_links", None)
-    for field, value in m2m.items():
-        if field not in versioned:
-            getattr(instance, field).set(value)
-    return instance
 
 
 def _field(model, name):
@@ -118,7 +105,14 @@ def _current_system_ids(instance) -> set:
     return {value} if value is not None else set()
 
 
-def check_own_scope(actor, instance, m2m, *, action: str, linked_before: set = frozenset()):
+def check_own_scope(
+    actor: User,
+    instance: TrackedModel,
+    m2m: dict,
+    *,
+    action: str,
+    linked_before: set | frozenset = frozenset(),
+) -> None:
     """For an actor allowed ``action`` only on their own records: the record must be theirs
     and every AI system it newly links must be theirs. Raises ValidationError naming the
     field. Systems in ``linked_before`` (already linked before this update) stay allowed."""
@@ -152,16 +146,35 @@ def check_own_scope(actor, instance, m2m, *, action: str, linked_before: set = f
 
 
 @transaction.atomic
-def record_create(model, *, actor, data, reason="Created"):
-    roles.require(actor, "create", model.area)
+def record_create(
+    model: type[TrackedModel],
+    *,
+    actor: User,
+    data: dict,
+    reason: str = "Created",
+    permitted_by: str | None = None,
+) -> TrackedModel:
+    """``permitted_by`` names the app rule that already allowed this creation without the
+    matrix's create grant (e.g. evidence a corrective action's owner attaches to it)."""
+    if permitted_by is None:
+        roles.require(actor, "create", model.area)
     instance = model()
     m2m = _apply(instance, data)
     check_own_scope(actor, instance, m2m, action="create")
-    return _save(instance, actor=actor, reason=reason, m2m=m2m)
+    tracked_save(instance, actor, reason, links=m2m)
+    events.record_saved(instance, actor, created=True)
+    return instance
 
 
 @transaction.atomic
-def record_update(instance, *, actor, data, expected_version, reason):
+def record_update(
+    instance: TrackedModel,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> TrackedModel:
     """Apply ``data`` to the record if ``expected_version`` is still the current one."""
     if not reason or not reason.strip():
         raise ValidationError({"change_reason": "Say why you are making this change."})
@@ -171,14 +184,17 @@ def record_update(instance, *, actor, data, expected_version, reason):
     if expected_version is None or int(expected_version) != current.version:
         raise StaleVersionError(current)
     linked_before = _current_system_ids(current)
+    owner_before = getattr(current, f"{model.owner_field}_id", None) if model.owner_field else None
     m2m = _apply(current, data)
     check_own_scope(actor, current, m2m, action="change", linked_before=linked_before)
     current.version += 1
-    return _save(current, actor=actor, reason=reason.strip(), m2m=m2m)
+    tracked_save(current, actor, reason.strip(), links=m2m)
+    events.record_saved(current, actor, created=False, owner_before=owner_before)
+    return current
 
 
 @transaction.atomic
-def record_retire(instance, *, actor, reason):
+def record_retire(instance: TrackedModel, *, actor: User, reason: str) -> TrackedModel:
     """Mark a record retired: it stays, with its history, but leaves the active lists."""
     if not reason or not reason.strip():
         raise ValidationError({"change_reason": "Say why this record is being retired."})
@@ -189,17 +205,41 @@ def record_retire(instance, *, actor, reason):
         raise ValidationError(f"{current} is already retired.")
     current.retired_at = timezone.now()
     current.version += 1
-    return _save(current, actor=actor, reason=reason.strip(), m2m={})
+    return tracked_save(current, actor, reason.strip())
 
 
-def tracked_save(instance, actor, reason):
-    """Validate and save ``instance`` with its history user and change reason."""
+def tracked_save(instance: M, actor: User | None, reason: str, *, links: dict | None = None) -> M:
+    """The one write path of the portal: validate ``instance`` (its model rules and its URL
+    fields), then save it with who made the change (``actor``, None for the system itself)
+    and why (``reason``). Every service, task, import and loader writes a record through this
+    function, so no save skips validation or leaves a version without its author.
+
+    ``links`` maps many-to-many fields to their new values. Links of fields whose every
+    version is kept (the model's ``_history_m2m_fields``) go into the save's one version;
+    other links are set after the save.
+    """
+    links = links or {}
     check_links(instance)
     instance.full_clean()
     instance._history_user = actor
     instance._change_reason = reason
-    instance.save()
+    versioned = set(getattr(instance, "_history_m2m_fields", ()))
+    instance._history_links = {f: v for f, v in links.items() if f in versioned}
+    try:
+        instance.save()
+    finally:
+        instance.__dict__.pop("_history_links", None)
+    for field, value in links.items():
+        if field not in versioned:
+            getattr(instance, field).set(value)
     return instance
+
+
+def tracked_delete(instance: models.Model, actor: User | None, reason: str) -> None:
+    """Delete ``instance``, its history recording who deleted it and why."""
+    instance._history_user = actor
+    instance._change_reason = reason
+    instance.delete()
 
 
 def _locked_counter(key):
@@ -215,7 +255,9 @@ def _locked_counter(key):
 
 
 @transaction.atomic
-def next_reference(model, prefix: str, width: int = 3, yearly: bool = True) -> str:
+def next_reference(
+    model: type[models.Model], prefix: str, width: int = 3, yearly: bool = True
+) -> str:
     """The next PREFIX-YYYY-NNN reference of ``model``, numbered per year (PREFIX-NNN,
     numbered once for all, when not ``yearly``).
 

@@ -27,11 +27,23 @@ if ENV not in {"development", "test", "production"}:
 PRODUCTION = ENV == "production"
 
 
-def env_bool(name, default):
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A yes/no setting: true/false, 1/0, yes/no or on/off (any case); unset or empty gives
+    ``default``. Anything else (a typo such as "ture") stops the start with a clear error
+    instead of silently reading as false."""
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS | FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ImproperlyConfigured(
+        f"{name} must be true or false (or 1/0, yes/no, on/off), not {value!r}"
+    )
 
 
 def env_int(name, default, minimum=1):
@@ -122,7 +134,9 @@ INSTALLED_APPS = [
     "registry",
     "assessments",
     "controls",
+    "governance",
     "audits",
+    "identity",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +258,8 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
+    ("vendor/bootstrap-icons-svg", NODE_MODULES / "bootstrap-icons" / "icons"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -426,6 +442,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": [
+        # Scoped access first: what the user may see, then what they asked for.
+        "aims_portal.permissions.ScopeFilterBackend",
         "django_filters.rest_framework.DjangoFilterBackend",
         "aims_portal.api_input.PortalSearchFilter",
         "rest_framework.filters.OrderingFilter",
@@ -450,6 +468,17 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "registry.models.AISystem.Stage",
         "LevelEnum": "registry.models.Incident.Severity",
         "ApprovalStatusEnum": "controls.models.StatementOfApplicability.Status",
+        "ReportJobStatusEnum": "audits.models.ReportExport.Status",
+        # The roles an administrator grants (the five roles and the two sign-off roles).
+        "GrantableRoleEnum": [
+            ("admin", "Administrator"),
+            ("governance_lead", "Governance lead"),
+            ("system_owner", "System owner"),
+            ("executive", "Executive / approver"),
+            ("auditor", "Auditor"),
+            ("dpo", "Data protection officer"),
+            ("security_officer", "Security officer"),
+        ],
     },
 }
 
@@ -515,3 +544,69 @@ if not PRODUCTION:
     # Serve static files straight from the finders (our static/ and node_modules).
     WHITENOISE_USE_FINDERS = True
     WHITENOISE_AUTOREFRESH = True
+
+# --- Management system registers (governance app) -------------------------------------------
+# Objectives measured from portal data get their reading every morning, before reminders.
+CELERY_BEAT_SCHEDULE["governance-measurements"] = {
+    "task": "governance.compute_measurements",
+    "schedule": crontab(hour=5, minute=30),
+}
+# Context issues and the communication plan share the internal/external choice set.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["InternalExternalEnum"] = (
+    "governance.models.ContextIssue.Kind"
+)
+
+# --- Working together: notifications, webhooks, search (aims_portal.events, .webhooks) --------
+# A webhook delivery that fails is tried again after AIMS_WEBHOOK_RETRY_BASE seconds, then
+# twice that, four times that, ... until AIMS_WEBHOOK_MAX_ATTEMPTS attempts in all; each
+# request may take AIMS_WEBHOOK_TIMEOUT seconds.
+AIMS_WEBHOOK_MAX_ATTEMPTS = env_int("AIMS_WEBHOOK_MAX_ATTEMPTS", 6)
+AIMS_WEBHOOK_RETRY_BASE = env_seconds("AIMS_WEBHOOK_RETRY_BASE", 30.0, maximum=3600.0)
+AIMS_WEBHOOK_TIMEOUT = env_seconds("AIMS_WEBHOOK_TIMEOUT", 10.0, maximum=60.0)
+CELERY_BEAT_SCHEDULE["send-digests"] = {
+    "task": "aims_portal.send_digests",
+    "schedule": crontab(hour=7, minute=0),
+}
+# Deliveries whose task was lost (broker down when queued, worker killed) are queued again.
+CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {
+    "task": "aims_portal.webhooks_retry_due",
+    "schedule": 60.0,
+}
+
+# --- Single sign-on (OpenID Connect, identity app) -----------------------------------------
+# Off until OIDC_RP_CLIENT_ID and the provider's endpoints are set; the password login stays
+# for break-glass administrators. README "Single sign-on" shows the values for Entra ID,
+# Okta, Keycloak and Google. Authorization code flow with PKCE (S256).
+AUTHENTICATION_BACKENDS += ["identity.sso.PortalOIDCBackend"]
+AIMS_OIDC_PROVIDER_NAME = os.environ.get("AIMS_OIDC_PROVIDER_NAME", "your organisation")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_url("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_url("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_url("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_url("OIDC_OP_JWKS_ENDPOINT")
+# The provider's end_session_endpoint; empty when it has none (Google): logout then ends
+# only the portal's session.
+OIDC_OP_LOGOUT_ENDPOINT = env_url("OIDC_OP_LOGOUT_ENDPOINT")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider's end-session request
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+LOGIN_REDIRECT_URL_FAILURE = "login"
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+# The claim that lists the user's groups (Entra ID sends object ids in "groups"; an app
+# role claim "roles" works too), mapped to roles on the Administration > Group mappings page.
+AIMS_OIDC_GROUPS_CLAIM = os.environ.get("AIMS_OIDC_GROUPS_CLAIM", "groups")
+# ID token claims that count as multi-factor authentication (RFC 8176 amr values; acr
+# values as the provider names them): such a session needs no authenticator code here.
+AIMS_OIDC_MFA_AMR = env_list("AIMS_OIDC_MFA_AMR", "mfa,otp,hwk,sc,fido")
+AIMS_OIDC_MFA_ACR = env_list(
+    "AIMS_OIDC_MFA_ACR",
+    "http://schemas.openid.net/pape/policies/2007/06/multi-factor,urn:okta:loa:2fa:any",
+)
+if OIDC_OP_LOGOUT_ENDPOINT:
+    # Logging out posts a form that is redirected to the provider's end-session page.
+    _sso_origin = "{0.scheme}://{0.netloc}".format(urlsplit(OIDC_OP_LOGOUT_ENDPOINT))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_sso_origin)

@@ -4,7 +4,9 @@ Rules enforced here:
 - a user with a confirmed authenticator must give a valid code at every login;
 - an authenticator counts only once a code from it has been checked (confirmation);
 - turning it off needs a current code, and is refused to administrators while
-  AIMS_REQUIRE_ADMIN_2FA is on.
+  AIMS_REQUIRE_ADMIN_2FA is on;
+- the same applies to single sign-on, unless the identity provider asserts it verified more
+  than one factor (then the session counts as verified).
 """
 
 from django.conf import settings
@@ -15,6 +17,23 @@ from qrcode import make as make_qr
 from qrcode.image.svg import SvgPathImage
 
 from . import roles
+
+# Session keys set at single sign-on (identity/sso.py): the provider asserted multi-factor
+# authentication; or the user must still give a code from their authenticator.
+PROVIDER_MFA_SESSION_KEY = "aims_provider_mfa"
+CODE_DUE_SESSION_KEY = "aims_code_due"
+
+
+def session_verified(request) -> bool:
+    """A session is verified by an authenticator code, or by the identity provider's
+    assertion of multi-factor authentication."""
+    return request.user.is_verified() or bool(request.session.get(PROVIDER_MFA_SESSION_KEY))
+
+
+def code_due(request) -> bool:
+    """A single sign-on session without the provider's assertion, of a user with an
+    authenticator: they give a code before anything else, as at a password login."""
+    return bool(request.session.get(CODE_DUE_SESSION_KEY)) and not request.user.is_verified()
 
 
 def confirmed_device(user):

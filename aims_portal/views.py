@@ -1,6 +1,7 @@
 from base64 import b32encode
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView, redirect_to_login
@@ -9,15 +10,25 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django_otp import login as otp_login
 
-from . import charts, dashboard, history, notifications, readiness, roles, two_factor
+from . import charts, dashboard, history, notifications, readiness, roles, scopes, two_factor
 from .forms import OTPCodeForm, PortalAuthenticationForm
 from .models import TrackedModel
 from .params import int_param
 from .records import record_type_for
+
+
+@login_not_required
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the portal's icon."""
+    return redirect(static("vendor/bootstrap-icons-svg/shield-check.svg"), permanent=True)
 
 
 @login_not_required
@@ -59,6 +70,7 @@ def readiness_page(request):
         "aims_portal/readiness.html",
         {
             "results": results,
+            "milestones": readiness.milestones(results),
             "passed": passed,
             "total": len(results),
             "score_chart": charts.score_blocks(
@@ -83,6 +95,9 @@ def _history_context(request, app_label, model_name, pk):
     if not roles.can(request.user, "view", model.area):
         raise PermissionDenied
     record = model._base_manager.filter(pk=pk).first()
+    if scopes.is_scoped(request.user) and not (record and scopes.visible(request.user, record)):
+        # Outside the user's scope, or deleted (a deleted row no longer says where it was).
+        raise Http404("No such record.")
     rt = record_type_for(model)
     return model, {
         "model_name": str(model._meta.verbose_name),
@@ -147,6 +162,37 @@ class PortalLoginView(LoginView):
         if form.otp_device is not None:
             otp_login(self.request, form.otp_device)
         return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Single sign-on (the identity app) is offered once a provider is configured.
+        if settings.OIDC_RP_CLIENT_ID and settings.OIDC_OP_AUTHORIZATION_ENDPOINT:
+            context["sso_name"] = settings.AIMS_OIDC_PROVIDER_NAME
+        return context
+
+
+def two_factor_verify(request):
+    """The authenticator code after a single sign-on that did not verify it already."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    if not two_factor.code_due(request):
+        return redirect(next_url or "home")
+    device = two_factor.confirmed_device(request.user)
+    if device is None:  # required, not set up yet: set it up (which verifies the session)
+        request.session.pop(two_factor.CODE_DUE_SESSION_KEY, None)
+        return redirect("two-factor")
+    form = OTPCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_factor.check_login_code(request.user, form.cleaned_data["token"])
+        except ValidationError as error:
+            form.add_error("token", error)
+        else:
+            otp_login(request, device)
+            request.session.pop(two_factor.CODE_DUE_SESSION_KEY, None)
+            return redirect(next_url or "home")
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
 
 
 def two_factor_settings(request):

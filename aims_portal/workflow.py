@@ -11,7 +11,8 @@ Each record type with a lifecycle declares a ``Workflow`` (its status field and 
   re-assigned to someone else before the step still counts its earlier owner;
 - the transition's guard (a function returning a list of problems) finds nothing wrong;
 - a reason is given where the transition requires one;
-and it writes the new status, the version bump and the reason into the record's history.
+and it writes the new status, the version bump and the reason into the record's history, then
+raises the step's events (aims_portal.events: approval requested, approved, returned).
 Apps wrap ``run`` in their services to add what a transition also sets (approver, dates).
 """
 
@@ -20,8 +21,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import roles
-from .services import StaleVersionError
+from . import events, roles
+from .services import StaleVersionError, tracked_save
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,16 @@ class Workflow:
             (source, t.target)
             for t in self.transitions
             if t.four_eyes or t.action == "approve"
+            for source in t.source
+        )
+
+    def waiting_statuses(self) -> frozenset:
+        """Statuses in which the record waits for an approver: where a four-eyes approval
+        step starts."""
+        return frozenset(
+            source
+            for t in self.transitions
+            if t.action == "approve" and t.four_eyes
             for source in t.source
         )
 
@@ -158,12 +169,69 @@ class Workflow:
         reason = (reason or "").strip()
         if transition.reason_required and not reason:
             raise ValidationError({"reason": f"Say why you {transition.label.lower()} this."})
+        before = self.status(current)
         for name_, value in (changes or {}).items():
             setattr(current, name_, value)
         setattr(current, self.status_field, transition.target)
         current.version += 1
-        current.full_clean()
-        current._history_user = actor
-        current._change_reason = f"{transition.label}: {reason}" if reason else transition.label
-        current.save()
+        label = f"{transition.label}: {reason}" if reason else transition.label
+        tracked_save(current, actor, label)
+        events.transition_taken(self, transition, before, current, actor, reason)
         return current
+
+
+def approval_workflow(
+    *,
+    guard,
+    approve_label: str,
+    redraft: str,
+    party_fields: tuple[str, ...] = (),
+) -> Workflow:
+    """The approval flow of a controlled text (the SoA, a policy or procedure).
+
+    A draft is submitted for approval once ``guard`` finds nothing missing; an approver who
+    took no part in it approves it or returns it with a reason; an approved text becomes a
+    draft again through the ``redraft`` step, with a reason. The submitter is kept in
+    ``submitted_by``.
+    """
+    return Workflow(
+        status_field="status",
+        submitter_field="submitted_by",
+        party_fields=party_fields,
+        transitions=(
+            Transition(
+                "submit",
+                source=("draft",),
+                target="in_review",
+                label="Submit for approval",
+                guard=guard,
+            ),
+            Transition(
+                "approve",
+                source=("in_review",),
+                target="approved",
+                label=approve_label,
+                action="approve",
+                four_eyes=True,
+                style="success",
+            ),
+            Transition(
+                "return",
+                source=("in_review",),
+                target="draft",
+                label="Return for changes",
+                action="approve",
+                four_eyes=True,
+                reason_required=True,
+                style="outline-danger",
+            ),
+            Transition(
+                redraft,
+                source=("approved",),
+                target="draft",
+                label="Start a new draft",
+                reason_required=True,
+                style="outline-secondary",
+            ),
+        ),
+    )

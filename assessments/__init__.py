@@ -1,1 +1,1 @@
-"""AI impact assessments, the risk register and the risk scoring method (DESIGN.md §3)."""
+"""AI impact assessments, the risk register and the risk scoring method."""

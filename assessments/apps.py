@@ -9,6 +9,7 @@ class AssessmentsConfig(AppConfig):
         # Registers dashboard cards, readiness checks, reminder sources and record types.
         from . import (  # noqa: F401
             dashboard,
+            mywork,
             notifications,
             readiness,
             records,

@@ -20,7 +20,7 @@ def _query(url, **params):
 
 
 def _coverage_counts():
-    in_service = AISystem.objects.exclude(stage=AISystem.Stage.RETIRED)
+    in_service = AISystem.objects.in_service()
     return {
         "total": Counted(in_service),
         "covered": Counted(in_service.filter(Exists(valid_assessment()))),

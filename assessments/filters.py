@@ -2,9 +2,10 @@ from datetime import timedelta
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from aims_portal.records.filters import WorkflowStatusFilterSet
+from aims_portal.records.filters import LookupFilter, WorkflowStatusFilterSet
 from registry.models import AISystem
 
 from .models import ImpactAssessment, Risk
@@ -23,7 +24,7 @@ RATINGS = [(n, str(n)) for n in range(1, 11)]
 
 
 class RiskFilterSet(WorkflowStatusFilterSet):
-    search_fields = ("reference", "title", "description", "source", "linked_systems")
+    search_fields = ("reference", "title", "description", "source")
 
     status = django_filters.ChoiceFilter(choices=Risk.Status.choices)
     inherent_level = django_filters.ChoiceFilter(
@@ -33,8 +34,11 @@ class RiskFilterSet(WorkflowStatusFilterSet):
         label="Residual level", choices=_level_choices, method="filter_level"
     )
     owner = django_filters.ModelChoiceFilter(queryset=_users)
-    system = django_filters.ModelChoiceFilter(
-        field_name="systems", queryset=AISystem.objects.all(), label="AI system"
+    system = LookupFilter(
+        field_name="systems",
+        queryset=AISystem.objects.all(),
+        label="AI system",
+        lookup_url="registry:aisystem-lookup",
     )
     review_due = django_filters.ChoiceFilter(
         label="Review due",
@@ -61,6 +65,14 @@ class RiskFilterSet(WorkflowStatusFilterSet):
         "residual_likelihood",
         "residual_impact",
     )
+
+    def search(self, queryset, name, value):
+        """The text fields, and the ID or name of a linked AI system (without repeating a
+        risk linked to several matching systems)."""
+        links = Risk.systems.through.objects.filter(risk=OuterRef("pk")).filter(
+            Q(aisystem__slug__icontains=value) | Q(aisystem__name__icontains=value)
+        )
+        return super().search(queryset, name, value) | queryset.filter(Exists(links))
 
     class Meta:
         model = Risk
@@ -101,6 +113,9 @@ class AssessmentFilterSet(WorkflowStatusFilterSet):
     search_fields = ("reference", "system__name", "system__slug", "purpose")
 
     status = django_filters.ChoiceFilter(choices=ImpactAssessment.Status.choices)
+    system = LookupFilter(
+        queryset=AISystem.objects.all(), label="AI system", lookup_url="registry:aisystem-lookup"
+    )
     needs_reassessment = django_filters.BooleanFilter(label="Needs re-assessment")
     owner = django_filters.ModelChoiceFilter(queryset=_users)
     current = django_filters.BooleanFilter(label="Current revisions only", method="filter_current")

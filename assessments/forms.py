@@ -74,7 +74,7 @@ class AssessmentForm(ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = self.fields["owner"].queryset.filter(is_active=True)
-        self.fields["system"].queryset = AISystem.objects.exclude(stage="retired")
+        self.fields["system"].queryset = AISystem.objects.in_service()
         if self.instance.pk and self.instance.revision > 1:
             self.fields["system"].disabled = True
 

@@ -182,6 +182,7 @@ class Impact(TrackedModel):
     mitigation."""
 
     area = "assessments"
+    scope_path = "assessment__system"
 
     class Category(models.TextChoices):
         PRIVACY = "privacy", "Privacy"
@@ -231,6 +232,9 @@ class Risk(TrackedModel):
     """An entry of the AIMS risk register."""
 
     area = "risks"
+    # Removed: a text copy of the links; older versions keep its value for the ledger
+    # (aims_portal.ledger.evolution).
+    _history_removed_fields: ClassVar = {"0007_remove_risk_linked_systems": ("linked_systems",)}
     # Every version keeps its links too (aims_portal.history_links).
     _history_m2m_fields: ClassVar[list[str]] = ["systems"]
     _history_links_start_reason: ClassVar[str] = LINKS_START_REASON
@@ -256,8 +260,6 @@ class Risk(TrackedModel):
         "risk source", max_length=200, blank=True, help_text="e.g. model drift, supplier outage"
     )
     systems = models.ManyToManyField(AISystem, blank=True, related_name="risks")
-    # The linked systems as text, so each saved version in the history shows them.
-    linked_systems = models.TextField(blank=True, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_risks"
     )

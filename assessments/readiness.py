@@ -24,9 +24,7 @@ def assessment_gaps():
     """{(pk, slug, name): problem} for every system that is not retired and lacks a valid
     assessment, by slug. Plain rows: thousands of systems may lack one."""
     today = timezone.localdate()
-    failing = AISystem.objects.exclude(stage=AISystem.Stage.RETIRED).exclude(
-        Exists(valid_assessment())
-    )
+    failing = AISystem.objects.in_service().exclude(Exists(valid_assessment()))
     systems = list(failing.order_by("slug").values_list("pk", "slug", "name"))
     current = (
         ImpactAssessment.objects.filter(system__in=failing.values("pk"))

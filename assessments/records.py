@@ -75,6 +75,7 @@ risks = RecordType(
     create=services.risk_create,
     update=services.risk_update,
     list_select_related=("owner",),
+    list_prefetch_related=("systems",),
     workflow=risk_workflow,
     transition=services.risk_transition,
     editable=lambda record: record.status == Risk.Status.OPEN,

@@ -2,14 +2,16 @@
 assessments of a system."""
 
 import hashlib
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.utils.text import capfirst
 
 from aims_portal.charts import HeatCell
 
-from .models import ImpactAssessment, Risk, ScoringMethod
+from .models import Impact, ImpactAssessment, Risk, ScoringMethod
 
 AXES = {
     "inherent": ("inherent_likelihood", "inherent_impact"),
@@ -17,7 +19,7 @@ AXES = {
 }
 
 
-def scoring_method():
+def scoring_method() -> ScoringMethod:
     """The scoring method in force (the default one is loaded on first use)."""
     method = ScoringMethod.objects.order_by("pk").first()
     if method is None:
@@ -27,14 +29,14 @@ def scoring_method():
     return method
 
 
-def heat_map_counts(queryset, axis):
+def heat_map_counts(queryset: QuerySet, axis: str) -> dict[tuple[int, int], int]:
     """{(likelihood, impact): number of risks} for ``axis`` "inherent" or "residual"."""
     row, col = AXES[axis]
     rows = queryset.order_by().values_list(row, col).annotate(n=Count("id"))
     return {(likelihood, impact): n for likelihood, impact, n in rows}
 
 
-def heat_map_counts_both(queryset, *, reuse=False):
+def heat_map_counts_both(queryset: QuerySet, *, reuse: bool = False) -> dict[str, dict]:
     """Both maps' counts from one scan: {"inherent": {...}, "residual": {...}}.
 
     Counting groups every risk the queryset selects, so it grows with the register. With
@@ -63,7 +65,7 @@ def heat_map_counts_both(queryset, *, reuse=False):
 HEAT_COUNTS_SECONDS = 24 * 3600  # a changed register makes a new key; old ones expire
 
 
-def register_version():
+def register_version() -> tuple | None:
     """The newest risk history row (id and time): every save or delete of a risk writes one.
     Its time tells apart two databases that reuse an id (a rolled-back test, a restore)."""
     return Risk.history.order_by("-history_id").values_list("history_id", "history_date").first()
@@ -82,7 +84,12 @@ def _count_both(queryset):
     return counts
 
 
-def heat_cells(counts, method, href=None, selected=None):
+def heat_cells(
+    counts: dict,
+    method: ScoringMethod,
+    href: Callable[[int, int], str] | None = None,
+    selected: tuple[int, int] | None = None,
+) -> list[HeatCell]:
     """HeatCells for every position of the method's matrix, with level and link."""
     cells = []
     for row in range(1, method.matrix_size + 1):
@@ -102,18 +109,7 @@ def heat_cells(counts, method, href=None, selected=None):
     return cells
 
 
-def risk_queryset():
-    return Risk.objects.select_related("owner")
-
-
-def current_assessments(system):
-    """The assessments of a system still in force or in progress (not superseded)."""
-    return ImpactAssessment.objects.filter(system=system).exclude(
-        status=ImpactAssessment.Status.SUPERSEDED
-    )
-
-
-def open_revision(assessment):
+def open_revision(assessment: ImpactAssessment) -> ImpactAssessment | None:
     """A draft, returned or in-review revision of the same assessment, if one exists."""
     return (
         ImpactAssessment.objects.filter(reference=assessment.reference)
@@ -127,3 +123,46 @@ def open_revision(assessment):
         )
         .first()
     )
+
+
+# --- what stops an assessment being submitted ------------------------------------------------
+
+REQUIRED_SECTIONS = {
+    "System context": ("purpose", "intended_users", "environment", "data_flows"),
+    "Affected parties": ("direct_users", "third_parties", "vulnerable_groups"),
+    "Decision": ("decision", "decision_rationale", "next_review"),
+}
+
+
+def assessment_problems(assessment: ImpactAssessment) -> list[str]:
+    """Everything that stops ``assessment`` being submitted, as messages (all at once)."""
+    problems = []
+    for section, names in REQUIRED_SECTIONS.items():
+        for name in names:
+            value = getattr(assessment, name)
+            if value is None or not str(value).strip():
+                label = capfirst(ImpactAssessment._meta.get_field(name).verbose_name)
+                problems.append(f"{section}: fill in “{label}”.")
+    impacts = list(assessment.impacts.all())
+    if not impacts:
+        problems.append("Impacts: describe at least one impact.")
+    for n, impact in enumerate(impacts, 1):
+        missing = [
+            label
+            for name, label in (
+                ("category", "category"),
+                ("description", "description"),
+                ("likelihood", "likelihood"),
+                ("severity", "severity"),
+                ("residual_likelihood", "residual likelihood"),
+                ("residual_severity", "residual severity"),
+            )
+            if not getattr(impact, name)
+        ]
+        if impact.direction == Impact.Direction.NEGATIVE and not (
+            impact.technical_mitigations.strip() or impact.procedural_mitigations.strip()
+        ):
+            missing.append("a technical or procedural mitigation")
+        if missing:
+            problems.append(f"Impact {n}: give {', '.join(missing)}.")
+    return problems

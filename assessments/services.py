@@ -24,11 +24,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import capfirst
 
 from aims_portal import roles
 from aims_portal import services as records
-from aims_portal.services import next_reference, tracked_save
+from aims_portal.services import next_reference, tracked_delete, tracked_save
 
 from .models import Impact, ImpactAssessment, Risk, ScoringMethod
 from .selectors import open_revision, scoring_method
@@ -42,10 +41,7 @@ DEFAULT_METHOD = Path(__file__).with_name("scoring_method.yaml")
 def scoring_method_load_default():
     data = yaml.safe_load(DEFAULT_METHOD.read_text())
     method = ScoringMethod(**data)
-    method.full_clean()
-    method._change_reason = "Default scoring method loaded"
-    method.save()
-    return method
+    return tracked_save(method, None, "Default scoring method loaded")
 
 
 def _check_levels(data):
@@ -129,8 +125,6 @@ def _prepare_risk(data, current=None):
         data["inherent_score"] = values["inherent_likelihood"] * values["inherent_impact"]
     if values["residual_likelihood"] and values["residual_impact"]:
         data["residual_score"] = values["residual_likelihood"] * values["residual_impact"]
-    if "systems" in data:
-        data["linked_systems"] = ", ".join(sorted(s.slug for s in data["systems"]))
     return data
 
 
@@ -182,11 +176,6 @@ IMPACT_FIELDS = (
     "residual_likelihood",
     "residual_severity",
 )
-REQUIRED_SECTIONS = {
-    "System context": ("purpose", "intended_users", "environment", "data_flows"),
-    "Affected parties": ("direct_users", "third_parties", "vulnerable_groups"),
-    "Decision": ("decision", "decision_rationale", "next_review"),
-}
 IMPACT_RATING_LABELS = {
     "likelihood": "Likelihood",
     "severity": "Severity",
@@ -197,9 +186,6 @@ IMPACT_RATING_LABELS = {
 
 def _next_assessment_reference():
     return next_reference(ImpactAssessment, "IA")
-
-
-_tracked_save = tracked_save
 
 
 def _save_impacts(assessment, impacts, *, actor, reason):
@@ -227,13 +213,11 @@ def _save_impacts(assessment, impacts, *, actor, reason):
         if changed:
             if impact.pk:
                 impact.version += 1
-            _tracked_save(impact, actor, reason)
+            tracked_save(impact, actor, reason)
         kept.add(impact.pk)
     for pk, impact in existing.items():
         if pk not in kept:
-            impact._history_user = actor
-            impact._change_reason = reason
-            impact.delete()
+            tracked_delete(impact, actor, reason)
 
 
 @transaction.atomic
@@ -265,40 +249,6 @@ def assessment_update(assessment, *, actor, data, expected_version, reason):
     if impacts is not None:
         _save_impacts(assessment, impacts, actor=actor, reason=reason)
     return assessment
-
-
-def assessment_problems(assessment):
-    """Everything that stops ``assessment`` being submitted, as messages (all at once)."""
-    problems = []
-    for section, names in REQUIRED_SECTIONS.items():
-        for name in names:
-            value = getattr(assessment, name)
-            if value is None or not str(value).strip():
-                label = capfirst(ImpactAssessment._meta.get_field(name).verbose_name)
-                problems.append(f"{section}: fill in “{label}”.")
-    impacts = list(assessment.impacts.all())
-    if not impacts:
-        problems.append("Impacts: describe at least one impact.")
-    for n, impact in enumerate(impacts, 1):
-        missing = [
-            label
-            for name, label in (
-                ("category", "category"),
-                ("description", "description"),
-                ("likelihood", "likelihood"),
-                ("severity", "severity"),
-                ("residual_likelihood", "residual likelihood"),
-                ("residual_severity", "residual severity"),
-            )
-            if not getattr(impact, name)
-        ]
-        if impact.direction == Impact.Direction.NEGATIVE and not (
-            impact.technical_mitigations.strip() or impact.procedural_mitigations.strip()
-        ):
-            missing.append("a technical or procedural mitigation")
-        if missing:
-            problems.append(f"Impact {n}: give {', '.join(missing)}.")
-    return problems
 
 
 @transaction.atomic
@@ -353,9 +303,9 @@ def assessment_revise(assessment, *, actor, reason="New revision"):
         previous=current,
     )
     new.owner = current.owner
-    _tracked_save(new, actor, reason or "New revision")
+    tracked_save(new, actor, reason or "New revision")
     for impact in current.impacts.all():
-        _tracked_save(
+        tracked_save(
             Impact(
                 assessment=new,
                 position=impact.position,
@@ -384,5 +334,5 @@ def assessment_flag_reassessment(system, changed, *, actor=None):
         assessment.needs_reassessment = True
         assessment.reassessment_reason = reason
         assessment.version += 1
-        flagged.append(_tracked_save(assessment, actor, f"Needs re-assessment: {reason}"))
+        flagged.append(tracked_save(assessment, actor, f"Needs re-assessment: {reason}"))
     return flagged

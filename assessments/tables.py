@@ -58,7 +58,9 @@ class LevelColumn(tables.Column):
 class RiskTable(tables.Table):
     reference = tables.Column(linkify=True, verbose_name="ID")
     title = tables.Column(linkify=True)
-    linked_systems = tables.Column(verbose_name="Systems", orderable=False)
+    systems = tables.ManyToManyColumn(
+        verbose_name="Systems", transform=lambda system: system.slug, orderable=False
+    )
     owner = tables.Column(order_by=("owner__username",))
     inherent_score = LevelColumn(verbose_name="Inherent")
     treatment = tables.Column()
@@ -71,7 +73,7 @@ class RiskTable(tables.Table):
         fields = (
             "reference",
             "title",
-            "linked_systems",
+            "systems",
             "owner",
             "inherent_score",
             "treatment",

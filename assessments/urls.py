@@ -21,6 +21,7 @@ urlpatterns = [
         name="assessment-edit",
     ),
     path("impact/<int:pk>/pdf/", views.assessment_pdf, name="assessment-pdf"),
+    path("impact/<int:pk>/docx/", views.assessment_docx, name="assessment-docx"),
     path("impact/<int:pk>/revise/", views.assessment_revise, name="assessment-revise"),
     *assessments.urls(),
     *risks.urls(),

@@ -11,48 +11,15 @@ from django_tables2 import RequestConfig
 
 from aims_portal import charts, roles
 from aims_portal.params import int_param
+from aims_portal.records.export import xlsx_response
 from aims_portal.records.forms import attach_errors
 from aims_portal.records.views import RecordFormView, RecordListView, filtered
 from aims_portal.services import StaleVersionError
 
-from . import exports, services
+from . import exports, figures, services
 from .forms import AssessmentForm, ImpactFormSet, impact_initial, impacts_from
 from .models import ImpactAssessment
-from .selectors import heat_cells, heat_map_counts_both, scoring_method
-
-
-def _impact_rows(impacts, method):
-    return [
-        {
-            "impact": impact,
-            "level": method.level_for(impact.score),
-            "residual_level": method.level_for(impact.residual_score),
-        }
-        for impact in impacts
-    ]
-
-
-def impact_heat_maps(impacts, method):
-    inherent, residual = {}, {}
-    for impact in impacts:
-        if impact.likelihood and impact.severity:
-            key = (impact.likelihood, impact.severity)
-            inherent[key] = inherent.get(key, 0) + 1
-        if impact.residual_likelihood and impact.residual_severity:
-            key = (impact.residual_likelihood, impact.residual_severity)
-            residual[key] = residual.get(key, 0) + 1
-    size = method.matrix_size
-    return [
-        charts.heat_map(
-            heat_cells(counts, method),
-            size=size,
-            title=title,
-            x_label="Severity",
-            y_label="Likelihood",
-            cell=44,
-        )
-        for title, counts in (("Before mitigation", inherent), ("After mitigation", residual))
-    ]
+from .selectors import assessment_problems, heat_cells, heat_map_counts_both, scoring_method
 
 
 def assessment_detail_context(record, request):
@@ -74,14 +41,14 @@ def assessment_detail_context(record, request):
     user = request.user
     return {
         "method": method,
-        "impact_rows": _impact_rows(impacts, method),
-        "impact_maps": impact_heat_maps(impacts, method),
+        "impact_rows": figures.impact_rows(impacts, method),
+        "impact_maps": figures.impact_heat_maps(impacts, method),
         "revisions": revisions,
         "pending_revision": pending,
         "can_revise": record.status == "approved"
         and pending is None
         and roles.can(user, "create", ImpactAssessment.area),
-        "submit_problems": services.assessment_problems(record) if record.is_open else [],
+        "submit_problems": assessment_problems(record) if record.is_open else [],
         "can_export": roles.can(user, "export", ImpactAssessment.area),
     }
 
@@ -123,7 +90,9 @@ class RiskListView(RecordListView):
             rt = self.record_type
             table = rt.table_class(filtered(rt, request).qs)
             RequestConfig(request, paginate=False).configure(table)
-            return exports.xlsx_response(table, "risk-register.xlsx", title="Risk register")
+            return xlsx_response(
+                table, "risk-register.xlsx", title="Risk register", exclude_columns=("actions",)
+            )
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -309,4 +278,20 @@ def assessment_pdf(request, pk):
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"{assessment.reference}-rev{assessment.revision}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def assessment_docx(request, pk):
+    """The assessment as a Word document: the same data as its PDF."""
+    roles.require(request.user, "export", ImpactAssessment.area)
+    assessment = get_object_or_404(
+        ImpactAssessment.objects.select_related("system", "owner", "approver", "submitted_by"),
+        pk=pk,
+    )
+    response = HttpResponse(exports.assessment_docx(assessment, request.user), content_type=DOCX)
+    filename = f"{assessment.reference}-rev{assessment.revision}.docx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

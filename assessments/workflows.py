@@ -2,11 +2,7 @@
 
 from aims_portal.workflow import Transition, Workflow
 
-
-def _assessment_problems(assessment):
-    from .services import assessment_problems
-
-    return assessment_problems(assessment)
+from .selectors import assessment_problems
 
 
 def _newer_revision_approved(assessment):
@@ -39,7 +35,7 @@ assessment_workflow = Workflow(
             ("draft", "returned"),
             "in_review",
             "Submit for review",
-            guard=_assessment_problems,
+            guard=assessment_problems,
         ),
         Transition(
             "approve",

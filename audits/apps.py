@@ -9,6 +9,13 @@ class AuditsConfig(AppConfig):
 
     def ready(self):
         # Dashboard cards, record types, the overdue-action reminders and the readiness check.
-        from . import dashboard, readiness, records, reminders  # noqa: F401
+        from . import (  # noqa: F401
+            dashboard,
+            information_sources,
+            mywork,
+            readiness,
+            records,
+            reminders,
+        )
 
         records.extend_other_pages()

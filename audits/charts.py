@@ -44,3 +44,11 @@ def residual_heat_map(risks, *, title="Open risks, residual"):
                 )
             )
     return heat_map(cells, size=size, title=title, cell=48)
+
+
+def review_charts(figures: dict) -> dict:
+    """The review page's and the minutes' charts from its figures (live or frozen)."""
+    return {
+        "findings_chart": findings_chart(figures["findings"]),
+        "risk_map": residual_heat_map(figures["risks"]),
+    }

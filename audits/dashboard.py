@@ -80,8 +80,8 @@ def management_review(user):
     elif roles.can(user, "create", "audits"):
         actions.append(("Start a management review", reverse("audits:review-create")))
     if held is not None:
-        minutes = reverse("audits:review-pdf", args=[held.pk])
-        actions.append((f"Minutes of {held.reference}", minutes))
+        # The review's page offers its minutes as PDF or Word (rendered as a job).
+        actions.append((f"Minutes of {held.reference}", held.get_absolute_url()))
     return Card(
         "Management review",
         [],

@@ -13,11 +13,12 @@ from datetime import timedelta
 from django.utils import timezone
 
 from aims_portal import roles
+from aims_portal.services import tracked_save
 from controls.models import Control, Requirement
 from registry.models import AISystem
 
 from . import services
-from .models import Audit, AuditProgramme, ChecklistLine, Finding
+from .models import Audit, AuditProgramme, CertificationBody, ChecklistLine, Finding
 
 TITLE = "AIMS internal audit: governance, model release and improvement"
 
@@ -233,9 +234,7 @@ def _actions(raised, lead, executive, admin):
     # tracked save so that the history shows the date the demo needs.
     late.due_date = timezone.localdate() - timedelta(days=12)
     late.version += 1
-    late._history_user = lead
-    late._change_reason = "Due date as agreed at the closing meeting"
-    late.save()
+    tracked_save(late, lead, "Due date as agreed at the closing meeting")
 
 
 def _review(lead, executive, owner, today):
@@ -286,7 +285,133 @@ def _planned_audit(lead, executive, today):
     )
 
 
+BODY = "Nordcert Assurance GmbH"
+
+
+def _certification(lead, executive, owner, today):
+    """Certified two years ago: stage 1 and 2, the certificate, surveillance 1 with a minor
+    nonconformity being corrected, and surveillance 2 coming up in three weeks."""
+    if CertificationBody.objects.filter(name=BODY).exists():
+        return
+    body = services.certification_body_create(
+        actor=lead,
+        data={
+            "name": BODY,
+            "accreditation": "DAkkS, accreditation D-ZM-21044-01 for ISO/IEC 42001",
+            "contact_name": "Dr. Katrin Vogel",
+            "contact_email": "k.vogel@nordcert.example",
+            "website": "https://nordcert.example/ai-management",
+            "notes": "Chosen after comparing three bodies; fixed day rates for the cycle.",
+        },
+    )
+    day = timedelta(days=1)
+
+    def audit(kind, start, length, **data):
+        return services.certification_audit_create(
+            actor=lead,
+            data={
+                "body": body,
+                "kind": kind,
+                "cycle": 1,
+                "planned_start": start,
+                "planned_end": start + length * day,
+                "owner": lead,
+                **data,
+            },
+        )
+
+    stage_1_start = today - 760 * day
+    audit(
+        "stage1",
+        stage_1_start,
+        1,
+        lead_auditor="Dr. Katrin Vogel",
+        scope="Documentation review: scope, AI policy, risk and impact processes, SoA.",
+        status="completed",
+        completed_on=stage_1_start + day,
+        outcome="proceed",
+        report_summary="Documentation complete; two areas of concern on the objectives' "
+        "measures and on supplier reviews, both to be clear by stage 2.",
+    )
+    stage_2_start = today - 700 * day
+    stage_2 = audit(
+        "stage2",
+        stage_2_start,
+        2,
+        lead_auditor="Dr. Katrin Vogel",
+        audit_team="Jonas Reuter (technical expert, machine learning)",
+        scope="Customer service assistant, credit pre-screening and invoice extraction, "
+        "with the processes around them at the Hamburg and Leeds sites.",
+        status="completed",
+        completed_on=stage_2_start + 2 * day,
+        outcome="recommended",
+        report_summary="No nonconformity; three opportunities for improvement on monitoring.",
+    )
+    services.certificate_create(
+        actor=lead,
+        data={
+            "number": "NC-AIMS-2024-0117",
+            "granted_by": stage_2,
+            "scope": "Development and operation of AI systems for customer service, credit "
+            "pre-screening and invoice processing at Hamburg (DE) and Leeds (UK).",
+            "issued_on": stage_2_start + 30 * day,
+            "expires_on": stage_2_start + 30 * day + 3 * 365 * day,
+            "owner": executive,
+        },
+    )
+    surveillance_start = today - 395 * day
+    surveillance = audit(
+        "surveillance1",
+        surveillance_start,
+        1,
+        lead_auditor="Marek Nowak",
+        scope="Management review, internal audit, incident handling and supplier control.",
+        status="completed",
+        completed_on=surveillance_start + day,
+        outcome="recommended",
+        report_summary="Certificate maintained; one minor nonconformity on supplier control.",
+    )
+    finding = services.certification_finding_raise(
+        actor=lead,
+        data={
+            "certification_audit": surveillance,
+            "control": Control.objects.get(ref="A.10.3"),
+            "kind": "minor_nc",
+            "title": "Model provider not re-assessed after its terms changed",
+            "description": "The provider of the support assistant's base model changed its "
+            "data-retention terms; our due-diligence record was not updated.",
+            "evidence_summary": "Supplier file last reviewed 14 months before the audit; "
+            "provider notice of changed terms dated 3 months before.",
+        },
+    )
+    _action(
+        lead,
+        owner,
+        finding=finding,
+        due_in=25,
+        title="Re-assess model providers whenever their terms change",
+        root_cause="Supplier reviews ran on a yearly calendar only; nothing prompted a review "
+        "when a provider changed its terms.",
+        correction="Due diligence of the base-model provider was redone the week after.",
+        action="Subscribe to providers' term changes and open a supplier review within ten "
+        "days of each one.",
+    )
+    audit(
+        "surveillance2",
+        today + 21 * day,
+        1,
+        lead_auditor="Marek Nowak",
+        scope="Objectives and their measurement, competence records, corrective actions.",
+    )
+
+
 def load(users):
+    _certification(
+        users[roles.GOVERNANCE_LEAD],
+        users[roles.EXECUTIVE],
+        users[roles.SYSTEM_OWNER],
+        timezone.localdate(),
+    )
     if Audit.objects.filter(title=TITLE).exists():
         return
     lead = users[roles.GOVERNANCE_LEAD]

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import django_filters
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -7,6 +9,9 @@ from aims_portal.records.filters import RecordFilterSet, WorkflowStatusFilterSet
 from .models import (
     Audit,
     AuditProgramme,
+    Certificate,
+    CertificationAudit,
+    CertificationBody,
     ChecklistLine,
     CorrectiveAction,
     EvidenceItem,
@@ -54,9 +59,18 @@ class FindingFilterSet(WorkflowStatusFilterSet):
     kind = django_filters.ChoiceFilter(label="Type", choices=Finding.Kind.choices)
     status = django_filters.ChoiceFilter(choices=Finding.Status.choices)
 
+    source = django_filters.ChoiceFilter(
+        label="Raised by",
+        method="filter_source",
+        choices=[("internal", "Internal audits"), ("certification", "Certification body")],
+    )
+
     class Meta:
         model = Finding
-        fields = ["q", "kind", "status", "audit"]
+        fields = ["q", "kind", "status", "source", "audit", "certification_audit"]
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(certification_audit__isnull=(value == "internal"))
 
 
 class CorrectiveActionFilterSet(WorkflowStatusFilterSet):
@@ -99,3 +113,47 @@ class EvidenceFilterSet(RecordFilterSet):
     class Meta:
         model = EvidenceItem
         fields = ["q", "kind", "status"]
+
+
+class CertificationBodyFilterSet(RecordFilterSet):
+    search_fields = ("name", "accreditation", "contact_name", "notes")
+
+    class Meta:
+        model = CertificationBody
+        fields = ["q", "status"]
+
+
+class CertificationAuditFilterSet(WorkflowStatusFilterSet):
+    search_fields = ("reference", "scope", "lead_auditor", "report_summary")
+
+    kind = django_filters.ChoiceFilter(label="Audit", choices=CertificationAudit.Kind.choices)
+    status = django_filters.ChoiceFilter(choices=CertificationAudit.Status.choices)
+
+    class Meta:
+        model = CertificationAudit
+        fields = ["q", "kind", "status", "cycle", "body"]
+
+
+class CertificateFilterSet(WorkflowStatusFilterSet):
+    search_fields = ("number", "scope")
+
+    status = django_filters.ChoiceFilter(choices=Certificate.Status.choices)
+    expiring = django_filters.ChoiceFilter(
+        label="Expires",
+        method="filter_expiring",
+        choices=[
+            ("expired", "Already expired"),
+            ("90", "Within 90 days"),
+            ("365", "Within a year"),
+        ],
+    )
+
+    class Meta:
+        model = Certificate
+        fields = ["q", "status", "body", "expiring"]
+
+    def filter_expiring(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "expired":
+            return queryset.filter(expires_on__lt=today)
+        return queryset.filter(expires_on__lte=today + timedelta(days=int(value)))

@@ -9,6 +9,9 @@ from registry.models import AISystem
 from .models import (
     Audit,
     AuditProgramme,
+    Certificate,
+    CertificationAudit,
+    CertificationBody,
     ChecklistLine,
     CorrectiveAction,
     EvidenceItem,
@@ -236,7 +239,20 @@ class EvidenceForm(forms.Form):
         required=False,
     )
 
-    TARGET_FIELDS = ("checklist_line", "finding", "corrective_action", "soa_entry", "assessment")
+    requirement = forms.ModelChoiceField(
+        label="Clause requirement",
+        queryset=Requirement.objects.order_by("sort_key"),
+        required=False,
+    )
+
+    TARGET_FIELDS = (
+        "checklist_line",
+        "finding",
+        "corrective_action",
+        "soa_entry",
+        "assessment",
+        "requirement",
+    )
 
     def __init__(self, *args, fixed_target=None, **kwargs):
         from .services import upload_limits
@@ -264,3 +280,92 @@ class EvidenceForm(forms.Form):
             except forms.ValidationError as error:
                 raise forms.ValidationError(error.message_dict["file"]) from None
         return upload
+
+
+class CertificationBodyForm(ModelForm):
+    class Meta:
+        model = CertificationBody
+        fields = ["name", "accreditation", "contact_name", "contact_email", "website", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class CertificationAuditForm(ModelForm):
+    class Meta:
+        model = CertificationAudit
+        fields = [
+            "body",
+            "kind",
+            "cycle",
+            "planned_start",
+            "planned_end",
+            "lead_auditor",
+            "audit_team",
+            "scope",
+            "owner",
+            "status",
+            "completed_on",
+            "outcome",
+            "report_summary",
+        ]
+        widgets = {
+            "planned_start": DATE,
+            "planned_end": DATE,
+            "completed_on": DATE,
+            "audit_team": forms.Textarea(attrs={"rows": 2}),
+            "scope": forms.Textarea(attrs={"rows": 3}),
+            "report_summary": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "owner" in self.fields:
+            self.fields["owner"].queryset = _people()
+        if "body" in self.fields:
+            self.fields["body"].queryset = CertificationBody.objects.filter(retired_at=None)
+
+
+class CertificateForm(ModelForm):
+    class Meta:
+        model = Certificate
+        fields = ["number", "granted_by", "scope", "issued_on", "expires_on", "status", "owner"]
+        widgets = {
+            "issued_on": DATE,
+            "expires_on": DATE,
+            "scope": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "owner" in self.fields:
+            self.fields["owner"].queryset = _people()
+        if "granted_by" in self.fields:
+            self.fields["granted_by"].queryset = CertificationAudit.objects.filter(
+                kind__in=("stage2", "recertification"), status="completed"
+            ).select_related("body")
+
+
+class CertificationFindingForm(forms.Form):
+    """A finding from the certification body's report."""
+
+    kind = forms.ChoiceField(label="Type", choices=Finding.Kind.choices)
+    requirement = forms.ModelChoiceField(
+        label="Clause requirement",
+        queryset=Requirement.objects.order_by("sort_key"),
+        required=False,
+    )
+    control = forms.ModelChoiceField(
+        label="or Annex A control",
+        queryset=Control.objects.order_by("sort_key"),
+        required=False,
+    )
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the body found missing or wrong, against which criterion.",
+    )
+    evidence_summary = forms.CharField(
+        label="Objective evidence",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="What the external auditors saw that shows it.",
+    )

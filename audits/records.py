@@ -10,6 +10,9 @@ from aims_portal.records.types import Section
 from . import services
 from .filters import (
     AuditFilterSet,
+    CertificateFilterSet,
+    CertificationAuditFilterSet,
+    CertificationBodyFilterSet,
     ChecklistLineFilterSet,
     CorrectiveActionFilterSet,
     EvidenceFilterSet,
@@ -19,6 +22,9 @@ from .filters import (
 )
 from .forms import (
     AuditForm,
+    CertificateForm,
+    CertificationAuditForm,
+    CertificationBodyForm,
     ChecklistLineForm,
     CorrectiveActionForm,
     EvidenceEditForm,
@@ -29,6 +35,9 @@ from .forms import (
 from .models import (
     Audit,
     AuditProgramme,
+    Certificate,
+    CertificationAudit,
+    CertificationBody,
     ChecklistLine,
     CorrectiveAction,
     EvidenceItem,
@@ -37,6 +46,9 @@ from .models import (
 )
 from .tables import (
     AuditTable,
+    CertificateTable,
+    CertificationAuditTable,
+    CertificationBodyTable,
     ChecklistLineTable,
     CorrectiveActionTable,
     EvidenceTable,
@@ -69,6 +81,7 @@ def evidence_add_link(record, user):
 EVIDENCE_TARGETS = {
     "controls.soaentry": "soa_entry",
     "assessments.impactassessment": "assessment",
+    "controls.requirement": "requirement",
 }
 
 EVIDENCE_PANEL = Panel(
@@ -128,7 +141,14 @@ audits = RecordType(
         Section("Audit", ("programme", "title", "scope", "status")),
         Section(
             "Team and dates",
-            ("team", "planned_start", "planned_end", "started_at", "completed_at"),
+            (
+                "lead_auditor",
+                "auditors",
+                "planned_start",
+                "planned_end",
+                "started_at",
+                "completed_at",
+            ),
         ),
         Section("Conclusion", ("conclusion",)),
     ),
@@ -171,14 +191,24 @@ findings = RecordType(
     form_class=FindingForm,
     create=services.finding_raise,
     update=services.finding_update,
-    list_select_related=("audit",),
+    list_select_related=("audit", "certification_audit"),
     workflow=finding_workflow,
     transition=services.finding_transition,
     editable=lambda finding: finding.status == Finding.Status.OPEN,
     detail_template="audits/finding_detail.html",
     detail_context=_context("finding_context"),
     sections=(
-        Section("Finding", ("audit", "checklist_line", "requirement_ref", "kind", "status")),
+        Section(
+            "Finding",
+            (
+                "audit",
+                "checklist_line",
+                "certification_audit",
+                "requirement_ref",
+                "kind",
+                "status",
+            ),
+        ),
         Section("What was found", ("title", "description", "evidence_summary")),
         Section("Raised", ("raised_by", "created_at", "closed_at")),
     ),
@@ -244,7 +274,7 @@ reviews = RecordType(
     sections=(
         Section(
             "Meeting",
-            ("meeting_date", "chair", "attendee_names", "other_attendees", "status"),
+            ("meeting_date", "chair", "attendees", "other_attendees", "status"),
         ),
         Section(
             "Inputs written for the review",
@@ -283,12 +313,108 @@ evidence = RecordType(
 )
 
 
+def certification_finding_link(audit, user):
+    """ "Record a finding" on a certification audit's page, for those who may raise one."""
+    if audit.status == CertificationAudit.Status.CANCELLED or not roles.can(
+        user, "create", "audits"
+    ):
+        return None
+    return "Record a finding", reverse("audits:certaudit-finding", args=[audit.pk])
+
+
+certification_bodies = RecordType(
+    model=CertificationBody,
+    app_name="audits",
+    url_name="certbody",
+    url_path="certification/bodies",
+    nav_label="Certification bodies",
+    icon="building-check",
+    description="The accredited bodies that audit and certify the AIMS.",
+    table_class=CertificationBodyTable,
+    filterset_class=CertificationBodyFilterSet,
+    form_class=CertificationBodyForm,
+    create=services.certification_body_create,
+    update=services.certification_body_update,
+    retire=services.certification_body_retire,
+    sections=(
+        Section("Body", ("name", "accreditation", "website")),
+        Section("Contact", ("contact_name", "contact_email", "notes")),
+    ),
+    panels=(
+        Panel(
+            "Audits",
+            related_name="audits",
+            columns=("reference", "kind", "planned_start", "status"),
+            empty="No audit with this body yet.",
+        ),
+        Panel(
+            "Certificates",
+            related_name="certificates",
+            columns=("number", "issued_on", "expires_on", "status"),
+            empty="No certificate from this body yet.",
+        ),
+    ),
+)
+
+certification_audits = RecordType(
+    model=CertificationAudit,
+    app_name="audits",
+    url_name="certaudit",
+    url_path="certification/audits",
+    nav_label="Certification audits",
+    icon="patch-check",
+    description="The certification cycle: stage 1 and stage 2, surveillance in years 1 and 2, "
+    "recertification in year 3. Each audit starts after the one before it ends.",
+    table_class=CertificationAuditTable,
+    filterset_class=CertificationAuditFilterSet,
+    form_class=CertificationAuditForm,
+    create=services.certification_audit_create,
+    update=services.certification_audit_update,
+    list_select_related=("body", "owner"),
+    editable=lambda audit: audit.status == CertificationAudit.Status.PLANNED,
+    sections=(
+        Section("Audit", ("body", "kind", "cycle", "scope", "owner")),
+        Section("Dates and team", ("planned_start", "planned_end", "lead_auditor", "audit_team")),
+        Section("Result", ("status", "completed_on", "outcome", "report_summary")),
+    ),
+    panels=(
+        Panel(
+            "Findings of the certification body",
+            related_name="findings",
+            columns=("reference", "title", "kind", "requirement_ref", "status"),
+            empty="No finding recorded from this audit.",
+            add_link=certification_finding_link,
+        ),
+    ),
+)
+
+certificates = RecordType(
+    model=Certificate,
+    app_name="audits",
+    url_name="certificate",
+    url_path="certification/certificates",
+    nav_label="Certificates",
+    icon="award",
+    description="The AIMS certificate: number, scope, issue and expiry dates.",
+    table_class=CertificateTable,
+    filterset_class=CertificateFilterSet,
+    form_class=CertificateForm,
+    create=services.certificate_create,
+    update=services.certificate_update,
+    list_select_related=("body", "owner"),
+    sections=(
+        Section("Certificate", ("number", "body", "granted_by", "status", "owner")),
+        Section("Scope and validity", ("scope", "issued_on", "expires_on")),
+    ),
+)
+
+
 def extend_other_pages():
     """Evidence panels on SoA entry and impact assessment pages: those apps cannot import
     this one, so the panels are added to their record types from here."""
     from assessments.records import assessments
-    from controls.records import soa_entries
+    from controls.records import requirements, soa_entries
 
-    for record_type in (soa_entries, assessments):
+    for record_type in (soa_entries, assessments, requirements):
         if not any(p.related_name == "evidence_items" for p in record_type.panels):
             record_type.panels = (*record_type.panels, EVIDENCE_PANEL)

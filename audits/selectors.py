@@ -12,6 +12,7 @@ from django.utils import timezone
 from assessments.models import ImpactAssessment, Risk
 from assessments.selectors import heat_map_counts, scoring_method
 from controls.models import ControlledDocument, SoAEntry, SoARevision
+from governance.selectors import objective_rows
 from registry.models import AISystem, Incident
 
 from .models import (
@@ -117,7 +118,7 @@ def checklist(audit):
     """The audit's lines with how many findings and evidence items each has."""
     return audit.checklist.select_related("assessed_by").annotate(
         findings_count=_count_per_line(Finding.objects.all()),
-        evidence_count=_count_per_line(EvidenceItem.objects.filter(retired_at__isnull=True)),
+        evidence_count=_count_per_line(EvidenceItem.objects.active()),
     )
 
 
@@ -172,10 +173,6 @@ def actions_by_status():
         for s, label in CorrectiveAction.Status.choices
     ]
     return rows, figures["overdue"]
-
-
-def completed_audit_exists():
-    return Audit.objects.filter(status=Audit.Status.COMPLETED).exists()
 
 
 # --- management review inputs -----------------------------------------------------------------
@@ -321,6 +318,8 @@ def review_figures(review):
             }
             for s, label in Incident.Severity.choices
         ],
+        # Clause 9.3 asks for the fulfilment of AI objectives (governance app).
+        "objectives": objective_rows(),
         "links": {
             "findings": reverse("audits:finding-list"),
             "actions": reverse("audits:action-list"),

@@ -7,6 +7,9 @@ from assessments.tables import StatusColumn
 from .models import (
     Audit,
     AuditProgramme,
+    Certificate,
+    CertificationAudit,
+    CertificationBody,
     ChecklistLine,
     CorrectiveAction,
     EvidenceItem,
@@ -127,8 +130,20 @@ class FindingTable(tables.Table):
     reference = tables.Column(linkify=True, verbose_name="ID")
     title = tables.Column(linkify=True)
     kind = KindColumn(verbose_name="Type")
-    audit = tables.Column(accessor="audit__reference", verbose_name="Audit")
+    audit = tables.Column(
+        accessor="audit__reference",
+        verbose_name="Audit",
+        order_by=("audit__reference", "certification_audit__reference"),
+        empty_values=(),
+    )
     status = AuditsStatusColumn()
+
+    def render_audit(self, value, record):
+        source = record.source
+        return source.reference if source else "—"
+
+    def value_audit(self, value, record):
+        return self.render_audit(value, record)
 
     class Meta:
         model = Finding
@@ -183,3 +198,69 @@ class EvidenceTable(tables.Table):
 
     def render_sha256(self, value):
         return format_html('<code title="{}">{}…</code>', value, value[:12])
+
+
+CERTIFICATION_TONES = {
+    "planned": "secondary",
+    "completed": "success",
+    "cancelled": "light",
+    "valid": "success",
+    "suspended": "warning",
+    "withdrawn": "danger",
+}
+
+
+class CertificationStatusColumn(tables.Column):
+    def render(self, value, record):
+        return format_html(
+            '<span class="badge text-bg-{}">{}</span>',
+            CERTIFICATION_TONES.get(record.status, "secondary"),
+            value,
+        )
+
+    def value(self, value):
+        return value
+
+
+class CertificationBodyTable(tables.Table):
+    name = tables.Column(linkify=True)
+
+    class Meta:
+        model = CertificationBody
+        fields = ("name", "accreditation", "contact_name", "contact_email")
+        empty_text = "No certification body recorded yet."
+
+
+class CertificationAuditTable(tables.Table):
+    reference = tables.Column(linkify=True, verbose_name="ID")
+    kind = tables.Column(linkify=True)
+    body = tables.Column(order_by=("body__name",))
+    status = CertificationStatusColumn()
+    owner = tables.Column(order_by=("owner__username",))
+
+    class Meta:
+        model = CertificationAudit
+        fields = (
+            "reference",
+            "kind",
+            "cycle",
+            "body",
+            "planned_start",
+            "planned_end",
+            "status",
+            "outcome",
+            "owner",
+        )
+        order_by = ("planned_start",)
+        empty_text = "No certification audit planned yet."
+
+
+class CertificateTable(tables.Table):
+    number = tables.Column(linkify=True)
+    body = tables.Column(order_by=("body__name",))
+    status = CertificationStatusColumn()
+
+    class Meta:
+        model = Certificate
+        fields = ("number", "body", "issued_on", "expires_on", "status", "owner")
+        empty_text = "No certificate issued yet."

@@ -4,14 +4,29 @@ from rest_framework.routers import SimpleRouter
 from . import views
 from .api.views import (
     AuditViewSet,
+    CertificateViewSet,
+    CertificationAuditViewSet,
+    CertificationBodyViewSet,
     ChecklistLineViewSet,
     CorrectiveActionViewSet,
     EvidenceViewSet,
     FindingViewSet,
     ManagementReviewViewSet,
     ProgrammeViewSet,
+    ReportExportViewSet,
 )
-from .records import actions, audits, checklist_lines, evidence, findings, programmes, reviews
+from .records import (
+    actions,
+    audits,
+    certificates,
+    certification_audits,
+    certification_bodies,
+    checklist_lines,
+    evidence,
+    findings,
+    programmes,
+    reviews,
+)
 
 app_name = "audits"
 
@@ -33,8 +48,16 @@ urlpatterns = [
         name="evidence-create",
     ),
     path("evidence/<int:pk>/file/", views.evidence_download, name="evidence-file"),
-    path("audits/<int:pk>/report.pdf", views.audit_report_pdf, name="audit-pdf"),
-    path("reviews/<int:pk>/minutes.pdf", views.review_minutes_pdf, name="review-pdf"),
+    path("audits/<int:pk>/report/", views.audit_report, name="audit-report"),
+    path("reviews/<int:pk>/minutes/", views.review_minutes, name="review-minutes"),
+    path("reports/<int:pk>/", views.report_detail, name="report-detail"),
+    path("reports/<int:pk>/download/", views.report_download, name="report-download"),
+    path("reports/<int:pk>/retry/", views.report_retry, name="report-retry"),
+    path(
+        "certification/audits/<int:pk>/finding/",
+        views.certification_finding_create,
+        name="certaudit-finding",
+    ),
     *programmes.urls(),
     *audits.urls(),
     *checklist_lines.urls(),
@@ -42,6 +65,9 @@ urlpatterns = [
     *actions.urls(),
     *reviews.urls(),
     *evidence.urls(),
+    *certification_bodies.urls(),
+    *certification_audits.urls(),
+    *certificates.urls(),
 ]
 
 # API: registered under /api/v1/ by aims_portal/urls.py.
@@ -53,3 +79,9 @@ api_router.register("audits/findings", FindingViewSet, basename="finding")
 api_router.register("audits/actions", CorrectiveActionViewSet, basename="correctiveaction")
 api_router.register("audits/reviews", ManagementReviewViewSet, basename="managementreview")
 api_router.register("audits/evidence", EvidenceViewSet, basename="evidenceitem")
+api_router.register("audits/reports", ReportExportViewSet, basename="reportexport")
+api_router.register("audits/certification-bodies", CertificationBodyViewSet, basename="certbody")
+api_router.register(
+    "audits/certification-audits", CertificationAuditViewSet, basename="certificationaudit"
+)
+api_router.register("audits/certificates", CertificateViewSet, basename="certificate")

@@ -5,20 +5,30 @@ evidence (with a file), downloading it, and the two PDFs."""
 from datetime import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from aims_portal import roles
+from aims_portal import jobs, roles
 from aims_portal.records.forms import attach_errors
 from aims_portal.records.views import RecordCreateView, RecordMixin
 
-from . import charts, exports, selectors, services
-from .forms import EvidenceForm
-from .models import Audit, ChecklistLine, EvidenceItem, Finding, ManagementReview
+from . import charts, selectors, services
+from .forms import CertificationFindingForm, EvidenceForm
+from .models import (
+    Audit,
+    CertificationAudit,
+    ChecklistLine,
+    CorrectiveAction,
+    EvidenceItem,
+    Finding,
+    ManagementReview,
+    ReportExport,
+)
 
 AREA = "audits"
 # The audit page lists the latest findings; the findings list has them all.
@@ -93,15 +103,8 @@ def action_context(action, request):
         "overdue": action.is_overdue,
         "days_late": (timezone.localdate() - action.due_date).days,
         "evidence_url": _evidence_url("corrective_action", action.pk),
-        "can_add_evidence": roles.can(request.user, "create", AREA),
+        "can_add_evidence": services.evidence_may_add(request.user, "corrective_action", action),
         "owner_is_viewer": action.owner_id == request.user.pk,
-    }
-
-
-def review_charts(figures):
-    return {
-        "findings_chart": charts.findings_chart(figures["findings"]),
-        "risk_map": charts.residual_heat_map(figures["risks"]),
     }
 
 
@@ -111,7 +114,7 @@ def review_context(review, request):
         "figures": figures,
         "frozen": review.is_completed,
         "as_of": datetime.fromisoformat(figures["as_of"]),
-        **review_charts(figures),
+        **charts.review_charts(figures),
         "review_actions": list(review.actions.select_related("owner").order_by("reference")),
         "action_url": f"{reverse('audits:action-create')}?review={review.pk}",
         "can_add_action": roles.can(request.user, "create", AREA),
@@ -136,8 +139,18 @@ class PrefilledCreateView(RecordCreateView):
 
 
 class EvidenceCreateView(RecordMixin, TemplateView):
-    action = "create"
+    action = "view"  # and the per-target check below
     template_name = "audits/evidence_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        roles.require(request.user, "view", self.record_type.area)
+        action_pk = request.GET.get("corrective_action", "")
+        action = None
+        if action_pk.isascii() and action_pk.isdigit() and len(action_pk) < 19:
+            action = CorrectiveAction.objects.filter(pk=int(action_pk)).first()
+        if not services.evidence_may_add(request.user, "corrective_action", action):
+            roles.require(request.user, "create", self.record_type.area)
+        return super().dispatch(request, *args, **kwargs)
 
     def form(self, data=None, files=None):
         fixed = next((n for n in EvidenceForm.TARGET_FIELDS if n in self.request.GET), None)
@@ -184,24 +197,93 @@ def evidence_download(request, pk):
     return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.file_name)
 
 
-# --- PDFs -------------------------------------------------------------------------------------
+# --- reports (audit report, review minutes) -------------------------------------------------
 
 
-def _pdf(data, filename):
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
-def audit_report_pdf(request, pk):
+def _start_report(request, source):
     roles.require(request.user, "export", AREA)
-    audit = get_object_or_404(Audit.objects.select_related("programme", "lead_auditor"), pk=pk)
-    return _pdf(exports.audit_report(audit, request.user), f"{audit.reference}-report.pdf")
+    try:
+        job = services.report_request(
+            actor=request.user, source=source, fmt=request.POST.get("format", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(source.get_absolute_url())
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The report could not start. {error.message}")
+        return redirect(source.get_absolute_url())
+    return redirect(job.get_absolute_url())
 
 
-def review_minutes_pdf(request, pk):
+@require_POST
+def audit_report(request, pk):
+    return _start_report(request, get_object_or_404(Audit, pk=pk))
+
+
+@require_POST
+def review_minutes(request, pk):
+    return _start_report(request, get_object_or_404(ManagementReview, pk=pk))
+
+
+def _report_job(request, pk):
     roles.require(request.user, "export", AREA)
-    review = get_object_or_404(
-        ManagementReview.objects.select_related("chair", "completed_by"), pk=pk
+    job = get_object_or_404(ReportExport.objects.select_related("audit", "review"), pk=pk)
+    if job.requested_by_id != request.user.pk and not roles.can(request.user, "approve", AREA):
+        # Report files are personal: others request their own.
+        raise PermissionDenied("This report was requested by someone else.")
+    return jobs.reap_overdue(job)
+
+
+def report_detail(request, pk):
+    job = _report_job(request, pk)
+    template = "audits/_report_status.html" if request.htmx else "audits/report_detail.html"
+    return render(request, template, {"job": job})
+
+
+def report_download(request, pk):
+    job = _report_job(request, pk)
+    if job.status != ReportExport.Status.DONE or not job.file:
+        raise Http404("This report is not ready.")
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=job.file.name.split("/")[-1]
     )
-    return _pdf(exports.review_minutes(review, request.user), f"{review.reference}-minutes.pdf")
+
+
+@require_POST
+def report_retry(request, pk):
+    job = _report_job(request, pk)
+    try:
+        again = services.report_retry(job, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(job.get_absolute_url())
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The report could not start. {error.message}")
+        return redirect(job.get_absolute_url())
+    return redirect(again.get_absolute_url())
+
+
+# --- the certification body's findings -------------------------------------------------------
+
+
+def certification_finding_create(request, pk):
+    """Record a finding from the certification body's report against one of its audits."""
+    roles.require(request.user, "create", AREA)
+    audit = get_object_or_404(CertificationAudit.objects.select_related("body"), pk=pk)
+    form = CertificationFindingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            finding = services.certification_finding_raise(
+                actor=request.user, data={**form.cleaned_data, "certification_audit": audit}
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, f"{finding.reference} recorded from {audit.reference}.")
+            return redirect(finding)
+    return render(
+        request,
+        "audits/certification_finding_form.html",
+        {"form": form, "audit": audit},
+        status=400 if form.errors else 200,
+    )

@@ -59,7 +59,6 @@ def seed(target, lead, systems):
                 title=f"Benchmark risk {i}",
                 description="Seeded by bench/assessments_pages.py",
                 source="Benchmark",
-                linked_systems=systems[i % len(systems)].slug,
                 owner=lead,
                 inherent_likelihood=il,
                 inherent_impact=ii,

@@ -41,6 +41,7 @@ from simple_history.utils import bulk_create_with_history  # noqa: E402
 
 from aims_portal import readiness  # noqa: E402
 from aims_portal.models import User  # noqa: E402
+from aims_portal.services import tracked_save  # noqa: E402
 from assessments.models import ImpactAssessment, Risk  # noqa: E402
 from controls.catalogue import load_catalogue  # noqa: E402
 from controls.models import Control, SoAEntry  # noqa: E402
@@ -160,8 +161,7 @@ def seed_soa(lead):
         entry.applicability = "applicable"
         entry.justification = "Bench"
         entry.implementation_status = impl[n % len(impl)]
-        entry._history_user = lead
-        entry.save()
+        tracked_save(entry, lead, "Benchmark seed")
 
 
 def seed_findings(count, lead):

@@ -44,7 +44,7 @@ from rest_framework import generics, pagination, permissions, serializers  # noq
 from rest_framework.authentication import SessionAuthentication  # noqa: E402
 
 from aims_portal.models import User  # noqa: E402
-from aims_portal.records.types import registered_types  # noqa: E402
+from aims_portal.record_registry import registered_types  # noqa: E402
 from assessments.models import Risk  # noqa: E402
 from registry.models import AISystem  # noqa: E402
 from tests import list_plans  # noqa: E402

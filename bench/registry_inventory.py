@@ -35,8 +35,9 @@ from django.utils import timezone  # noqa: E402
 from simple_history.utils import bulk_create_with_history  # noqa: E402
 
 from aims_portal.models import User  # noqa: E402
-from registry import imports, yaml_io  # noqa: E402
+from registry import yaml_io  # noqa: E402
 from registry.models import AISystem, DataSource, ModelVersion, Supplier  # noqa: E402
+from registry.services import imports  # noqa: E402
 
 REPEAT = 5
 EXAMPLES = Path(__file__).resolve().parent.parent / "registry" / "examples"

@@ -9,4 +9,11 @@ class ControlsConfig(AppConfig):
 
     def ready(self):
         # Registers dashboard cards, readiness checks, reminder sources and record types.
-        from . import dashboard, notifications, records  # noqa: F401
+        from . import (  # noqa: F401
+            dashboard,
+            information_sources,
+            mywork,
+            notifications,
+            readiness,
+            records,
+        )

@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
+from aims_portal.services import tracked_delete, tracked_save
+
 from .models import Control, CrosswalkMapping, Requirement, SoAEntry, StatementOfApplicability
 
 CATALOGUE_FILE = Path(__file__).with_name("data") / "catalogue.yaml"
@@ -48,11 +50,9 @@ def read_catalogue(path=CATALOGUE_FILE):
 
 
 def _save(instance, result, created):
-    instance._history_user = None
-    instance._change_reason = REASON
     if not created:
         instance.version += 1
-    instance.save()
+    tracked_save(instance, None, REASON)
     if created:
         result.created += 1
     else:
@@ -69,6 +69,28 @@ def _upsert(model, lookup, values, result):
             setattr(instance, key, value)
         _save(instance, result, created=False)
     return instance
+
+
+def schema_matches_models(connection) -> bool:
+    """Whether the tables the loader writes have every column of the current models.
+
+    Migrations load the catalogue with the current models (so each row gets its history);
+    an early migration on a new database finds tables that later migrations still extend,
+    and leaves the load to the later one (see migrations 0003 and 0010)."""
+    models = (Requirement, Control, SoAEntry, StatementOfApplicability)
+    with connection.cursor() as cursor:
+        for model in models:
+            table = model._meta.db_table
+            found = {c.name for c in connection.introspection.get_table_description(cursor, table)}
+            if any(f.column not in found for f in model._meta.concrete_fields):
+                return False
+    return True
+
+
+def load_when_schema_matches(apps, schema_editor):
+    """The migrations' catalogue load: only once the schema matches the current models."""
+    if schema_matches_models(schema_editor.connection):
+        load_catalogue()
 
 
 @transaction.atomic
@@ -114,9 +136,7 @@ def load_catalogue(path=CATALOGUE_FILE):
             )
         for stale in control.crosswalks.all():
             if (stale.framework, stale.reference) not in wanted:
-                stale._history_user = None
-                stale._change_reason = REASON
-                stale.delete()
+                tracked_delete(stale, None, REASON)
                 result.removed += 1
         if not SoAEntry.objects.filter(control=control).exists():
             _save(SoAEntry(control=control), result, created=True)

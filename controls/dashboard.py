@@ -24,7 +24,7 @@ from assessments.selectors import scoring_method
 from registry.models import AISystem, Supplier
 from registry.notifications import REVIEW_NOTICE_DAYS, review_horizon
 
-from .models import ControlledDocument, SoAEntry, SoARevision
+from .models import ControlledDocument, Requirement, SoAEntry, SoARevision
 from .notifications import SOA_REVIEW_INTERVAL
 
 # (key, label, tone, pattern, control-list filters): the segments of an Annex A group's bar.
@@ -146,9 +146,7 @@ DOCUMENT_FIGURES = (("approved", "approved"), ("review", "in_review"), ("draft",
 def _due_counts():
     horizon = review_horizon()
     return {
-        "systems": Counted(
-            AISystem.objects.exclude(stage=AISystem.Stage.RETIRED).filter(next_review__lte=horizon)
-        ),
+        "systems": Counted(AISystem.objects.in_service().filter(next_review__lte=horizon)),
         "assessments": Counted(
             ImpactAssessment.objects.filter(
                 status=ImpactAssessment.Status.APPROVED, next_review__lte=horizon
@@ -158,9 +156,7 @@ def _due_counts():
             Risk.objects.exclude(status=Risk.Status.CLOSED).filter(review_date__lte=horizon)
         ),
         "documents": Counted(ControlledDocument.objects.filter(review_date__lte=horizon)),
-        "suppliers": Counted(
-            Supplier.objects.filter(retired_at__isnull=True, next_review__lte=horizon)
-        ),
+        "suppliers": Counted(Supplier.objects.active().filter(next_review__lte=horizon)),
         # Revisions are few (one per approval): their numbers and approval dates.
         "soa": Counted(SoARevision.objects.all(), ("number", TruncDate("approved_at"))),
     }
@@ -284,4 +280,44 @@ def trend(user, figures):
         wide=True,
         note=f"Values at the end of each month, from the records' history; the last point is "
         f"today ({timezone.localdate():%d %b %Y}).",
+    )
+
+
+REQUIREMENT_ROWS = (
+    ("met", "Met", "success"),
+    ("partial", "Partially met", "info"),
+    ("planned", "Planned", "warning"),
+    ("not_started", "Not started", "danger"),
+)
+
+
+@card(
+    "controls",
+    order=77,
+    counts=lambda: {
+        "requirements": Counted(Requirement.objects.all(), ("status",)),
+        "unowned": Counted(Requirement.objects.filter(owner__isnull=True)),
+    },
+)
+def requirement_compliance(user, figures):
+    """Clauses 4-10: how many requirements are met, partly met, planned or not started."""
+    by_status = {key[0]: n for key, n in figures["requirements"].items()}
+    url = reverse("controls:requirement-list")
+    met, total_count = by_status.get("met", 0), sum(by_status.values())
+    unowned = total(figures["unowned"])
+    return Card(
+        "Clauses 4 to 10: requirement compliance",
+        [
+            Row(label, by_status.get(key, 0), _query(url, compliance=key), tone)
+            for key, label, tone in REQUIREMENT_ROWS
+        ],
+        total_label="requirements",
+        url=url,
+        headline=f"{met} / {total_count} met",
+        headline_url=_query(url, compliance="met"),
+        note=(
+            f"{unowned} requirement{'s' if unowned != 1 else ''} without an owner."
+            if unowned
+            else "Every requirement has an owner."
+        ),
     )

@@ -41,11 +41,20 @@ class ControlFilterSet(RecordFilterSet):
 
 
 class RequirementFilterSet(RecordFilterSet):
-    search_fields = ("ref", "title")
+    search_fields = ("ref", "title", "notes")
+
+    clause = django_filters.ChoiceFilter(choices=[(n, f"Clause {n}") for n in range(4, 11)])
+    compliance = django_filters.ChoiceFilter(
+        field_name="status", choices=Requirement.Status.choices, label="Status"
+    )
+    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    unowned = django_filters.BooleanFilter(
+        field_name="owner", lookup_expr="isnull", label="Without owner"
+    )
 
     class Meta:
         model = Requirement
-        fields = ["q", "clause"]
+        fields = ["q", "clause", "compliance", "owner", "unowned"]
 
 
 class SoAEntryFilterSet(RecordFilterSet):

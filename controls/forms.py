@@ -5,7 +5,16 @@ from aims_portal.records.forms import ModelForm
 from assessments.models import Risk
 from registry.models import AISystem
 
-from .models import Control, ControlledDocument, Requirement, SoAEntry, StatementOfApplicability
+from . import documented_information
+from .models import (
+    Control,
+    ControlledDocument,
+    DocumentSettings,
+    InclusionReason,
+    Requirement,
+    SoAEntry,
+    StatementOfApplicability,
+)
 from .services import SCOPE_MAX_LENGTH
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -36,12 +45,42 @@ class ControlForm(ModelForm):
 
 
 class RequirementForm(ModelForm):
+    evidence = LinesField(
+        label="Evidence references",
+        required=False,
+        help_text="One per line: a document ID, a portal page or a URL. Files and links to "
+        "portal records are attached as evidence items from the requirement's page.",
+        max_length=5000,
+    )
+
     class Meta:
         model = Requirement
-        fields = ["ref", "title", "clause"]
+        fields = [
+            "ref",
+            "title",
+            "clause",
+            "status",
+            "owner",
+            "evidence",
+            "notes",
+            "last_reviewed",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4}), "last_reviewed": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "owner" in self.fields:
+            self.fields["owner"].queryset = self.fields["owner"].queryset.filter(is_active=True)
 
 
 class SoAEntryForm(ModelForm):
+    inclusion_reasons = forms.MultipleChoiceField(
+        label="Reasons for inclusion",
+        choices=InclusionReason.Reason.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="At least one for an applicable control; the justification says more.",
+    )
     evidence = LinesField(
         label="Evidence references",
         required=False,
@@ -70,6 +109,10 @@ class SoAEntryForm(ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk and "inclusion_reasons" not in self.initial:
+            self.initial["inclusion_reasons"] = [
+                r.reason for r in self.instance.inclusion_reasons.all()
+            ]
         if "owner" in self.fields:
             self.fields["owner"].queryset = self.fields["owner"].queryset.filter(is_active=True)
             self.fields["systems"].queryset = AISystem.objects.order_by("name")
@@ -127,6 +170,7 @@ class ControlledDocumentForm(ModelForm):
             "doc_version",
             "review_date",
             "controls",
+            "information",
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -137,6 +181,13 @@ class ControlledDocumentForm(ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = self.fields["owner"].queryset.filter(is_active=True)
+        if "information" in self.fields:
+            self.fields["information"] = forms.ChoiceField(
+                label="Documented information",
+                required=False,
+                choices=[("", "None"), *documented_information.item_choices()],
+                help_text=self.fields["information"].help_text,
+            )
 
 
 class DocumentFileForm(forms.Form):
@@ -155,3 +206,26 @@ class DocumentFileForm(forms.Form):
 
 class AsOfForm(forms.Form):
     as_of = forms.DateField(label="Show the SoA as of", widget=DATE)
+
+
+class DocumentSettingsForm(ModelForm):
+    """What exported documents print about their issuer (administrators only)."""
+
+    change_reason = forms.CharField(label="Reason for this change", max_length=500)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = DocumentSettings
+        fields = [
+            "organisation_name",
+            "logo",
+            "soa_document_id",
+            "classification",
+            "distribution",
+        ]
+        widgets = {"distribution": forms.Textarea(attrs={"rows": 3})}
+
+    BOOKKEEPING = ("expected_version", "change_reason")
+
+    def record_data(self):
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}

@@ -14,24 +14,65 @@ from aims_portal.models import TrackedModel, sort_indexes
 
 
 def private_storage():
-    """Files under MEDIA_ROOT, never served by the web server: only permission-checked views
-    hand them out."""
-    return FileSystemStorage(location=settings.MEDIA_ROOT, base_url=None)
+    """Files under MEDIA_ROOT (read when used, so the storage follows the setting), never
+    served by the web server: only permission-checked views hand them out."""
+    return FileSystemStorage(base_url=None)
 
 
 class Requirement(TrackedModel):
-    """A requirement of the management-system clauses 4-10 (ID and short title)."""
+    """A requirement of the management-system clauses 4-10 (ID and short title) and where the
+    organisation stands on it: status, owner, evidence, last review. Every clause 4-10
+    requirement is mandatory for certification; none can be excluded as a control can."""
 
     area = "controls"
+    owner_field = "owner"
+    # Versions recorded before these fields existed still verify (aims_portal.ledger.evolution).
+    _history_added_fields: ClassVar = {
+        "0011_requirement_compliance": {
+            "evidence": [],
+            "last_reviewed": None,
+            "notes": "",
+            "owner_id": None,
+            "status": "not_started",
+        },
+    }
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        PLANNED = "planned", "Planned"
+        PARTIAL = "partial", "Partially met"
+        MET = "met", "Met"
 
     ref = models.CharField("ID", max_length=10, unique=True)
     title = models.CharField(max_length=200)
     clause = models.PositiveSmallIntegerField(help_text="The clause number, 4 to 10.")
     sort_key = models.CharField(max_length=40, editable=False, default="")
+    status = models.CharField(
+        "compliance status", max_length=12, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_requirements",
+        help_text="Who answers for meeting this requirement.",
+    )
+    evidence = models.JSONField(
+        "evidence references",
+        default=list,
+        blank=True,
+        help_text="Where the proof lives: document IDs, portal pages or URLs.",
+    )
+    notes = models.TextField(
+        blank=True, help_text="How the organisation meets the requirement, and what is left."
+    )
+    last_reviewed = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["sort_key"]
         verbose_name = "clause requirement"
+        indexes = sort_indexes("status", "last_reviewed")
 
     def __str__(self):
         return f"{self.ref} {self.title}"
@@ -130,6 +171,8 @@ class SoAEntry(TrackedModel):
     area = "controls"
     owner_field = "owner"
     system_link = "systems"
+    # The SoA is the organisation's one statement: every reader sees all of it.
+    scope_path = None
     # simple-history keeps the links of every version too (tables HistoricalSoAEntry_systems
     # and HistoricalSoAEntry_risks), so the as-of view shows them as they were.
     _history_m2m_fields: ClassVar[list[str]] = ["systems", "risks"]
@@ -247,6 +290,7 @@ class ControlledDocument(TrackedModel):
     # Every version keeps its links too (aims_portal.history_links).
     _history_m2m_fields: ClassVar[list[str]] = ["controls"]
     _history_links_start_reason: ClassVar[str] = LINKS_START_REASON
+    _history_added_fields: ClassVar = {"0011_requirement_compliance": {"information": ""}}
     owner_field = "owner"
 
     class Kind(models.TextChoices):
@@ -281,6 +325,13 @@ class ControlledDocument(TrackedModel):
     file = models.FileField(upload_to="documents/", storage=private_storage, blank=True)
     file_sha256 = models.CharField("file SHA-256", max_length=64, blank=True, editable=False)
     controls = models.ManyToManyField(Control, blank=True, related_name="documents")
+    information = models.CharField(
+        "documented information",
+        max_length=40,
+        blank=True,
+        help_text="The item of the certification's documented-information list this document "
+        "provides, if any (once approved).",
+    )
 
     class Meta:
         ordering = ["ref"]
@@ -306,6 +357,7 @@ class DocumentExport(TrackedModel, BackgroundJob):
         PDF = "pdf", "PDF"
         CSV = "csv", "CSV"
         XLSX = "xlsx", "Excel (XLSX)"
+        DOCX = "docx", "Word (DOCX)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -344,3 +396,77 @@ class DocumentExport(TrackedModel, BackgroundJob):
 
     def get_absolute_url(self):
         return reverse("controls:export-detail", args=[self.pk])
+
+
+class InclusionReason(TrackedModel):
+    """One reason an applicable control is in the SoA (one row per reason): the choices that
+    clause 6.1.3 asks for, beside the entry's written justification."""
+
+    area = "controls"
+
+    class Reason(models.TextChoices):
+        RISK_TREATMENT = "risk_treatment", "Risk treatment"
+        LEGAL = "legal", "Legal or regulatory requirement"
+        CONTRACTUAL = "contractual", "Contractual obligation"
+        GOOD_PRACTICE = "good_practice", "Good practice or business need"
+
+    entry = models.ForeignKey(SoAEntry, on_delete=models.CASCADE, related_name="inclusion_reasons")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+
+    class Meta:
+        ordering = ["entry", "reason"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "reason"], name="unique_inclusion_reason")
+        ]
+
+    def __str__(self):
+        return f"{self.entry.control.ref}: {self.get_reason_display()}"
+
+    def get_absolute_url(self):
+        return self.entry.get_absolute_url()
+
+
+class DocumentSettings(TrackedModel):
+    """What every exported document prints about its issuer: the organisation's name and
+    logo, the SoA's document ID, classification and distribution. One row, kept by
+    administrators in the portal."""
+
+    area = "administration"
+
+    class Classification(models.TextChoices):
+        PUBLIC = "public", "Public"
+        INTERNAL = "internal", "Internal"
+        CONFIDENTIAL = "confidential", "Confidential"
+        RESTRICTED = "restricted", "Restricted"
+
+    organisation_name = models.CharField(max_length=200, default="Our organisation")
+    logo = models.FileField(
+        upload_to="branding/",
+        storage=private_storage,
+        blank=True,
+        help_text="PNG or JPEG, at most 1 MB; printed on the cover of exported documents.",
+    )
+    soa_document_id = models.CharField(
+        "SoA document ID",
+        max_length=40,
+        default="AIMS-SOA-001",
+        help_text="The ID the SoA carries in your document register.",
+    )
+    classification = models.CharField(
+        max_length=12, choices=Classification.choices, default=Classification.INTERNAL
+    )
+    distribution = models.TextField(
+        blank=True,
+        default="Top management; AIMS governance lead; internal audit; certification body",
+        help_text="Who receives controlled copies.",
+    )
+
+    class Meta:
+        verbose_name = "document settings"
+        verbose_name_plural = "document settings"
+
+    def __str__(self):
+        return f"Document settings of {self.organisation_name}"
+
+    def get_absolute_url(self):
+        return reverse("controls:document-settings")

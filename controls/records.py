@@ -4,6 +4,9 @@ The SoA entries' list URL is taken over by the SoA overview page (views.soa_over
 first in urls.py), so the navigation entry "Statement of Applicability" opens the whole SoA.
 """
 
+from django.db.models import Count, Q
+
+from aims_portal.context_processors import nav_link
 from aims_portal.records import RecordType
 from aims_portal.records.types import Section
 
@@ -17,6 +20,7 @@ from .filters import (
 from .forms import ControlForm, ControlledDocumentForm, RequirementForm, SoAEntryForm
 from .models import Control, ControlledDocument, CrosswalkMapping, Requirement, SoAEntry
 from .tables import ControlledDocumentTable, ControlTable, RequirementTable, SoAEntryTable
+from .workflows import DOCUMENT_WORKFLOW
 
 
 def control_context(control, request):
@@ -66,20 +70,43 @@ controls = RecordType(
     detail_context=control_context,
 )
 
-requirements = RecordType(
+
+class RequirementRecordType(RecordType):
+    """Requirements listed with how many evidence items are attached (the audits app's
+    evidence items point at them through the ``evidence_items`` relation)."""
+
+    def queryset(self):
+        return (
+            super()
+            .queryset()
+            .annotate(
+                evidence_count=Count(
+                    "evidence_items", filter=Q(evidence_items__retired_at=None), distinct=True
+                )
+            )
+        )
+
+
+requirements = RequirementRecordType(
     model=Requirement,
     app_name="controls",
     url_name="requirement",
     url_path="clauses",
     nav_label="Clauses 4 to 10",
     icon="journal-text",
-    description="The management-system requirements of clauses 4 to 10, by ID and short title.",
+    description="The management-system requirements of clauses 4 to 10, all mandatory: where "
+    "the organisation stands on each, who owns it and the evidence that it is met.",
     table_class=RequirementTable,
     filterset_class=RequirementFilterSet,
     form_class=RequirementForm,
     create=services.requirement_create,
     update=services.requirement_update,
-    sections=(Section("Requirement", ("ref", "title", "clause")),),
+    list_select_related=("owner",),
+    sections=(
+        Section("Requirement", ("ref", "title", "clause")),
+        Section("Compliance", ("status", "owner", "last_reviewed", "notes")),
+        Section("Evidence", ("evidence",)),
+    ),
 )
 
 soa_entries = RecordType(
@@ -123,7 +150,7 @@ documents = RecordType(
     create=services.document_create,
     update=services.document_update,
     list_select_related=("owner", "submitted_by", "approved_by"),
-    workflow=services.DOCUMENT_WORKFLOW,
+    workflow=DOCUMENT_WORKFLOW,
     transition=services.document_transition,
     editable=lambda document: document.status == ControlledDocument.Status.DRAFT,
     sections=(
@@ -143,4 +170,12 @@ documents = RecordType(
     ),
     detail_template="controls/document_detail.html",
     detail_context=document_context,
+)
+
+nav_link(
+    "controls",
+    "Documented information",
+    "controls:documented-information",
+    icon="folder-check",
+    order=50,
 )

@@ -12,12 +12,21 @@ from assessments.models import Risk
 from registry.models import AISystem
 
 from .catalogue import soa_document
-from .models import Control, SoAEntry, SoARevision, StatementOfApplicability
+from .models import (
+    Control,
+    ControlledDocument,
+    DocumentSettings,
+    InclusionReason,
+    SoAEntry,
+    SoARevision,
+    StatementOfApplicability,
+)
 
 # The fields of a frozen entry a reader compares, with their labels.
 COMPARED_FIELDS = OrderedDict(
     [
         ("applicability", "Applicability"),
+        ("inclusion_reasons", "Inclusion reasons"),
         ("justification", "Justification"),
         ("implementation_status", "Implementation"),
         ("owner", "Owner"),
@@ -30,6 +39,7 @@ COMPARED_FIELDS = OrderedDict(
 
 APPLICABILITY_LABELS = dict(SoAEntry.Applicability.choices)
 IMPLEMENTATION_LABELS = dict(SoAEntry.Implementation.choices)
+REASON_LABELS = dict(InclusionReason.Reason.choices)
 
 
 def soa_entries():
@@ -39,12 +49,15 @@ def soa_entries():
         Prefetch(
             "risks", queryset=Risk.objects.order_by("reference").only("id", "reference", "title")
         ),
+        "inclusion_reasons",
     )
 
 
-def entry_data(entry, control=None, systems=None, risks=None):
+def entry_data(entry, control=None, systems=None, risks=None, reasons=None):
     """One entry as plain data: what a revision freezes and what exports print."""
     control = control or entry.control
+    if reasons is None:
+        reasons = [r.reason for r in entry.inclusion_reasons.all()]
     if systems is None:
         systems = [s.name for s in entry.systems.all()]
     if risks is None:
@@ -55,6 +68,7 @@ def entry_data(entry, control=None, systems=None, risks=None):
         "group": control.group,
         "group_title": control.group_title,
         "applicability": entry.applicability,
+        "inclusion_reasons": sorted(reasons),
         "justification": entry.justification,
         "implementation_status": entry.implementation_status,
         "owner": str(entry.owner) if entry.owner_id else "",
@@ -71,6 +85,12 @@ def current_snapshot():
 
 # The change reason of the history rows that migration 0005 wrote where link history starts.
 LINK_HISTORY_START_REASON = SoAEntry._history_links_start_reason
+
+
+def first_recorded():
+    """When the first SoA entry was recorded (None before any): the earliest date an
+    as-of view can show."""
+    return SoAEntry.history.order_by("history_date").values_list("history_date", flat=True).first()
 
 
 def snapshot_as_of(moment):
@@ -95,6 +115,10 @@ def snapshot_as_of(moment):
         ).values_list("id", flat=True)
     )
     links = _links_as_of([e.history_id for e in entries if e.id not in unknown], moment)
+    reasons = {}
+    for version in InclusionReason.history.filter(history_date__lte=moment).latest_of_each():
+        if version.history_type != "-":
+            reasons.setdefault(version.entry_id, []).append(version.reason)
     owners = {}
     user_ids = {e.owner_id for e in entries if e.owner_id}
     if user_ids:
@@ -108,7 +132,13 @@ def snapshot_as_of(moment):
         if control is None:
             continue
         systems, risks = links.get(entry.history_id, ([], []))
-        row = entry_data(entry, control=control, systems=systems, risks=risks)
+        row = entry_data(
+            entry,
+            control=control,
+            systems=systems,
+            risks=risks,
+            reasons=reasons.get(entry.id, []),
+        )
         if entry.id in unknown:
             row["systems"] = row["risks"] = None
         # The entry's id too, so that the page can link each row to the entry's history.
@@ -222,6 +252,8 @@ def display(field, value):
         return APPLICABILITY_LABELS.get(value, value)
     if field == "implementation_status":
         return IMPLEMENTATION_LABELS.get(value, value)
+    if field == "inclusion_reasons":
+        return "; ".join(REASON_LABELS.get(v, v) for v in value or []) or "—"
     if isinstance(value, list):
         return "; ".join(value)
     return value or "—"
@@ -234,6 +266,9 @@ def labelled(rows):
             **row,
             "applicability_label": display("applicability", row["applicability"]),
             "implementation_label": display("implementation_status", row["implementation_status"]),
+            "inclusion_labels": [
+                REASON_LABELS.get(v, v) for v in row.get("inclusion_reasons") or []
+            ],
         }
         for row in rows
     ]
@@ -249,7 +284,8 @@ def snapshot_changes(older, newer):
             changes.append(_change(row, "control", "—", "Added"))
             continue
         for field, label in COMPARED_FIELDS.items():
-            if previous.get(field) != row.get(field):
+            # Revisions frozen before a field existed read it as empty.
+            if (previous.get(field) or None) != (row.get(field) or None):
                 changes.append(
                     _change(
                         row,
@@ -339,3 +375,36 @@ def revision(number):
     return SoARevision.objects.select_related("approved_by", "submitted_by").get(
         soa=soa_document(), number=number
     )
+
+
+def document_settings() -> DocumentSettings:
+    """The document settings, or their defaults (unsaved) until an administrator saves them."""
+    return DocumentSettings.objects.order_by("pk").first() or DocumentSettings()
+
+
+def evidence_documents() -> dict[str, list[dict]]:
+    """Controlled documents per control ref (two queries): ID, title, version, status, file
+    name and the SHA-256 of the file the portal holds."""
+    through = ControlledDocument.controls.through
+    documents = {
+        d.pk: d
+        for d in ControlledDocument.objects.only(
+            "id", "ref", "title", "doc_version", "status", "file", "file_sha256"
+        )
+    }
+    by_ref: dict[str, list[dict]] = {}
+    for control_ref, document_id in through.objects.values_list(
+        "control__ref", "controlleddocument_id"
+    ).order_by("control__ref", "controlleddocument__ref"):
+        document = documents[document_id]
+        by_ref.setdefault(control_ref, []).append(
+            {
+                "ref": document.ref,
+                "title": document.title,
+                "version": document.doc_version,
+                "status": document.get_status_display(),
+                "file_name": document.file.name.rsplit("/", 1)[-1] if document.file else "",
+                "sha256": document.file_sha256,
+            }
+        )
+    return by_ref

@@ -5,6 +5,10 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
 - an SoA entry that is decided (applicable or excluded) needs a justification, for an
   inclusion as much as for an exclusion;
 - an excluded control cannot claim an implementation status beyond "not started";
+- an applicable control names at least one inclusion reason (risk treatment, legal or
+  regulatory, contractual, good practice) beside its justification: refused when an edit
+  sends none, and the SoA is not submitted while any applicable control lacks one; an
+  excluded control keeps none (they are removed when it is excluded);
 - entries cannot change while the SoA is in review; changing an entry of an approved SoA
   opens a new draft (through the workflow, so the history says why);
 - an entry edit is one history version, its links to systems and risks included (the
@@ -18,6 +22,9 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
   changes since the previous revision;
 - a controlled document is edited only as a draft, approved four-eyes, and its approval
   records approver and date; a file upload stores the file's SHA-256;
+- the document settings (organisation, logo, SoA document ID, classification,
+  distribution) are changed by administrators only; a logo is a PNG or JPEG of at most
+  1 MB;
 - exports need the export grant; a revision export prints the frozen revision, never the
   current entries; an export is a background job (aims_portal.jobs: refused at once when
   the broker is down, failed past its deadline) and only a failed one is tried again.
@@ -32,19 +39,21 @@ from django.utils import timezone
 from aims_portal import jobs, roles
 from aims_portal import services as records
 from aims_portal.uploads import upload_name_problem
-from aims_portal.workflow import Transition, Workflow
 
-from . import selectors
+from . import documented_information, selectors
 from .catalogue import soa_document, sort_key
 from .models import (
     Control,
     ControlledDocument,
     DocumentExport,
+    DocumentSettings,
+    InclusionReason,
     Requirement,
     SoAEntry,
     SoARevision,
     StatementOfApplicability,
 )
+from .workflows import DOCUMENT_WORKFLOW, SOA_WORKFLOW
 
 # --- catalogue --------------------------------------------------------------------------------
 
@@ -74,14 +83,55 @@ def control_update(control, *, actor, data, expected_version, reason):
     )
 
 
+REQUIREMENT_STATE = ("status", "owner", "evidence", "last_reviewed")
+
+
+def check_requirement(values):
+    """Problems with a requirement's compliance values (field -> value), field -> message."""
+    errors = {}
+    status = values.get("status") or Requirement.Status.NOT_STARTED
+    if status != Requirement.Status.NOT_STARTED and not values.get("owner"):
+        errors["owner"] = "Name the owner who answers for this requirement before planning it."
+    if status == Requirement.Status.MET:
+        if not values.get("last_reviewed"):
+            errors["last_reviewed"] = "Give the date the requirement was last reviewed as met."
+        if not values.get("evidence") and not values.get("has_evidence_items"):
+            errors["evidence"] = (
+                "A requirement is met only with evidence: add a reference (document ID, page or "
+                "URL) or attach an evidence item first."
+            )
+    reviewed = values.get("last_reviewed")
+    if reviewed and reviewed > timezone.localdate():
+        errors["last_reviewed"] = "The last review cannot be in the future."
+    return errors
+
+
+def _clean_evidence(data):
+    if "evidence" in data:
+        return {**data, "evidence": [e.strip() for e in data["evidence"] or () if e and e.strip()]}
+    return data
+
+
 def requirement_create(*, actor, data):
-    data = {**data, "sort_key": sort_key(data.get("ref", ""))}
+    data = _clean_evidence({**data, "sort_key": sort_key(data.get("ref", ""))})
+    errors = check_requirement(data)
+    if errors:
+        raise ValidationError(errors)
     return records.record_create(Requirement, actor=actor, data=data)
 
 
 def requirement_update(requirement, *, actor, data, expected_version, reason):
+    """Rules: a requirement past "not started" has an owner; "met" needs evidence (a
+    reference or an attached evidence item) and a review date not in the future."""
     if "ref" in data:
         data = {**data, "sort_key": sort_key(data["ref"])}
+    data = _clean_evidence(data)
+    current = Requirement.objects.get(pk=requirement.pk)
+    values = {f: data.get(f, getattr(current, f)) for f in REQUIREMENT_STATE}
+    values["has_evidence_items"] = current.evidence_items.exists()
+    errors = check_requirement(values)
+    if errors:
+        raise ValidationError(errors)
     return records.record_update(
         requirement, actor=actor, data=data, expected_version=expected_version, reason=reason
     )
@@ -110,13 +160,36 @@ def check_entry(values):
     return errors
 
 
+def _clean_reasons(reasons):
+    reasons = list(dict.fromkeys(reasons or []))
+    unknown = [r for r in reasons if r not in InclusionReason.Reason.values]
+    if unknown:
+        raise ValidationError(
+            {"inclusion_reasons": f"Unknown inclusion reason: {', '.join(map(str, unknown))}."}
+        )
+    return sorted(reasons)
+
+
 def soa_entry_update(entry, *, actor, data, expected_version, reason):
+    """Save an entry's fields and, when ``data`` has ``inclusion_reasons`` (a list of
+    ``InclusionReason.Reason`` values), its inclusion reasons, as one change."""
     current = SoAEntry.objects.get(pk=entry.pk)
     values = {
         f: data.get(f, getattr(current, f))
         for f in ("applicability", "justification", "implementation_status")
     }
     errors = check_entry(values)
+    data = dict(data)
+    reasons = None
+    if "inclusion_reasons" in data:
+        reasons = _clean_reasons(data.pop("inclusion_reasons"))
+        if values["applicability"] == SoAEntry.Applicability.APPLICABLE and not reasons:
+            errors["inclusion_reasons"] = (
+                "Choose at least one reason for including this control: risk treatment, "
+                "a legal, regulatory or contractual requirement, or good practice."
+            )
+    if values["applicability"] != SoAEntry.Applicability.APPLICABLE:
+        reasons = []  # only an included control has reasons for its inclusion
     if errors:
         raise ValidationError(errors)
     if "evidence" in data:
@@ -126,11 +199,23 @@ def soa_entry_update(entry, *, actor, data, expected_version, reason):
         entry = records.record_update(
             entry, actor=actor, data=data, expected_version=expected_version, reason=reason
         )
+        if reasons is not None:
+            _set_inclusion_reasons(entry, reasons, actor=actor, reason=reason)
         if soa.status == StatementOfApplicability.Status.APPROVED:
             SOA_WORKFLOW.run(
                 soa, "reopen", actor=actor, reason=f"{entry.control.ref} changed: {reason}"
             )
     return entry
+
+
+def _set_inclusion_reasons(entry, reasons, *, actor, reason):
+    have = {r.reason: r for r in InclusionReason.objects.filter(entry=entry)}
+    for code, row in have.items():
+        if code not in reasons:
+            records.tracked_delete(row, actor, reason)
+    for code in reasons:
+        if code not in have:
+            records.tracked_save(InclusionReason(entry=entry, reason=code), actor, reason)
 
 
 def _soa_open_for_change(what):
@@ -180,78 +265,6 @@ def soa_document_update(soa, *, actor, data, expected_version, reason):
     return soa
 
 
-# --- the SoA approval workflow ---------------------------------------------------------------
-
-
-def _ready_for_review(soa):
-    problems = []
-    rows = selectors.current_snapshot()
-    undecided = [r["ref"] for r in rows if r["applicability"] == SoAEntry.Applicability.UNDECIDED]
-    if undecided:
-        problems.append(
-            f"{len(undecided)} control(s) are not yet decided: {', '.join(undecided[:8])}"
-            + ("…" if len(undecided) > 8 else "")
-        )
-    unjustified = [
-        r["ref"]
-        for r in rows
-        if r["applicability"] != SoAEntry.Applicability.UNDECIDED and not r["justification"].strip()
-    ]
-    if unjustified:
-        problems.append(f"Justification missing for: {', '.join(unjustified)}")
-    latest = selectors.latest_revision()
-    if latest is not None and not problems:
-        frozen = SoARevision.objects.only("entries").get(pk=latest.pk).entries
-        approved = selectors.revision_document(latest)
-        if not selectors.snapshot_changes(frozen, rows) and not selectors.document_changes(
-            approved, selectors.document_fields(soa)
-        ):
-            problems.append(f"Nothing changed since revision {latest.number}.")
-    return problems
-
-
-SOA_WORKFLOW = Workflow(
-    status_field="status",
-    submitter_field="submitted_by",
-    transitions=(
-        Transition(
-            "submit",
-            source=("draft",),
-            target="in_review",
-            label="Submit for approval",
-            guard=_ready_for_review,
-        ),
-        Transition(
-            "approve",
-            source=("in_review",),
-            target="approved",
-            label="Approve and freeze revision",
-            action="approve",
-            four_eyes=True,
-            style="success",
-        ),
-        Transition(
-            "return",
-            source=("in_review",),
-            target="draft",
-            label="Return for changes",
-            action="approve",
-            four_eyes=True,
-            reason_required=True,
-            style="outline-danger",
-        ),
-        Transition(
-            "reopen",
-            source=("approved",),
-            target="draft",
-            label="Start a new draft",
-            reason_required=True,
-            style="outline-secondary",
-        ),
-    ),
-)
-
-
 @transaction.atomic
 def soa_transition(soa, name, *, actor, reason="", expected_version=None):
     """Take an SoA workflow step; approving freezes the next numbered revision."""
@@ -284,11 +297,7 @@ def soa_revision_freeze(soa, *, actor, note=""):
             *selectors.snapshot_changes(previous.entries if previous else [], rows),
         ],
     )
-    revision.full_clean()
-    revision._history_user = actor
-    revision._change_reason = f"SoA approved as revision {revision.number}"
-    revision.save()
-    return revision
+    return records.tracked_save(revision, actor, f"SoA approved as revision {revision.number}")
 
 
 # --- controlled documents ---------------------------------------------------------------------
@@ -297,6 +306,11 @@ def soa_revision_freeze(soa, *, actor, note=""):
 def _check_document(data):
     if data.get("review_date") and data["review_date"] < timezone.localdate():
         raise ValidationError({"review_date": "The next review date is in the past."})
+    information = data.get("information") or ""
+    if information and information not in documented_information.item_keys():
+        raise ValidationError(
+            {"information": "Choose an item of the documented-information list, or none."}
+        )
 
 
 def document_create(*, actor, data):
@@ -333,56 +347,6 @@ def document_attach_file(document, *, actor, upload, expected_version, reason):
     )
 
 
-def _document_has_approval_basis(document):
-    problems = []
-    if not document.review_date:
-        problems.append("Set the next review date before submitting.")
-    return problems
-
-
-DOCUMENT_WORKFLOW = Workflow(
-    status_field="status",
-    submitter_field="submitted_by",
-    party_fields=("owner",),
-    transitions=(
-        Transition(
-            "submit",
-            source=("draft",),
-            target="in_review",
-            label="Submit for approval",
-            guard=_document_has_approval_basis,
-        ),
-        Transition(
-            "approve",
-            source=("in_review",),
-            target="approved",
-            label="Approve",
-            action="approve",
-            four_eyes=True,
-            style="success",
-        ),
-        Transition(
-            "return",
-            source=("in_review",),
-            target="draft",
-            label="Return for changes",
-            action="approve",
-            four_eyes=True,
-            reason_required=True,
-            style="outline-danger",
-        ),
-        Transition(
-            "revise",
-            source=("approved",),
-            target="draft",
-            label="Start a new draft",
-            reason_required=True,
-            style="outline-secondary",
-        ),
-    ),
-)
-
-
 def document_transition(document, name, *, actor, reason="", expected_version=None):
     changes = {}
     if name == "submit":
@@ -410,13 +374,13 @@ def export_request(*, actor, fmt, revision=None) -> DocumentExport:
     """
     roles.require(actor, "export", "controls")
     if fmt not in DocumentExport.Format.values:
-        raise ValidationError({"format": f"Unknown export format “{fmt}”: use pdf, csv or xlsx."})
+        raise ValidationError(
+            {"format": f"Unknown export format “{fmt}”: use pdf, docx, csv or xlsx."}
+        )
     job = DocumentExport(
         format=fmt, revision=revision, requested_by=actor, deadline=jobs.queue_deadline()
     )
-    job._history_user = actor
-    job._change_reason = "Export requested"
-    job.save()
+    records.tracked_save(job, actor, "Export requested")
     from .tasks import render_export
 
     jobs.enqueue(job, render_export)
@@ -428,3 +392,41 @@ def export_retry(job: DocumentExport, *, actor) -> DocumentExport:
     if job.status != DocumentExport.Status.FAILED:
         raise ValidationError("Only a failed export can be tried again.")
     return export_request(actor=actor, fmt=job.format, revision=job.revision)
+
+
+# --- document settings -------------------------------------------------------------------------
+
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def _check_logo(upload):
+    if problem := upload_name_problem(upload.name):
+        raise ValidationError({"logo": problem})
+    if upload.size > LOGO_MAX_BYTES:
+        raise ValidationError({"logo": "The logo is larger than 1 MB: use a smaller image."})
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(LOGO_SIGNATURES):
+        raise ValidationError({"logo": "Upload the logo as a PNG or JPEG image."})
+
+
+def document_settings_update(*, actor, data, expected_version=None, reason="Updated"):
+    """Create or change the one row of document settings (administrators only)."""
+    roles.require(actor, "change", DocumentSettings.area)
+    data = dict(data)
+    if data.get("logo"):
+        _check_logo(data["logo"])
+    else:
+        data.pop("logo", None)
+    for name in ("organisation_name", "soa_document_id"):
+        if name in data and not (data[name] or "").strip():
+            raise ValidationError({name: "This is printed on every document: fill it in."})
+    with transaction.atomic():
+        current = DocumentSettings.objects.select_for_update().order_by("pk").first()
+        if current is None:
+            settings_row = DocumentSettings(**data)
+            return records.tracked_save(settings_row, actor, reason or "Created")
+        return records.record_update(
+            current, actor=actor, data=data, expected_version=expected_version, reason=reason
+        )

@@ -75,14 +75,33 @@ class ControlTable(tables.Table):
         return record.soa_entry.get_implementation_status_display()
 
 
+REQUIREMENT_TONES = {
+    "met": "success",
+    "partial": "info",
+    "planned": "warning",
+    "not_started": "light",
+}
+
+
 class RequirementTable(tables.Table):
     ref = tables.Column(linkify=True, order_by=("sort_key",))
     title = tables.Column(linkify=True)
+    status = BadgeColumn(REQUIREMENT_TONES)
+    owner = tables.Column(order_by=("owner__username",))
+    evidence_count = tables.Column(
+        "Evidence", accessor="evidence_count", orderable=False, attrs={"td": {"class": "text-end"}}
+    )
 
     class Meta:
         model = Requirement
-        fields = ("ref", "title", "clause")
+        fields = ("ref", "title", "clause", "status", "owner", "evidence_count", "last_reviewed")
         empty_text = "No requirements match."
+
+    def render_evidence_count(self, value, record):
+        return value + len(record.evidence or ())
+
+    def value_evidence_count(self, value, record):
+        return value + len(record.evidence or ())
 
 
 class SoAEntryTable(tables.Table):

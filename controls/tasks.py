@@ -5,6 +5,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from aims_portal import jobs
+from aims_portal.services import tracked_save
 
 from . import exports
 from .models import DocumentExport
@@ -25,10 +26,8 @@ def render_export(job_id):
         _set(job_id, progress=15)
         if job.format == DocumentExport.Format.PDF:
             content = exports.render_pdf(data, progress=lambda p: _set(job_id, progress=p))
-        elif job.format == DocumentExport.Format.XLSX:
-            content = exports.render_xlsx(data)
         else:
-            content = exports.render_csv(data)
+            content = exports.RENDERERS[job.format](data)
     except Exception as error:  # the job page must say it failed, whatever the cause
         jobs.fail(DocumentExport, job_id, jobs.failure_reason(error))
         raise
@@ -37,7 +36,5 @@ def render_export(job_id):
     job.status = DocumentExport.Status.DONE
     job.progress = 100
     job.finished_at = timezone.now()
-    job._history_user = job.requested_by
-    job._change_reason = "Export rendered"
-    job.save()
+    tracked_save(job, job.requested_by, "Export rendered")
     return job.pk

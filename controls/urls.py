@@ -5,6 +5,7 @@ from . import views
 from .api.views import (
     ControlledDocumentViewSet,
     ControlViewSet,
+    DocumentedInformationViewSet,
     DocumentExportViewSet,
     RequirementViewSet,
     SoAEntryViewSet,
@@ -19,6 +20,7 @@ urlpatterns = [
     # Before the SoA entries' generic pages: /controls/soa/ is the whole-SoA overview.
     path("soa/", views.soa_overview, name="soa"),
     path("soa/edit/", views.soa_document_edit, name="soa-edit"),
+    path("soa/settings/", views.document_settings_edit, name="document-settings"),
     path("soa/step/<str:step>/", views.soa_transition, name="soa-transition"),
     path("soa/entries/<int:pk>/inline/", views.soa_entry_inline, name="soa-entry-inline"),
     path("soa/revisions/", views.revision_list, name="soa-revisions"),
@@ -33,6 +35,16 @@ urlpatterns = [
         "documents/<int:pk>/file/download/",
         views.document_file_download,
         name="document-file-download",
+    ),
+    path(
+        "documented-information/",
+        views.documented_information_list,
+        name="documented-information",
+    ),
+    path(
+        "documented-information/pdf/",
+        views.documented_information_pdf,
+        name="documented-information-pdf",
     ),
     *soa_entries.urls(),
     *controls.urls(),
@@ -49,3 +61,8 @@ api_router.register("controls/soa", SoAViewSet, basename="soa")
 api_router.register("controls/soa-revisions", SoARevisionViewSet, basename="soarevision")
 api_router.register("controls/exports", DocumentExportViewSet, basename="documentexport")
 api_router.register("controls/documents", ControlledDocumentViewSet, basename="document")
+api_router.register(
+    "controls/documented-information",
+    DocumentedInformationViewSet,
+    basename="documented-information",
+)

@@ -6,8 +6,9 @@ from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,10 +18,17 @@ from aims_portal.params import int_param
 from aims_portal.records.forms import attach_errors, save_edit
 from aims_portal.services import StaleVersionError
 
-from . import charts, selectors, services
+from . import charts, documented_information, selectors, services
 from .catalogue import soa_document
-from .forms import AsOfForm, DocumentFileForm, SoADocumentForm, SoAEntryInlineForm
+from .forms import (
+    AsOfForm,
+    DocumentFileForm,
+    DocumentSettingsForm,
+    SoADocumentForm,
+    SoAEntryInlineForm,
+)
 from .models import ControlledDocument, DocumentExport, SoAEntry, SoARevision
+from .workflows import SOA_WORKFLOW
 
 AREA = "controls"
 
@@ -53,7 +61,7 @@ def soa_overview(request):
     if as_of is None:
         transitions = [
             (t, reverse("controls:soa-transition", args=[t.name]))
-            for t in services.SOA_WORKFLOW.available(soa, request.user)
+            for t in SOA_WORKFLOW.available(soa, request.user)
         ]
     latest = selectors.latest_revision()
     return render(
@@ -73,7 +81,11 @@ def soa_overview(request):
             "transitions": transitions,
             "latest": latest,
             "revision_count": selectors.revisions().count(),
+            "can_edit_settings": roles.can(request.user, "change", "administration"),
             "links_unknown": as_of is not None and any(row["systems"] is None for row in rows),
+            # An as-of date before the SoA existed is said so, not shown as "0 controls, 0%".
+            "first_recorded": selectors.first_recorded() if as_of and not rows else None,
+            "before_first_record": bool(as_of) and not rows,
         },
     )
 
@@ -164,7 +176,7 @@ def soa_transition(request, step):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        label = services.SOA_WORKFLOW.get(step).label
+        label = SOA_WORKFLOW.get(step).label
         if step == "approve":
             revision = selectors.latest_revision()
             messages.success(request, f"{label}: revision {revision.number} is frozen.")
@@ -325,3 +337,78 @@ def document_file_download(request, pk):
     return FileResponse(
         document.file.open("rb"), as_attachment=True, filename=document.file.name.split("/")[-1]
     )
+
+
+@require_http_methods(["GET", "POST"])
+def document_settings_edit(request):
+    """The organisation's document settings (administrators only)."""
+    roles.require(request.user, "change", "administration")
+    current = selectors.document_settings()
+    form = DocumentSettingsForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=current,
+        initial={"expected_version": current.version if current.pk else None},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.document_settings_update(
+                    actor=request.user,
+                    data=form.record_data(),
+                    expected_version=form.cleaned_data["expected_version"],
+                    reason=form.cleaned_data["change_reason"],
+                )
+            except StaleVersionError as conflict:
+                form.add_error(None, str(conflict))
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(request, "Document settings saved.")
+                return redirect("controls:soa")
+        status = 400
+    return render(request, "controls/document_settings_form.html", {"form": form}, status=status)
+
+
+# --- documented information -------------------------------------------------------------------
+
+
+def _information_context(request):
+    entries = documented_information.entries()
+    stages = [
+        (stage, title, [e for e in entries if e.item.stage == stage])
+        for stage, title in (
+            (1, "Read at the stage 1 review: the design of the AIMS"),
+            (2, "Sampled at stage 2 and after: records that show the AIMS running"),
+        )
+    ]
+    return {
+        "stages": stages,
+        "provided": sum(1 for e in entries if e.provided),
+        "total": len(entries),
+        "generated_at": timezone.now(),
+        "generated_by": request.user,
+    }
+
+
+def documented_information_list(request):
+    """What a certification body asks to see, where each item lives, and the gaps."""
+    _require(request)
+    context = _information_context(request)
+    context["can_export"] = roles.can(request.user, "export", AREA)
+    return render(request, "controls/documented_information.html", context)
+
+
+def documented_information_pdf(request):
+    _require(request, "export")
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "controls/documented_information_pdf.html", _information_context(request)
+    )
+    response = HttpResponse(
+        HTML(string=html, base_url=None).write_pdf(), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = 'inline; filename="documented-information.pdf"'
+    return response

@@ -6,6 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from aims_portal.admin import ReadOnlyRecordAdmin
+from aims_portal.services import tracked_save
 
 from .models import (
     AISystem,
@@ -72,8 +73,8 @@ class TeamAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             obj.version += 1
-        obj._change_reason = "Changed in the admin" if change else "Created in the admin"
-        super().save_model(request, obj, form, change)
+        reason = "Changed in the admin" if change else "Created in the admin"
+        tracked_save(obj, request.user, reason)
 
 
 @admin.register(SignOff)

@@ -7,4 +7,4 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         # Registers dashboard cards, readiness checks, reminder sources and record types.
-        from . import dashboard, notifications, readiness, records  # noqa: F401
+        from . import dashboard, mywork, notifications, readiness, records  # noqa: F401

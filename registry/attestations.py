@@ -27,7 +27,6 @@ Rules enforced here (the API, the pages and the benchmark all call these functio
 
 import datetime
 import hashlib
-import json
 import math
 import re
 import secrets
@@ -44,6 +43,7 @@ from aims_portal.ledger import receipts
 from aims_portal.ledger import services as ledger
 from aims_portal.ledger.models import LedgerEntry
 from aims_portal.ledger.verify_bundle import canonical_json
+from aims_portal.services import tracked_save
 
 from .models import (
     AISystem,
@@ -122,11 +122,7 @@ def attestation_token_create(*, actor, system, name):
         key_hash=key_hash(key),
         created_by=actor,
     )
-    token.full_clean()
-    token._history_user = actor
-    token._change_reason = "Attestation token created"
-    token.save()
-    return token, key
+    return tracked_save(token, actor, "Attestation token created"), key
 
 
 @transaction.atomic
@@ -142,10 +138,7 @@ def attestation_token_revoke(token, *, actor, reason):
     current.revoked_by = actor
     current.revoke_reason = reason[:500]
     current.version += 1
-    current._history_user = actor
-    current._change_reason = f"Revoked: {reason[:450]}"
-    current.save()
-    return current
+    return tracked_save(current, actor, f"Revoked: {reason[:450]}")
 
 
 def attestation_token_authenticate(key):
@@ -422,9 +415,13 @@ def attestations_register(*, token, items):
         raise AttestationsRejected(sorted(problems, key=lambda p: p["index"]))
     with transaction.atomic():
         created = Attestation.objects.bulk_create(rows)
-        positions = ledger.append_many(LedgerEntry.Kind.ATTESTATION, created)
+        positions, hashed = ledger.append_many_hashed(LedgerEntry.Kind.ATTESTATION, created)
         signed = receipts.receipts_build(
-            LedgerEntry.Kind.ATTESTATION, created, positions, [_subject(a) for a in created]
+            LedgerEntry.Kind.ATTESTATION,
+            created,
+            positions,
+            [_subject(a) for a in created],
+            hashed=hashed,
         )
     return [
         Registered(attestation, sequence, entry, receipt)
@@ -489,17 +486,17 @@ def _replay(stored, request_hash):
             "key for new data; a retry must repeat the first request exactly. Nothing was "
             "registered."
         )
-    return stored.status_code, json.loads(stored.response), True
+    return stored.status_code, stored.response, True
 
 
 def attestations_register_once(
     *, token: AttestationToken, key: str, request_hash: str, register
-) -> tuple[int, dict, bool]:
-    """Run ``register()`` (returning (status, JSON answer)) at most once per (token, key):
-    returns (status, answer, replayed). A retry with the same key and the same request gets
-    the stored answer; with another request, IdempotencyConflict. Only answers that
-    registered something are kept: a refused request may be corrected and sent again with
-    the same key.
+) -> tuple[int, str, bool]:
+    """Run ``register()`` (returning (status, the answer as JSON text)) at most once per
+    (token, key): returns (status, answer text, replayed). A retry with the same key and
+    the same request gets the stored answer; with another request, IdempotencyConflict.
+    Only answers that registered something are kept: a refused request may be corrected
+    and sent again with the same key.
 
     Concurrent duplicates: the key row is inserted first, in the registering transaction;
     on PostgreSQL a second insert of the key waits on the unique index until the first
@@ -515,7 +512,7 @@ def attestations_register_once(
                 token=token, key=key, request_hash=request_hash, status_code=0, response=""
             )
             status, answer = register()
-            row.status_code, row.response = status, json.dumps(answer, ensure_ascii=False)
+            row.status_code, row.response = status, answer
             row.save(update_fields=["status_code", "response"])
     except IntegrityError:
         stored = AttestationIdempotencyKey.objects.filter(token=token, key=key).first()

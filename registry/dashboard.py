@@ -166,7 +166,7 @@ def lifecycle_changes(user, figures):
 
 
 def _supplier_counts():
-    active = Supplier.objects.filter(retired_at__isnull=True)
+    active = Supplier.objects.active()
     approved = Q(due_diligence_status=Supplier.DueDiligence.APPROVED)
     return {
         "approved": Counted(active.filter(approved)),

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from aims_portal import roles
+from aims_portal.services import tracked_save
 
 from . import attestation_demo, golive
 from . import services as registry
-from .changes import change_request_update
 from .models import (
     AISystem,
     ChangeRequest,
@@ -87,7 +87,7 @@ EVIDENCE = {
 
 
 def _approve(change, lead, executive, reason):
-    change = change_request_update(
+    change = registry.change_request_update(
         change,
         actor=lead,
         data={
@@ -149,8 +149,7 @@ def responsible_users():
                 email=f"{username}@aims.example",
             )
             user.set_password(demo_password(username))
-            user._change_reason = "Demo user"
-            user.save()
+            tracked_save(user, None, "Demo user")
         user.groups.add(Group.objects.get_or_create(name=responsibility)[0])
         people[responsibility] = user
     return people

@@ -1,5 +1,6 @@
 """An AI system as a registry document: the nested layout of the model-registry YAML
-(DESIGN.md §5), in one canonical key order. Policies read it, YAML export writes it."""
+(registry/examples/ shows it), in one canonical key order. Policies read it, YAML export
+writes it."""
 
 from .models import AISystem, DataSource
 
@@ -44,7 +45,7 @@ def system_document(system, sources=None, **overrides):
     ask what the policies would say about the system after a change.
     """
     if sources is None:
-        sources = system.data_sources.filter(retired_at__isnull=True)
+        sources = system.data_sources.active()
     values = {f: getattr(system, f) for f in ("stage", "base_model")}
     values.update(overrides)
     by_kind = {key: [] for key in SOURCE_KEYS.values()}

@@ -81,7 +81,7 @@ class AISystemFilterSet(RecordFilterSet):
     def filter_review_due(self, queryset, name, value):
         """Systems still in service whose next review is overdue or within the period."""
         today = timezone.localdate()
-        queryset = queryset.exclude(stage=AISystem.Stage.RETIRED)
+        queryset = queryset.in_service()
         if value == "overdue":
             return queryset.filter(next_review__lt=today)
         return queryset.filter(next_review__lte=today + timedelta(days=int(value)))

@@ -116,10 +116,6 @@ class AISystemForm(ModelForm):
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def _active_systems():
-    return AISystem.objects.exclude(stage=AISystem.Stage.RETIRED)
-
-
 class DataSourceForm(ModelForm):
     class Meta:
         model = DataSource

@@ -28,8 +28,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import imports
 from .models import AISystem, ChangeRequest, RegistrySync
+from .services import imports
+from .services.changes import change_request_create
 
 GIT_TIMEOUT = 300
 
@@ -124,12 +125,11 @@ class SyncResult:
 
 
 def _retire_deleted(present: set[str], commit: str, folder: str, actor) -> list:
-    from .changes import change_request_create
 
     raised = []
     gone = (
-        AISystem.objects.exclude(source_commit="")
-        .exclude(stage=AISystem.Stage.RETIRED)
+        AISystem.objects.in_service()
+        .exclude(source_commit="")
         .exclude(slug__in=present)
         .order_by("slug")
     )

@@ -45,7 +45,7 @@ def review_reminders(records, *, date_field, event, what, recipients=None):
 @reminder_source
 def system_reviews_due():
     systems = (
-        AISystem.objects.exclude(stage=AISystem.Stage.RETIRED)
+        AISystem.objects.in_service()
         .filter(next_review__lte=review_horizon())
         .select_related("owner")
     )
@@ -56,9 +56,9 @@ def system_reviews_due():
 
 @reminder_source
 def supplier_reviews_due():
-    suppliers = Supplier.objects.filter(
-        retired_at__isnull=True, next_review__lte=review_horizon()
-    ).select_related("owner")
+    suppliers = (
+        Supplier.objects.active().filter(next_review__lte=review_horizon()).select_related("owner")
+    )
     return review_reminders(
         suppliers, date_field="next_review", event="supplier-review", what="supplier"
     )

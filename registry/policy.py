@@ -1,6 +1,6 @@
 """Registry policies: machine-checkable rules on an AI system document.
 
-Three built-in rules (DESIGN.md §3) plus user rules written in Rego, evaluated in-process
+Three built-in rules (BUILT_IN_RULES below) plus user rules written in Rego, evaluated in-process
 with ``regopy``. User rules come from two places: RegistryPolicy records, and ``.rego`` files
 in the folder named by the ``REGISTRY_POLICY_DIR`` setting (default ``<BASE_DIR>/policies``).
 A Rego rule sees the system document (registry YAML layout, see documents.py) as ``input``
@@ -447,7 +447,7 @@ def record_rules():
     from .models import RegistryPolicy
 
     rules = []
-    for record in RegistryPolicy.objects.filter(enabled=True, retired_at__isnull=True):
+    for record in RegistryPolicy.objects.active().filter(enabled=True):
         rules += _compiled(record.name, [(f"{record.name}.rego", record.rego)])
     return rules
 

@@ -1,4 +1,4 @@
-"""Certification readiness checks on the inventory (DESIGN.md §4), computed from live data.
+"""Certification readiness checks on the inventory, computed from live data.
 
 Each check returns the records that fail it, with what is missing; an empty list passes.
 Checks about operation (logs, monitoring, runbooks) apply to systems in production; the
@@ -46,7 +46,7 @@ SourceRow = namedtuple(
 
 
 def active_systems():
-    return AISystem.objects.exclude(stage=AISystem.Stage.RETIRED)
+    return AISystem.objects.in_service()
 
 
 def production_systems():
@@ -175,7 +175,7 @@ def systems_to_validate():
     that does, and few that do not."""
     systems, fits = _fitting(active_systems(), SCHEMA_COLUMNS, yaml_io.SCHEMA)
     sources, source_fits = _fitting(
-        DataSource.objects.filter(system=OuterRef("pk"), retired_at__isnull=True),
+        DataSource.objects.active().filter(system=OuterRef("pk")),
         SOURCE_COLUMNS,
         yaml_io.SOURCE,
     )
@@ -238,9 +238,7 @@ def owner_and_contact():
 
 
 def _active_sources():
-    return DataSource.objects.filter(retired_at__isnull=True).exclude(
-        system__stage=AISystem.Stage.RETIRED
-    )
+    return DataSource.objects.active().exclude(system__stage=AISystem.Stage.RETIRED)
 
 
 KIND_LABELS = {kind: str(label).lower() for kind, label in DataSource.Kind.choices}
@@ -427,7 +425,7 @@ def incident_runbook_tested():
     order=100,
 )
 def supplier_due_diligence():
-    suppliers = Supplier.objects.filter(retired_at__isnull=True)
+    suppliers = Supplier.objects.active()
     if not suppliers.exists():
         return [], "No suppliers are recorded."
     passed = [Supplier.DueDiligence.APPROVED, Supplier.DueDiligence.CONDITIONAL]

@@ -6,7 +6,6 @@ from aims_portal.records import Panel, RecordType
 from aims_portal.records.types import Section
 
 from . import services, views
-from .changes import change_request_update, change_workflow
 from .filters import (
     AISystemFilterSet,
     ChangeRequestFilterSet,
@@ -43,6 +42,7 @@ from .tables import (
     RegistryPolicyTable,
     SupplierTable,
 )
+from .workflows import change_workflow, incident_workflow
 
 ai_systems = RecordType(
     model=AISystem,
@@ -218,7 +218,7 @@ incidents = RecordType(
     form_class=IncidentForm,
     create=services.incident_create,
     update=services.incident_update,
-    workflow=services.incident_workflow,
+    workflow=incident_workflow,
     transition=services.incident_transition,
     editable=lambda incident: incident.status != Incident.Status.CLOSED,
     list_select_related=("system",),
@@ -242,7 +242,7 @@ change_requests = RecordType(
     filterset_class=ChangeRequestFilterSet,
     form_class=ChangeRequestForm,
     create=services.change_request_create,
-    update=change_request_update,
+    update=services.change_request_update,
     workflow=change_workflow,
     transition=services.change_request_transition,
     editable=lambda change: change.status == ChangeRequest.Status.SUBMITTED,
@@ -250,11 +250,6 @@ change_requests = RecordType(
     detail_template="registry/change_detail.html",
     detail_context=views.change_detail_context,
     extra_urls=(
-        path(
-            "changes/new/<int:system>/",
-            views.ChangeRequestForSystemView.as_view(),
-            name="change-create-for",
-        ),
         path("changes/<int:pk>/recheck/", views.change_recheck, name="change-recheck"),
         path("changes/<int:pk>/override/", views.change_override, name="change-override"),
     ),

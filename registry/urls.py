@@ -22,19 +22,25 @@ from .records import (
     policies,
     suppliers,
 )
-from .views import AISystemListView, PolicyListView
+from .views import AISystemListView, ChangeRequestForSystemView, PolicyListView, system_lookup
 
 app_name = "registry"
 
 urlpatterns = [
     # The system list with the YAML import/export bar; same URL and name as the generic one.
     path("systems/", AISystemListView.as_view(record_type=ai_systems), name="aisystem-list"),
+    path("systems/lookup/", system_lookup, name="aisystem-lookup"),
     *ai_systems.urls(),
     *suppliers.urls(),
     *data_sources.urls(),
     *model_versions.urls(),
     *incidents.urls(),
     *change_requests.urls(),
+    path(
+        "changes/new/<int:system>/",
+        ChangeRequestForSystemView.as_view(record_type=change_requests),
+        name="change-create-for",
+    ),
     path("policies/", PolicyListView.as_view(record_type=policies), name="policy-list"),
     *policies.urls(),
     *attestation_views.urlpatterns,

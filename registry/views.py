@@ -10,20 +10,22 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import FormView
 
 from aims_portal import roles
 from aims_portal.records.views import RecordCreateView, RecordListView
+from aims_portal.scopes import restrict
 
-from . import gitsync, golive, imports, policy, selectors
-from .changes import approval_problems
+from . import gitsync, golive, policy, selectors
 from .forms import YAMLImportForm
 from .models import AISystem, ChangeRequest, Responsibility
+from .services import imports
+from .workflows import approval_problems
 
 
 def system_detail_context(system, request):
@@ -67,6 +69,13 @@ def change_detail_context(change, request):
     }
 
 
+@require_safe
+def system_lookup(request):
+    """JSON for the searchable AI-system filters: ``{"results": [{"id", "text"}]}``."""
+    roles.require(request.user, "view", "inventory")
+    return JsonResponse({"results": selectors.system_lookup(request.GET.get("q", ""))})
+
+
 def _refused(request, error):
     messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
 
@@ -74,7 +83,7 @@ def _refused(request, error):
 @require_POST
 def sign_off(request, pk):
     """A DPO or security officer signs off the system's current version."""
-    system = get_object_or_404(AISystem, pk=pk)
+    system = get_object_or_404(restrict(AISystem.objects.all(), request.user), pk=pk)
     try:
         golive.sign_off_record(
             system,
@@ -91,7 +100,7 @@ def sign_off(request, pk):
 @require_POST
 def system_sync(request, pk):
     """Import this system's file from the registry repository (REGISTRY_GIT_REPO)."""
-    system = get_object_or_404(AISystem, pk=pk)
+    system = get_object_or_404(restrict(AISystem.objects.all(), request.user), pk=pk)
     roles.require(request.user, "change", "inventory", system)
     if not settings.REGISTRY_GIT_REPO:
         messages.error(request, "No registry repository is configured (REGISTRY_GIT_REPO).")
@@ -142,7 +151,7 @@ def policy_detail_context(record, request):
 
 def system_yaml(request, pk):
     roles.require(request.user, "export", "inventory")
-    system = get_object_or_404(AISystem, pk=pk)
+    system = get_object_or_404(restrict(AISystem.objects.all(), request.user, "export"), pk=pk)
     name, text = imports.export_one(system)
     response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -153,7 +162,9 @@ def systems_yaml_zip(request):
     roles.require(request.user, "export", "inventory")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in imports.export_all():
+        for name, text in imports.export_all(
+            restrict(AISystem.objects.all(), request.user, "export")
+        ):
             archive.writestr(f"registry/{name}", text)
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="registry-yaml.zip"'
@@ -197,15 +208,12 @@ class YAMLImportView(FormView):
 
 
 class ChangeRequestForSystemView(RecordCreateView):
-    """The change-request form with the system already chosen (from the system's page)."""
-
-    def __init__(self, **kwargs):
-        from .records import change_requests
-
-        super().__init__(record_type=change_requests, **kwargs)
+    """The change-request form with the system already chosen (from the system's page);
+    urls.py gives it the change requests' record type."""
 
     def build_form(self, data=None):
-        system = get_object_or_404(AISystem, pk=self.kwargs["system"])
+        systems = restrict(AISystem.objects.all(), self.request.user)
+        system = get_object_or_404(systems, pk=self.kwargs["system"])
         return self.record_type.form_class(data, initial={"system": system})
 
 

@@ -1,4 +1,4 @@
-"""Reading and writing the model-registry YAML (DESIGN.md §5): one system per file.
+"""Reading and writing the model-registry YAML (layout in documents.py): one system per file.
 
 Reading accepts what teams write (``version_pinned`` as true/false or a version,
 ``training_sources`` as a word such as ``none-fine-tuning`` or a list, ``owner`` as a team or a

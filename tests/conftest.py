@@ -6,7 +6,7 @@ from aims_portal import roles
 
 from . import factories
 
-pytest_plugins = ["tests.browser", "tests.live"]
+pytest_plugins = ["tests.browser", "tests.live", "tests.oidc_provider"]
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -109,7 +109,7 @@ def local_tsa(tmp_path_factory):
         tsa.stop()
 
 
-WORKER_FIXTURES = {"worker", "db_worker"}
+WORKER_FIXTURES = {"worker", "db_worker", "webhook_worker"}
 
 
 @pytest.fixture(autouse=True)

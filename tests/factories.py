@@ -148,6 +148,7 @@ def soa_decide_all(actor, justification="Needed for our AI systems: {ref}.", **o
         data = {
             "applicability": SoAEntry.Applicability.APPLICABLE,
             "justification": justification.format(ref=entry.control.ref),
+            "inclusion_reasons": ["risk_treatment"],
             **overrides,
         }
         controls.soa_entry_update(
@@ -386,3 +387,39 @@ def checked_ledger():
 
     ledger.checkpoint_create()
     return ledger.chain_check()
+
+
+# --- the certification cycle (audits) -------------------------------------------------------
+
+
+def certification_body(actor, **overrides):
+    from audits import services as audits
+
+    data = {
+        "name": "Certifying Body Ltd",
+        "accreditation": "UKAS 0123 for ISO/IEC 42001",
+        "contact_name": "A. Assessor",
+        "contact_email": "assessor@cb.example",
+        **overrides,
+    }
+    return audits.certification_body_create(actor=actor, data=data)
+
+
+def certification_audit(actor, body, kind="stage1", start=None, days=1, **overrides):
+    """A planned certification audit of ``kind`` starting ``start`` (a date)."""
+    import datetime
+
+    from audits import services as audits
+
+    start = start or datetime.date.today() + datetime.timedelta(days=40)
+    data = {
+        "body": body,
+        "kind": kind,
+        "cycle": 1,
+        "planned_start": start,
+        "planned_end": start + datetime.timedelta(days=days),
+        "owner": actor,
+        "lead_auditor": "A. Assessor",
+        **overrides,
+    }
+    return audits.certification_audit_create(actor=actor, data=data)

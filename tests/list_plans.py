@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from aims_portal.api_input import PortalPagination
-from aims_portal.records.types import registered_types
+from aims_portal.record_registry import registered_types
 from aims_portal.records.views import PER_PAGE, filtered
 
 

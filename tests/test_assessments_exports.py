@@ -87,3 +87,41 @@ def test_csv_export_of_the_register(lead, client_for):
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("ID,Title")
     assert "Drift" in lines[1]
+
+
+def docx_text(content):
+    from docx import Document
+
+    document = Document(io.BytesIO(content))
+    parts = [p.text for p in document.paragraphs]
+    parts += [s.header.paragraphs[0].text for s in document.sections]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" ".join(cell.text for cell in row.cells))
+    return " ".join(" ".join(parts).split())
+
+
+def test_the_word_file_says_what_the_pdf_says(approved, executive, client_for, tmp_path):
+    client = client_for(executive)
+    pdf = pdf_text(client.get(f"/assessments/impact/{approved.pk}/pdf/").content, tmp_path)
+    response = client.get(f"/assessments/impact/{approved.pk}/docx/")
+    assert response["Content-Type"].endswith("wordprocessingml.document")
+    word = docx_text(response.content)
+    for expected in (
+        approved.reference,
+        "Document control",
+        "1. System context",
+        "3. Impacts",
+        "6. Sign-off",
+        str(executive),
+        approved.approved_at.strftime("%-d %b %Y"),
+        "Customers in financial difficulty",
+        "Answers could reveal another customer's details.",
+        "Support <assistant>",
+    ):
+        assert expected in pdf and expected in word, expected
+
+
+def test_the_word_file_needs_the_export_grant(approved, make_user, client_for):
+    nobody = make_user()
+    assert client_for(nobody).get(f"/assessments/impact/{approved.pk}/docx/").status_code == 403

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from aims_portal import history
 from assessments import services
 from assessments.models import Risk
 
@@ -27,8 +28,10 @@ def test_linked_systems_are_kept_in_each_version(lead):
     risk = services.risk_update(
         risk, actor=lead, data={"systems": [a, b]}, expected_version=1, reason="Also beta"
     )
-    versions = list(risk.history.order_by("history_id").values_list("linked_systems", flat=True))
-    assert versions == ["alpha", "alpha, beta"]
+    older, newer = risk.history.order_by("history_id")
+    # The links are recorded once, with the version: the diff names the change once.
+    changes = history.diff(Risk, older, newer)
+    assert [(c.name, c.old, c.new) for c in changes] == [("systems", str(a), f"{a}\n{b}")]
     assert set(b.risks.all()) == {risk}
 
 
@@ -144,7 +147,7 @@ def test_risk_form_creates_a_risk(client_for, lead):
     )
     risk = Risk.objects.get()
     assert response.status_code == 302
-    assert (risk.inherent_score, risk.linked_systems) == (12, system.slug)
+    assert (risk.inherent_score, list(risk.systems.all())) == (12, [system])
 
 
 @pytest.mark.parametrize("bad", ["9223372036854775808", "-9223372036854775809", "12345"])

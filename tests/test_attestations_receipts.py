@@ -317,3 +317,19 @@ def test_verify_receipt_refuses_a_receipt_that_is_not_one(tmp_path, verified):
     status, output = run_verifier(tmp_path, {"hello": "world"}, proof, note, key)
     assert status == 2
     assert "ERROR: the receipt has no valid 'format' field" in output
+
+
+def test_the_signed_bytes_splice_the_row_exactly_where_canonical_json_puts_it():
+    row = {"id": 7, "metadata": {"z": "é\u2028", "a": [1.5, None]}, "decision": "allow"}
+    fields = {
+        "format": "f",
+        "content_hash": "c",
+        "row": row,
+        "system": 'sys "q"',
+        "time": "t",
+        "prev_hash": "p",
+        "origin": "o",
+        "model_version": "v1",
+    }
+    spliced = receipts._signed_bytes(fields, canonical_json(row))
+    assert spliced == canonical_json(fields)

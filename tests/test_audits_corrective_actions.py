@@ -156,7 +156,7 @@ def test_the_overdue_reminder_is_sent_once_per_due_date(action, lead, ia2):
     action = make_overdue(action)
     assert send_reminders() == 2  # the owner and the programme owner
     assert send_reminders() == 0
-    notice = Notification.objects.get(user=ia2)
+    notice = Notification.objects.get(user=ia2, event="due")
     assert notice.title == f"Corrective action {action.reference} is overdue"
     assert notice.url == action.get_absolute_url()
     make_overdue(action, days=1)  # a new due date is a new event

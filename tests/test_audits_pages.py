@@ -70,11 +70,12 @@ def test_every_page_renders_for_every_role(demo_data, client, role):
         assert client.get(url).status_code == 200, url
     review = ManagementReview.objects.get()
     audit = Audit.objects.get(status="completed")
-    for pdf in (
-        f"/audits/audits/{audit.pk}/report.pdf",
-        f"/audits/reviews/{review.pk}/minutes.pdf",
+    for report in (
+        f"/audits/audits/{audit.pk}/report/",
+        f"/audits/reviews/{review.pk}/minutes/",
     ):
-        assert client.get(pdf).status_code == (403 if role == "system_owner" else 200)
+        response = client.post(report, {"format": "docx"})
+        assert response.status_code == (403 if role == "system_owner" else 302)
 
 
 def test_read_only_roles_see_no_writing_controls_and_cannot_open_forms(demo_data, client):

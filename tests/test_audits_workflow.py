@@ -4,6 +4,7 @@ refused ones (nothing changes when a step is refused)."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from aims_portal import history
 from audits import services
 from audits.models import Audit, ChecklistLine, Finding
 
@@ -191,7 +192,9 @@ def test_every_change_is_in_the_history_and_the_ledger(started_audit, ia):
     assert latest.history_user == ia and latest.history_change_reason == "Result recorded"
     covered = set(LedgerEntry.objects.values_list("covered_model", flat=True))
     assert {"audits.historicalaudit", "audits.historicalchecklistline"} <= covered
-    assert started_audit.history.first().team == f"Lead: {ia}"
+    latest = started_audit.history.first()
+    team = history.version_links(Audit, Audit._meta.get_field("auditors"), [latest.history_id])
+    assert team[latest.history_id] == {u.pk for u in started_audit.auditors.all()}
 
 
 def test_only_the_team_is_offered_to_record_a_result(started_audit, ia, lead, client):

@@ -20,7 +20,7 @@ def test_demo_loads_a_decided_soa_with_a_revision_and_documents_and_is_idempoten
     assert not SoAEntry.objects.filter(applicability="undecided").exists()
     assert SoAEntry.objects.filter(applicability="excluded").count() == 2
     assert SoARevision.objects.count() == 1
-    assert ControlledDocument.objects.count() == 3
+    assert ControlledDocument.objects.count() == 6  # the policy, standards, plans, records
     assert ControlledDocument.objects.get(ref="POL-001").status == "approved"
     assert SoAEntry.objects.get(control__ref="A.6.2.6").systems.count() == 3
     assert SoAEntry.objects.get(control__ref="A.6.2.6").risks.exists()

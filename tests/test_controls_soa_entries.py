@@ -85,6 +85,7 @@ def test_inline_edit_form_then_save_returns_the_updated_row(client_for, lead):
         url,
         {
             "applicability": "applicable",
+            "inclusion_reasons": ["risk_treatment"],
             "justification": "Validation <b>before</b> each release.",
             "implementation_status": "implemented",
             "evidence": "VAL-1\nVAL-2",

@@ -90,6 +90,7 @@ def test_revision_2_lists_what_changed_since_revision_1(lead, executive):
     changed = {(c["ref"], c["field"]) for c in revision.changes}
     assert changed == {
         ("A.10.4", "Applicability"),
+        ("A.10.4", "Inclusion reasons"),  # an excluded control keeps none
         ("A.10.4", "Justification"),
         ("A.6.2.4", "Implementation"),
     }

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from aims_portal.api_tokens import api_token_create
-from registry import imports, yaml_io
+from registry import yaml_io
 from registry.models import AISystem, DataSource
+from registry.services import imports
 
 FUZZ = settings(
     max_examples=40,

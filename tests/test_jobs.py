@@ -11,6 +11,7 @@ from aims_portal import jobs
 from aims_portal.celery import app
 from aims_portal.ledger import bundles, services
 from aims_portal.ledger.models import EvidenceBundle, VerificationRun
+from aims_portal.services import tracked_save
 from aims_portal.tasks import reap_jobs
 from controls import services as controls_services
 from controls.models import DocumentExport
@@ -31,9 +32,7 @@ def media(settings, tmp_path):
 def stuck_export(user, status="running", overdue=True):
     job = DocumentExport(format="pdf", requested_by=user, status=status, progress=5)
     job.deadline = timezone.now() + (-PAST if overdue else timedelta(minutes=5))
-    job._history_user, job._change_reason = user, "Export requested"
-    job.save()
-    return job
+    return tracked_save(job, user, "Export requested")
 
 
 def stuck_bundle(user, status="building", overdue=True):
@@ -184,7 +183,7 @@ def test_a_job_that_raises_inline_is_failed_not_a_server_error(client_for, lead,
     def broken(data):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(exports, "render_csv", broken)
+    monkeypatch.setitem(exports.RENDERERS, "csv", broken)
     response = client_for(lead).post("/controls/soa/export/", {"format": "csv"})
     job = DocumentExport.objects.get()
     assert response.status_code == 302 and response.url == f"/controls/exports/{job.pk}/"

@@ -63,15 +63,17 @@ def test_append_covers_any_saved_row(lead):
     assert factories.checked_ledger().problems == []
 
 
-def test_the_hook_costs_four_queries_per_history_row(lead):
+def test_the_hook_costs_three_queries_per_append(lead):
     user = User.objects.get(pk=lead.pk)
     with CaptureQueriesContext(connection) as with_ledger:
         user.first_name = "Changed"
         user.save()
     ledger_sql = [q["sql"] for q in with_ledger if LedgerEntry._meta.db_table in q["sql"]]
-    # read head, read the tree's right edge, insert (plus the advisory lock on PostgreSQL)
-    assert len(ledger_sql) == 3
-    assert len(with_ledger) <= 7
+    # For each of the two appends (the user's version, then the version's group link row,
+    # since roles are versioned): read head, read the tree's right edge, insert.
+    assert len(ledger_sql) == 6
+    # Save, version, link rows, then the two appends (plus two advisory locks on PostgreSQL).
+    assert len(with_ledger) <= 13
 
 
 def test_history_rows_keep_verifying_after_a_reload(lead):

@@ -18,6 +18,7 @@ from aims_portal.ledger import current_bundle, selectors, verify_current
 from aims_portal.ledger.canonical import canonical_row, row_spec
 from aims_portal.ledger.current_state import check_current_state, check_model
 from aims_portal.models import User
+from aims_portal.services import tracked_delete
 from assessments.models import Risk
 from controls.models import SoAEntry
 from registry.models import AISystem, Supplier
@@ -89,7 +90,7 @@ def test_clean_factory_data_has_no_problem(data):
     found, stats = online()
     assert found == []
     assert stats.rows >= AISystem.objects.count() + SoAEntry.objects.count() + 1
-    assert stats.links == 1  # the risk's one system
+    assert stats.links == 2  # the risk's one system, the lead's group (role)
     assert offline() == []
 
 
@@ -181,8 +182,7 @@ def test_a_row_deleted_through_the_portal_is_no_problem_but_bringing_it_back_is(
     pk = supplier.pk
     names, _ = row_spec(Supplier)
     values = Supplier.objects.values_list(*names).get()
-    supplier._history_user = lead
-    supplier.delete()
+    tracked_delete(supplier, lead, "Deleted")
     assert both() == ([], [])
     columns = [Supplier._meta.get_field(n).column for n in names]
     sql(
@@ -281,8 +281,10 @@ def test_bundle_items_are_in_ledger_order_and_canonical(data):
     )
     assert system_item["version"] == version.history_id
     assert all(recorded[k] == v for k, v in system_item["row"].items())
-    users = [i for i in items if i["model"] == "aims_portal.user"]
+    users = [i for i in items if i["model"] == "aims_portal.user" and "row" in i]
     assert users and all("password" not in i["row"] for i in users)
+    roles = [i for i in items if i["model"] == "aims_portal.user" and i.get("field") == "groups"]
+    assert [i["id"] for i in roles] == [data["lead"].pk]
 
 
 def test_same_values_stored_differently_raise_nothing_but_a_changed_json_value_does(data, lead):

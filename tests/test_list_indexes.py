@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from aims_portal.models import User
-from aims_portal.records.types import registered_types
+from aims_portal.record_registry import registered_types
 
 from . import list_plans
 from .conftest import require_service

@@ -57,7 +57,15 @@ ROLES = (
 # Tables whose rows a request may add without changing anything: the auditors' access log,
 # sessions, login-throttle bookkeeping.
 UNTRACKED_TABLES = {"aims_portal_accesslog"}
-WATCHED_APPS = {"aims_portal", "registry", "assessments", "controls", "audits", "auth"}
+WATCHED_APPS = {
+    "aims_portal",
+    "registry",
+    "assessments",
+    "controls",
+    "governance",
+    "audits",
+    "auth",
+}
 
 
 # --- the rules ------------------------------------------------------------------------------
@@ -87,6 +95,13 @@ def export_owner_or_approver(user, record):
     )
 
 
+def report_owner_or_approver(user, record):
+    # Audit reports and minutes are personal too; audits approvers see everyone's.
+    return roles.can(user, "export", "audits") and (
+        record.requested_by_id == user.pk or roles.can(user, "approve", "audits")
+    )
+
+
 def holds_responsibility(user, record):
     from registry.golive import holds
     from registry.models.governance import Responsibility
@@ -98,6 +113,11 @@ def may_recheck(user, record):
     return roles.can(user, "change", "inventory", record.system) or roles.can(
         user, "approve", "inventory"
     )
+
+
+def acknowledges(user, record):
+    # Staff acknowledge the AI policy for themselves; auditors read it from outside the AIMS.
+    return roles.can(user, "view", "governance") and bool(roles.user_roles(user) - {roles.AUDITOR})
 
 
 def own_bundle(user, record):
@@ -185,6 +205,7 @@ RULES = {
     "home": page("dashboard"),
     "readiness": page("dashboard"),
     "health": Rule(None, {"GET": anyone}),
+    "favicon": Rule(None, {"GET": anyone}),
     # Django's form views answer PUT as POST.
     "login": Rule(None, {"GET": anyone, "POST": anyone, "PUT": anyone}),
     "logout": Rule(None, {"POST": logged_in}, ends_session=True),
@@ -207,6 +228,7 @@ RULES = {
     "registry:aisystem-yaml": page("inventory", get="export", model="registry.AISystem"),
     "registry:aisystem-yaml-all": page("inventory", get="export"),
     "registry:aisystem-import": page("inventory", get="create", post="create", PUT="create"),
+    "registry:aisystem-lookup": page("inventory"),
     **record_pages("registry", "supplier", "inventory", retire=True),
     **record_pages("registry", "datasource", "inventory", retire=True),
     **record_pages("registry", "modelversion", "inventory"),
@@ -235,6 +257,9 @@ RULES = {
     "assessments:assessment-pdf": page(
         "assessments", get="export", model="assessments.ImpactAssessment"
     ),
+    "assessments:assessment-docx": page(
+        "assessments", get="export", model="assessments.ImpactAssessment"
+    ),
     "assessments:assessment-revise": post_only(
         "assessments", "create", model="assessments.ImpactAssessment"
     ),
@@ -257,6 +282,7 @@ RULES = {
         PATCH="change",
         DELETE="change",
     ),
+    "controls:document-settings": page("administration", get="change", post="change"),
     "controls:soa-revisions": page("controls"),
     "controls:soa-compare": page("controls"),
     "controls:soa-revision": page("controls"),
@@ -283,6 +309,8 @@ RULES = {
     **record_pages("controls", "control", "controls"),
     **record_pages("controls", "requirement", "controls"),
     **record_pages("controls", "document", "controls", steps=True),
+    "controls:documented-information": page("controls"),
+    "controls:documented-information-pdf": page("controls", get="export"),
     # --- audits
     **record_pages("audits", "programme", "audits"),
     **record_pages("audits", "audit", "audits", steps=True),
@@ -292,8 +320,49 @@ RULES = {
     **record_pages("audits", "review", "audits", steps=True),
     **record_pages("audits", "evidence", "audits", retire=True),
     "audits:evidence-file": page("audits", model="audits.EvidenceItem", sample=(("file__gt", ""),)),
-    "audits:audit-pdf": page("audits", get="export", model="audits.Audit"),
-    "audits:review-pdf": page("audits", get="export", model="audits.ManagementReview"),
+    "audits:audit-report": post_only("audits", "export", model="audits.Audit"),
+    "audits:review-minutes": post_only("audits", "export", model="audits.ManagementReview"),
+    "audits:report-detail": page(
+        "audits", get=report_owner_or_approver, model="audits.ReportExport"
+    ),
+    "audits:report-download": page(
+        "audits",
+        get=report_owner_or_approver,
+        model="audits.ReportExport",
+        sample=(("status", "done"),),
+    ),
+    "audits:report-retry": page(
+        "audits", get=None, post=report_owner_or_approver, model="audits.ReportExport"
+    ),
+    # --- governance (management system registers)
+    **record_pages("governance", "issue", "governance"),
+    **record_pages("governance", "party", "governance"),
+    **record_pages("governance", "scope", "governance", steps=True),
+    "governance:scope-pdf": page("governance", get="export", model="governance.ScopeStatement"),
+    **record_pages("governance", "acknowledgement", "governance"),
+    "governance:acknowledgement-status": page("governance", post=acknowledges),
+    **record_pages("governance", "raci", "governance"),
+    "governance:raci-matrix": page("governance"),
+    **record_pages("governance", "objective", "governance"),
+    "governance:objective-report": page("governance", get="export"),
+    **record_pages("governance", "measurement", "governance"),
+    **record_pages("governance", "competence", "governance"),
+    **record_pages("governance", "training", "governance"),
+    "governance:training-matrix": page("governance"),
+    "governance:training-matrix-pdf": page("governance", get="export"),
+    "governance:training-evidence": page(
+        "governance", get="change", post="change", model="governance.TrainingRecord"
+    ),
+    "governance:training-evidence-download": page(
+        "governance", model="governance.TrainingRecord", sample=(("evidence__gt", ""),)
+    ),
+    **record_pages("governance", "communication", "governance"),
+    **record_pages("audits", "certbody", "audits", retire=True),
+    **record_pages("audits", "certaudit", "audits"),
+    **record_pages("audits", "certificate", "audits"),
+    "audits:certaudit-finding": page(
+        "audits", get="create", post="create", model="audits.CertificationAudit"
+    ),
     # --- integrity ledger
     "ledger:integrity": page("ledger"),
     "ledger:verify": post_only("ledger", "view"),
@@ -380,10 +449,8 @@ RULES = {
     **record_api("soaentry", "controls", create=False),
     "soa-list": api("controls", GET="view"),
     "soa-detail": api("controls", GET="view", PUT="change", PATCH="change"),
-    "soa-submit": api("controls", POST="change"),
-    "soa-return-": api("controls", POST="approve"),
-    "soa-approve": api("controls", POST="approve"),
-    "soa-reopen": api("controls", POST="change"),
+    "soa-step": api("controls", POST=STEP),
+    "soa-named-step": api("controls", POST=STEP),
     "soarevision-list": api("controls", GET="view"),
     "soarevision-compare": api("controls", GET="view"),
     "soarevision-detail": api("controls", GET="view"),
@@ -394,22 +461,88 @@ RULES = {
     **record_api(
         "document",
         "controls",
+        steps=True,
         extra={
-            "document-submit": api("controls", POST="change"),
-            "document-return-": api("controls", POST="approve"),
-            "document-approve": api("controls", POST="approve"),
-            "document-revise": api("controls", POST="change"),
+            "document-named-step": api("controls", POST=STEP),
             "document-attach": api("controls", POST="change"),
             "document-download": api("controls", GET="view"),
         },
     ),
+    **record_api("contextissue", "governance"),
+    **record_api("interestedparty", "governance"),
+    **record_api("scopestatement", "governance", steps=True),
+    **record_api(
+        "policyacknowledgement",
+        "governance",
+        extra={
+            "policyacknowledgement-list": api("governance", GET="view", POST=acknowledges),
+            "policyacknowledgement-detail": api("governance", GET="view"),
+        },
+    ),
+    **record_api("raciassignment", "governance"),
+    **record_api("objective", "governance"),
+    **record_api("measurement", "governance"),
+    **record_api("competence", "governance"),
+    **record_api("trainingrecord", "governance"),
+    **record_api("communication", "governance"),
     **record_api("auditprogramme", "audits"),
     **record_api("audit", "audits", steps=True),
     **record_api("checklistline", "audits", create=False),
     **record_api("finding", "audits", steps=True),
     **record_api("correctiveaction", "audits", steps=True),
     **record_api("managementreview", "audits", steps=True),
+    "reportexport-list": api("audits", POST="export"),
+    "reportexport-detail": api("audits", GET=report_owner_or_approver, hides_others=True),
+    "reportexport-retry": api("audits", POST=report_owner_or_approver, hides_others=True),
+    "reportexport-download": api("audits", GET=report_owner_or_approver, hides_others=True),
     **record_api("evidenceitem", "audits"),
+    # --- working together: my work, notifications, search, comments, webhooks
+    "my-work": Rule(None, {"GET": logged_in}),
+    "search": Rule(None, {"GET": logged_in}),
+    "notification-settings": Rule(None, {"GET": logged_in, "POST": logged_in}),
+    # Whoever may view a record may comment on it (here an AI system: inventory).
+    "comment-add": post_only("inventory", "view", model="registry.AISystem"),
+    "webhook-list": page("administration"),
+    "webhook-create": page("administration", get="create", post="create"),
+    "webhook-deliveries": page("administration"),
+    "webhook-detail": page("administration", model="aims_portal.WebhookEndpoint"),
+    "webhook-edit": page(
+        "administration", get="change", post="change", model="aims_portal.WebhookEndpoint"
+    ),
+    "webhook-rotate": post_only("administration", "change", model="aims_portal.WebhookEndpoint"),
+    "webhook-delete": post_only("administration", "delete", model="aims_portal.WebhookEndpoint"),
+    "api-notifications": Rule(None, {"GET": logged_in}, api=True),
+    "api-notifications-read": Rule(None, {"POST": logged_in}, api=True),
+    "api-my-work": Rule(None, {"GET": logged_in}, api=True),
+    "api-search": Rule(None, {"GET": logged_in}, api=True),
+    "api-comments": Rule(
+        "inventory", {"GET": "view", "POST": "view"}, api=True, model="registry.AISystem"
+    ),
+    # --- identity: sign-on, user management, group mappings, scopes
+    # Without a provider both send everyone to the login page (with a message).
+    "sso-start": Rule(None, {"GET": anyone}, ends_session=True),
+    "sso-callback": Rule(None, {"GET": anyone}, ends_session=True),
+    "two-factor-verify": Rule(None, {"GET": logged_in, "POST": logged_in}),
+    "identity:user-list": page("administration"),
+    "identity:user-invite": page("administration", get="create", post="create"),
+    "identity:user-detail": page("administration", post="change", model="aims_portal.User"),
+    "identity:set-password": Rule(None, {"GET": anyone, "POST": anyone, "PUT": anyone}),
+    **record_pages("identity", "groupmapping", "administration", retire=True),
+    **record_api("groupmapping", "administration"),
+    "accessscope-list": api("administration", GET="view"),
+    "accessscope-detail": api("administration", GET="view"),
+    "identity-user-list": api("administration", GET="view"),
+    "identity-user-detail": api("administration", GET="view"),
+    "identity-user-invite": api("administration", POST="create"),
+    "identity-user-roles": api("administration", POST="change"),
+    "identity-user-access-window": api("administration", POST="change"),
+    "identity-user-scope": api("administration", POST="change"),
+    "identity-user-deactivate": api("administration", POST="change"),
+    "identity-user-reactivate": api("administration", POST="change"),
+    **record_api("certbody", "audits"),
+    **record_api("certificationaudit", "audits"),
+    **record_api("certificate", "audits"),
+    "documented-information-list": api("controls", GET="view"),
 }
 # Django's admin site: administrators (staff) only, every page of it.
 ADMIN_SITE_RULE = Rule(None, {"GET": staff, "POST": staff}, admin_site=True)
@@ -618,10 +751,38 @@ class PermissionSweep(TestCase):
                     "occurred_at": timezone.now().isoformat(),
                 },
             )
+        from aims_portal.models import WebhookEndpoint
+
+        if not WebhookEndpoint.objects.exists():
+            WebhookEndpoint.objects.create(
+                name="Sweep hook", url="https://hooks.example.test/aims", events=["mentioned"]
+            )
         if not EvidenceBundle.objects.exists():
             EvidenceBundle.objects.create(requested_by=lead)
         if not DocumentExport.objects.exists():
             DocumentExport.objects.create(requested_by=lead, format=DocumentExport.Format.CSV)
+        from audits.models import Audit, ReportExport
+
+        if not ReportExport.objects.exists():
+            ReportExport.objects.create(
+                requested_by=lead,
+                document=ReportExport.Document.AUDIT_REPORT,
+                audit=Audit.objects.order_by("pk").first(),
+                format=ReportExport.Format.PDF,
+            )
+        # Identity: a group mapping and a user limited to one AI system.
+        from identity import services as identity
+
+        identity.group_mapping_create(
+            actor=admin, data={"group": "aims-auditors", "role": roles.AUDITOR}
+        )
+        identity.access_scope_set(
+            factories.UserFactory(role=roles.AUDITOR, username="sweep-scoped"),
+            actor=admin,
+            teams=[],
+            systems=[system],
+            reason="Engaged for one system",
+        )
         # The admin's authenticator pages need a device to show.
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -632,8 +793,17 @@ class PermissionSweep(TestCase):
 
         export = DocumentExport.objects.order_by("pk").first()
         cls._attach(DocumentExport, export, "exports/sweep-sample.csv", status="done")
+        report = ReportExport.objects.order_by("pk").first()
+        cls._attach(ReportExport, report, "reports/sweep-sample.pdf", status="done")
         cls._attach(ControlledDocument, None, "documents/sweep-sample.txt")
         cls._attach(EvidenceItem, None, "evidence/sweep-sample.txt", kind="file")
+        from governance.models import TrainingRecord
+
+        training = TrainingRecord.objects.order_by("pk").first()
+        storage = TrainingRecord._meta.get_field("evidence").storage
+        stored = storage.save("training/sweep-sample.txt", ContentFile(b"sample evidence\n"))
+        cls._files.append(Path(storage.path(stored)))
+        TrainingRecord.objects.filter(pk=training.pk).update(evidence=stored)
         bundle = EvidenceBundle.objects.order_by("pk").first()
         path = bundles.bundle_dir() / "sweep-sample-bundle.zip"
         path.write_bytes(b"PK\x05\x06" + b"\0" * 18)
@@ -728,6 +898,8 @@ class PermissionSweep(TestCase):
                 kwargs[name] = "no-such-page/"
             elif name == "step":
                 kwargs[name] = "submit"
+            elif name in ("uidb64", "token"):  # an invitation link (here not a valid one)
+                kwargs[name] = "MQ" if name == "uidb64" else "no-such-token"
             else:
                 self.fail(f"{route.name}: no sample value for <{name}>; extend kwargs_for")
         if rule and STEP in rule.methods.values():
@@ -744,8 +916,8 @@ class PermissionSweep(TestCase):
         return kwargs, record, step, query
 
     def _workflow(self, route, model):
-        if route.name == "controls:soa-transition":
-            from controls.services import SOA_WORKFLOW
+        if route.name in ("controls:soa-transition", "soa-step", "soa-named-step"):
+            from controls.workflows import SOA_WORKFLOW
 
             return SOA_WORKFLOW
         workflow = _workflow_of(route, model)
@@ -968,3 +1140,138 @@ def test_the_sweep_covers_pages_api_and_admin():
     assert any(n.startswith("admin:") for n in names)
     assert any(n.endswith("-list") and ":" not in n for n in names)  # API routes
     assert re.search(r"registry:aisystem-detail", " ".join(names))
+
+
+# --- scoped access ----------------------------------------------------------------------------
+
+
+class ScopedSweep(TestCase):
+    """A system owner limited to one business unit (an owning team) and an auditor engaged
+    for one AI system, on demo data: for every record type that reaches an AI system, no
+    record outside the scope shows through its list page, its CSV export, its API list, its
+    detail page, its API detail or its history; the ledger's entries and evidence bundles,
+    which cover every record, are refused."""
+
+    OUTSIDE_SAMPLES = 3  # out-of-scope records opened one by one, per record type
+
+    @classmethod
+    def setUpTestData(cls):
+        from identity import services as identity
+        from registry.models import AISystem, Team
+
+        call_command("seed_demo", stdout=StringIO())
+        user_model = apps.get_model(settings.AUTH_USER_MODEL)
+        admin = user_model.objects.get(username="admin")
+        systems = list(AISystem.objects.order_by("pk"))
+        cls.unit_system, cls.audited_system = systems[0], systems[1]
+        team = Team.objects.create(
+            slug="team-scope", name="Scope unit", contact="unit@example.test", lead=admin
+        )
+        AISystem.objects.filter(pk=cls.unit_system.pk).update(owner_team=team)
+        cls.scoped = {
+            "owner": factories.UserFactory(role=roles.SYSTEM_OWNER, username="unit-owner"),
+            "auditor": factories.UserFactory(role=roles.AUDITOR, username="engaged-auditor"),
+        }
+        identity.access_scope_set(
+            cls.scoped["owner"], actor=admin, teams=[team], systems=[], reason="Owns one unit"
+        )
+        identity.access_scope_set(
+            cls.scoped["auditor"],
+            actor=admin,
+            teams=[],
+            systems=[cls.audited_system],
+            reason="Engaged for one system",
+        )
+        cls.tokens = {name: api_token_create(user).key for name, user in cls.scoped.items()}
+
+    def inside_ids(self, model, system):
+        from aims_portal.scopes import scope_path
+
+        path = scope_path(model)
+        paths = (path,) if isinstance(path, str) else path
+        ids = set()
+        for lookup in paths:
+            if lookup == "pk":
+                ids.add(system.pk)
+            else:
+                ids |= set(
+                    model._base_manager.filter(**{lookup: system}).values_list("pk", flat=True)
+                )
+        return ids
+
+    def check(self, name, system):
+        from aims_portal.records import registered_types
+        from aims_portal.scopes import scope_path
+
+        user = self.scoped[name]
+        page = Client()
+        page.force_login(user)
+        api_client = Client(HTTP_AUTHORIZATION=f"Token {self.tokens[name]}")
+        failures, checked = [], 0
+        for rt in registered_types():
+            model = rt.model
+            if scope_path(model) is None or not roles.can(user, "view", rt.area):
+                continue
+            inside = self.inside_ids(model, system)
+            outside = list(
+                model._base_manager.exclude(pk__in=inside).order_by("pk")[: self.OUTSIDE_SAMPLES]
+            )
+            if not outside:
+                continue
+            listing = page.get(rt.list_url, {"status": "all", "per_page": 100})
+            for record in outside:
+                detail = rt.object_urls(record)["detail"]
+                if f'href="{detail}"' in listing.content.decode():
+                    failures.append(f"{rt.list_url} lists {detail}")
+                if page.get(detail).status_code != 404:
+                    failures.append(f"{detail} answered, not 404")
+                checked += 2
+            csv = page.get(rt.list_url, {"status": "all", "_export": "csv"})
+            rows = max(len(csv.content.decode().strip().splitlines()) - 1, 0)
+            if csv.status_code == 200 and rows > len(inside):
+                failures.append(f"{rt.list_url} CSV has {rows} rows, {len(inside)} in scope")
+            checked += 1
+            history = reverse(
+                "record-history",
+                args=[model._meta.app_label, model._meta.model_name, outside[0].pk],
+            )
+            if page.get(history).status_code != 404:
+                failures.append(f"{history} answered, not 404")
+            checked += 1
+        for basename, model in self.api_routes():
+            inside = self.inside_ids(model, system)
+            listed = api_client.get(reverse(f"{basename}-list"), {"page_size": 500})
+            if listed.status_code == 200:
+                ids = {row["id"] for row in listed.json()["results"]}
+                if ids - inside:
+                    failures.append(f"API {basename} lists {sorted(ids - inside)[:5]}")
+                checked += 1
+            for record in model._base_manager.exclude(pk__in=inside)[: self.OUTSIDE_SAMPLES]:
+                answer = api_client.get(reverse(f"{basename}-detail", args=[record.pk]))
+                if answer.status_code not in (403, 404):
+                    failures.append(f"API {basename} {record.pk} answered {answer.status_code}")
+                checked += 1
+        assert not failures, f"{len(failures)} records outside the scope:\n" + "\n".join(failures)
+        assert checked > 50, checked
+        return page
+
+    def api_routes(self):
+        from aims_portal.scopes import scope_path
+
+        for route in sweep_routes():
+            if not route.name.endswith("-detail") or ":" in route.name:
+                continue
+            model = _model_of(route, None)
+            if model is None or getattr(model, "area", None) is None:
+                continue
+            if scope_path(model) is None:
+                continue
+            yield route.name.removesuffix("-detail"), model
+
+    def test_scoped_owner_sees_only_their_unit(self):
+        self.check("owner", self.unit_system)
+
+    def test_scoped_auditor_sees_only_the_engaged_system(self):
+        page = self.check("auditor", self.audited_system)
+        assert page.get(reverse("ledger:entries")).status_code == 403
+        assert page.post(reverse("ledger:bundle-create")).status_code == 403

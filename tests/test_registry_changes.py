@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from registry import services
-from registry.changes import stage_workflow
 from registry.forms import AISystemForm
 from registry.models import AISystem, ChangeRequest, ModelVersion
+from registry.workflows import stage_workflow
 
 from . import factories
 

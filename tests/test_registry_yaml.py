@@ -9,9 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from registry import imports, yaml_io
+from registry import yaml_io
 from registry.golive import ORDER
 from registry.models import AISystem, ChangeRequest, DataSource
+from registry.services import imports
 
 from . import factories
 

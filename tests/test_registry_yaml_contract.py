@@ -9,8 +9,9 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from registry import imports, yaml_io
+from registry import yaml_io
 from registry.models import AISystem, ChangeRequest, Team
+from registry.services import imports
 
 pytestmark = pytest.mark.django_db
 

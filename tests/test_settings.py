@@ -113,3 +113,22 @@ def test_production_without_a_time_stamping_authority_fails_check_deploy(tmp_pat
     result = deploy_check(tmp_path)
     assert result.returncode != 0
     assert "aims.E001" in result.stdout + result.stderr
+
+
+def test_a_misspelt_yes_no_setting_stops_the_start():
+    result = run_python("import django; django.setup()", DJANGO_DEBUG="ture")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_DEBUG must be true or false" in result.stderr
+
+
+def test_yes_no_settings_read_each_accepted_word():
+    from aims_portal.settings import env_bool
+
+    for word, expected in (("TRUE", True), ("on", True), ("1", True), ("No", False), ("0", False)):
+        os.environ["AIMS_TEST_FLAG"] = word
+        try:
+            assert env_bool("AIMS_TEST_FLAG", not expected) is expected, word
+        finally:
+            del os.environ["AIMS_TEST_FLAG"]
+    assert env_bool("AIMS_TEST_FLAG", True) is True

@@ -24,8 +24,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .. import jobs, roles
-from . import coverage, selectors, services, signing, timestamping
+from .. import jobs, roles, scopes
+from . import coverage, evolution, selectors, services, signing, timestamping
 from .current_bundle import write_current_rows
 from .models import Checkpoint, EvidenceBundle
 
@@ -53,7 +53,9 @@ checkpoint, an invalid checkpoint signature or time-stamp token, a live record t
 from its latest version.
 
 Files: manifest.json (what is in here), ledger.jsonl (the log's entries), records.jsonl (the
-record versions and attested AI outputs, canonical JSON), current.jsonl (the live records and
+record versions and attested AI outputs, canonical JSON, each in the form its entry hashed;
+a version hashed before a field was added lists that field's value under "added_since"),
+current.jsonl (the live records and
 links, each naming the version it must equal), checkpoints.json (signed tree
 heads as C2SP notes with RFC 3161 tokens), public_key.pem, tsa-certificate.pem (when the
 portal time-stamps), the verifier's three Python files. The manifest's "summaries" say how
@@ -73,6 +75,7 @@ def bundle_path(bundle):
 
 def bundle_request(*, actor, area=""):
     roles.require(actor, "export", "ledger")
+    scopes.require_whole_organisation(actor, "an evidence bundle")
     if area and area not in dict(selectors.bundle_areas()):
         raise ValidationError({"area": "Choose an area that has records, or the whole AIMS."})
     bundle = EvidenceBundle.objects.create(
@@ -154,23 +157,27 @@ def _build(bundle, chunk_size):
                 wanted = {}
                 for entry in chunk:
                     if entry["covered_model"] in labels:
-                        wanted.setdefault(entry["covered_model"], []).append(entry["covered_id"])
-                found = {lbl: selectors.canonical_rows(lbl, ids) for lbl, ids in wanted.items()}
+                        wanted.setdefault(entry["covered_model"], {})[entry["covered_id"]] = entry[
+                            "content_hash"
+                        ]
+                # Full rows for the current-state check; each written in the form its entry
+                # hashed, with the declared values of fields added since beside it.
+                found = {lbl: selectors.canonical_rows(lbl, list(ex)) for lbl, ex in wanted.items()}
                 for entry in chunk:
-                    row = found.get(entry["covered_model"], {}).get(entry["covered_id"])
+                    label = entry["covered_model"]
+                    row = found.get(label, {}).get(entry["covered_id"])
                     if row is not None:
                         records += 1
-                        _write_lines(
-                            rows,
-                            [
-                                {
-                                    "sequence": entry["sequence"],
-                                    "model": entry["covered_model"],
-                                    "id": entry["covered_id"],
-                                    "row": row,
-                                }
-                            ],
-                        )
+                        form, _ = evolution.hashed_form(label, row, entry["content_hash"])
+                        item = {
+                            "sequence": entry["sequence"],
+                            "model": label,
+                            "id": entry["covered_id"],
+                            "row": form,
+                        }
+                        if form is not row:
+                            item["added_since"] = {k: v for k, v in row.items() if k not in form}
+                        _write_lines(rows, [item])
                 _progress(bundle, entries, total)
             for model in models:
                 label = model._meta.label_lower

@@ -45,6 +45,26 @@ class LedgerEntry(models.Model):
         return f"Ledger entry {self.sequence}"
 
 
+class RetiredValue(models.Model):
+    """The values a covered row held in fields a later migration removed, kept so that the
+    row still hashes as it was hashed (``evolution.retire_fields`` writes them). Like the
+    entries, nothing in the portal changes them: verification adds them back to the row
+    before hashing it, so a changed, added or deleted value is reported as a changed row."""
+
+    covered_model = models.CharField(max_length=100, help_text="app_label.model of the row")
+    covered_id = models.BigIntegerField()
+    values = models.JSONField(help_text="attname -> canonical value")
+
+    class Meta:
+        app_label = "aims_portal"
+        constraints = [
+            models.UniqueConstraint(fields=["covered_model", "covered_id"], name="retired_once")
+        ]
+
+    def __str__(self):
+        return f"Removed fields of {self.covered_model} {self.covered_id}"
+
+
 class Checkpoint(models.Model):
     """A signed tree head: the log's size and Merkle root as a C2SP signed note (``note``),
     with the RFC 3161 time-stamp token of that note (``tsa_token``) when a time-stamping

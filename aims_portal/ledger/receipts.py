@@ -16,15 +16,16 @@ Rules enforced here (the attestation API, its pages and the benchmark call these
 
 import base64
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
 
-from . import services, signing
+from . import evolution, services, signing
 from .canonical import _datetime, canonical_instance
 from .models import Checkpoint, LedgerEntry
-from .verify_bundle import canonical_json, content_hash
+from .verify_bundle import canonical_json
 
 RECEIPT_FORMAT = "aims-portal-receipt/1"
 
@@ -45,12 +46,15 @@ def receipts_build(
     subjects: list[ReceiptSubject],
     *,
     first_prev_hash: str | None = None,
+    hashed: list[tuple[dict, str, bytes]] | None = None,
 ) -> list[dict]:
     """Signed receipts of ``instances``, whose entries ``positions`` [(sequence, entry hash)]
     were appended in this order (consecutive sequences, as ``append_many`` writes them).
 
     The previous hash of the first entry is read from the ledger (one query) unless given;
-    each following entry's previous hash is the entry before it.
+    each following entry's previous hash is the entry before it. ``hashed`` gives, per
+    row, the canonical dict its entry hashed, that hash and the dict's canonical JSON (as
+    ``append_many_hashed`` returns them; else computed from the rows).
     """
     if not instances:
         return []
@@ -65,11 +69,14 @@ def receipts_build(
     origin = settings.LEDGER_ORIGIN
     label = instances[0]._meta.label_lower
     key = signing.private_key()
+    if hashed is None:
+        hashed = [_hashed(row) for row in map(canonical_instance, instances)]
+    times = {}  # a batch shares one time: formatted once
     receipts, prev = [], first_prev_hash
-    for instance, (sequence, entry_hash), subject in zip(
-        instances, positions, subjects, strict=True
+    for instance, (sequence, entry_hash), subject, (row, digest, encoded) in zip(
+        instances, positions, subjects, hashed, strict=True
     ):
-        row = canonical_instance(instance)
+        when = times.get(subject.time) or times.setdefault(subject.time, _datetime(subject.time))
         fields = {
             "format": RECEIPT_FORMAT,
             "origin": origin,
@@ -79,16 +86,29 @@ def receipts_build(
             "covered_id": instance.pk,
             "prev_hash": prev,
             "entry_hash": entry_hash,
-            "content_hash": content_hash(row),
+            "content_hash": digest,
             "row": row,
-            "time": _datetime(subject.time),
+            "time": when,
             "system": subject.system,
             "model_version": subject.model_version,
         }
-        signature = key.sign(canonical_json(fields))
+        signature = key.sign(_signed_bytes(fields, encoded))
         receipts.append({**fields, "signature": base64.b64encode(signature).decode()})
         prev = entry_hash
     return receipts
+
+
+def _hashed(row):
+    encoded = canonical_json(row)
+    return row, hashlib.sha256(encoded).hexdigest(), encoded
+
+
+def _signed_bytes(fields, row_json):
+    """canonical_json(fields), with the row's canonical JSON spliced in rather than encoded
+    again: keys are sorted, so the row sits between the keys before "row" and those after."""
+    head = canonical_json({k: v for k, v in fields.items() if k < "row"})
+    tail = canonical_json({k: v for k, v in fields.items() if k > "row"})
+    return b"".join((head[:-1], b',"row":', row_json, b",", tail[1:]))
 
 
 def receipt_for(instance, subject: ReceiptSubject) -> dict | None:
@@ -96,17 +116,22 @@ def receipt_for(instance, subject: ReceiptSubject) -> dict | None:
     None when no entry covers the row."""
     entry = (
         LedgerEntry.objects.filter(covered_model=instance._meta.label_lower, covered_id=instance.pk)
-        .values("sequence", "entry_hash", "prev_hash", "kind")
+        .values("sequence", "entry_hash", "prev_hash", "kind", "content_hash")
         .first()
     )
     if entry is None:
         return None
+    # The row as its entry hashed it, should fields have been added to the model since.
+    row, _ = evolution.hashed_form(
+        instance._meta.label_lower, canonical_instance(instance), entry["content_hash"]
+    )
     return receipts_build(
         entry["kind"],
         [instance],
         [(entry["sequence"], entry["entry_hash"])],
         [subject],
         first_prev_hash=entry["prev_hash"],
+        hashed=[_hashed(row)],
     )[0]
 
 

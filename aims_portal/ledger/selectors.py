@@ -20,7 +20,7 @@ from simple_history.models import HistoricalChanges
 
 from .. import roles
 from ..models import TrackedModel
-from . import coverage
+from . import coverage, evolution
 from .canonical import canonical_row, row_spec
 from .models import Checkpoint, EvidenceBundle, LedgerEntry, VerificationRun
 from .verify_bundle import content_hash
@@ -172,20 +172,30 @@ def _canonical_rows_postgresql(model, ids):
 
 
 def canonical_rows(label, ids):
-    """{id: canonical dict} for the rows of ``label`` with those primary keys."""
+    """{id: canonical dict} for the rows of ``label`` with those primary keys, with the
+    kept values of fields removed since (``evolution.with_retired``)."""
     model = resolve_model(label)
     if model is None or not ids:
         return {}
     if connection.vendor == "postgresql" and isinstance(model._meta.pk, IDENTITY_TYPES[2:4]):
-        return _canonical_rows_postgresql(model, ids)
+        return evolution.with_retired(label, _canonical_rows_postgresql(model, ids))
     names, _ = row_spec(model)
     pk_index = names.index(model._meta.pk.attname)
     rows = model._base_manager.filter(pk__in=ids).values_list(*names)
-    return {values[pk_index]: canonical_row(model, values) for values in rows}
+    found = {values[pk_index]: canonical_row(model, values) for values in rows}
+    return evolution.with_retired(label, found)
 
 
-def row_hashes(label, ids):
-    return {pk: content_hash(row) for pk, row in canonical_rows(label, ids).items()}
+def row_hashes(label, expected):
+    """{id: content hash} of the rows of ``label`` in ``expected`` ({id: the hash its entry
+    holds}): each row hashed in the form its entry was made from when a declared schema
+    change explains the difference (``evolution.hashed_form``)."""
+    if not evolution.added_epochs(label):
+        return {pk: content_hash(row) for pk, row in canonical_rows(label, list(expected)).items()}
+    return {
+        pk: evolution.row_hash(label, row, expected[pk])
+        for pk, row in canonical_rows(label, list(expected)).items()
+    }
 
 
 def uncovered(model):

@@ -40,6 +40,7 @@ from .verify_bundle import (
     ChainChecker,
     UsageError,
     anchor_checker,
+    canonical_json,
     content_hash,
     read_trusted_checkpoint,
 )
@@ -69,30 +70,43 @@ class TreeDamaged(RuntimeError):
     """The stored tree index does not hold a node the next append needs."""
 
 
-def _frontier(cursor, size):
-    """The right edge of the tree of ``size`` leaves, read from the entries that store it
-    (one query)."""
-    nodes = tlog.subtree_nodes(0, size)
-    if not nodes:
-        return tlog.CompactRange()
-    places = [tlog.stored_at(level, index) for level, index in nodes]
-    marks = ", ".join(["%s"] * len(places))
+def _stored_nodes(cursor, plans):
+    """The stored hashes of the nodes of each plan [[(level, index)]], read from the
+    entries that store them (one query for all); TreeDamaged when one is missing."""
+    places = {tlog.stored_at(level, index) for plan in plans for level, index in plan}
+    if not places:
+        return [[] for _ in plans]
+    sequences = sorted({sequence for sequence, _ in places})
+    marks = ", ".join(["%s"] * len(sequences))
     cursor.execute(
         f"SELECT sequence, tree_nodes FROM {LedgerEntry._meta.db_table} "
         f"WHERE sequence IN ({marks})",
-        [sequence for sequence, _ in places],
+        sequences,
     )
     stored = {sequence: bytes(blob or b"") for sequence, blob in cursor.fetchall()}
-    hashes = []
-    for sequence, level in places:
-        node = stored.get(sequence, b"")[level * 32 : (level + 1) * 32]
-        if len(node) != 32:
-            raise TreeDamaged(
-                f"The ledger's tree index is damaged at entry {sequence}: nothing can be "
-                "appended until `manage.py verify_ledger` has been run and the cause found."
-            )
-        hashes.append(node)
-    return tlog.CompactRange(size, hashes)
+    found = []
+    for plan in plans:
+        nodes = []
+        for level, index in plan:
+            sequence, position = tlog.stored_at(level, index)
+            node = stored.get(sequence, b"")[position * 32 : (position + 1) * 32]
+            if len(node) != 32:
+                raise TreeDamaged(
+                    f"The ledger's tree index is damaged at entry {sequence}: nothing can "
+                    "be appended until `manage.py verify_ledger` has been run and the "
+                    "cause found."
+                )
+            nodes.append(node)
+        found.append(nodes)
+    return found
+
+
+def _frontier(cursor, size):
+    """The right edge of the tree of ``size`` leaves, from the stored index (one query)."""
+    nodes = tlog.subtree_nodes(0, size)
+    if not nodes:
+        return tlog.CompactRange()
+    return tlog.CompactRange(size, _stored_nodes(cursor, [nodes])[0])
 
 
 def _current_frontier(cursor, size):
@@ -137,14 +151,16 @@ def _head_position(using):
     return top or (0, GENESIS)
 
 
-def _append(kind, label, rows, using=None, *, with_tree=True):
-    """Append the entries; returns [(sequence, entry hash)] in the order of ``rows``."""
+def _append(kind, label, rows, using=None, *, with_tree=True, digests=None):
+    """Append the entries; returns [(sequence, entry hash)] in the order of ``rows``.
+    ``digests`` [(pk, content hash)] when the caller has hashed the rows already."""
     if not rows:
         return []
     using = using or router.db_for_write(LedgerEntry)
     connection = connections[using]
     # Content hashes do not depend on the chain: computed before the lock is taken.
-    digests = [(pk, content_hash(row)) for pk, row in rows]
+    if digests is None:
+        digests = [(pk, content_hash(row)) for pk, row in rows]
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         sequence, prev = _lock_and_read_head(cursor, connection.vendor)
         tree = _current_frontier(cursor, sequence) if with_tree else None
@@ -203,13 +219,26 @@ def append_many(kind, instances, using=None):
     """Append one entry per saved row (all of one model), under one lock, in the order
     given; returns [(sequence, entry hash)] in that order. Call it inside the transaction
     that inserted the rows, so rows and entries commit or vanish together."""
+    return append_many_hashed(kind, instances, using)[0]
+
+
+def append_many_hashed(kind, instances, using=None):
+    """``append_many``, also returning each row as it was hashed: ([(sequence, entry
+    hash)], [(canonical dict, content hash, canonical JSON)]), so that receipts reuse them
+    instead of encoding every row again."""
     instances = list(instances)
     if not instances:
-        return []
+        return [], []
     label = instances[0]._meta.label_lower
     if any(i._meta.label_lower != label or i.pk is None for i in instances):
         raise ValueError("append_many takes saved rows of one model")
-    return _append(kind, label, [(i.pk, canonical_instance(i)) for i in instances], using)
+    rows = [(i.pk, canonical_instance(i)) for i in instances]
+    hashed = []
+    for _, row in rows:
+        encoded = canonical_json(row)
+        hashed.append((row, hashlib.sha256(encoded).hexdigest(), encoded))
+    digests = [(pk, h[1]) for (pk, _), h in zip(rows, hashed, strict=True)]
+    return _append(kind, label, rows, using, digests=digests), hashed
 
 
 def history_row_created(sender, history_instance, using=None, **kwargs):
@@ -406,26 +435,7 @@ def inclusion_proof(index, size=None):
 def _range_hashes(cursor, ranges):
     """The Merkle hash of each leaf range [a, b), from the stored nodes (one query)."""
     plans = [tlog.subtree_nodes(a, b) for a, b in ranges]
-    places = {tlog.stored_at(level, index) for plan in plans for level, index in plan}
-    sequences = sorted({sequence for sequence, _ in places})
-    marks = ", ".join(["%s"] * len(sequences))
-    cursor.execute(
-        f"SELECT sequence, tree_nodes FROM {LedgerEntry._meta.db_table} "
-        f"WHERE sequence IN ({marks})",
-        sequences,
-    )
-    stored = {sequence: bytes(blob or b"") for sequence, blob in cursor.fetchall()}
-    hashes = []
-    for plan in plans:
-        nodes = []
-        for level, index in plan:
-            sequence, position = tlog.stored_at(level, index)
-            node = stored.get(sequence, b"")[position * 32 : (position + 1) * 32]
-            if len(node) != 32:
-                raise TreeDamaged(f"The ledger's tree index is damaged at entry {sequence}.")
-            nodes.append(node)
-        hashes.append(tlog.fold(nodes))
-    return hashes
+    return [tlog.fold(nodes) for nodes in _stored_nodes(cursor, plans)]
 
 
 def consistency_holds(size, root):
@@ -473,8 +483,8 @@ def chain_check(*, chunk_size=5000, on_chunk=None, trusted=(), current_state=Tru
 def _row_hashes_for(chunk):
     wanted = {}
     for entry in chunk:
-        wanted.setdefault(entry["covered_model"], []).append(entry["covered_id"])
-    return {label: selectors.row_hashes(label, ids) for label, ids in wanted.items()}
+        wanted.setdefault(entry["covered_model"], {})[entry["covered_id"]] = entry["content_hash"]
+    return {label: selectors.row_hashes(label, expected) for label, expected in wanted.items()}
 
 
 def _chunks_with_row_hashes(chunk_size):

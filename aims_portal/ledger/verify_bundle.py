@@ -584,11 +584,13 @@ def verify_archive(archive, trusted_pem=None, trusted_checkpoints=(), tsa_pem=No
             if pending_record is not None and pending_record.get("sequence") == entry["sequence"]:
                 row_hash = content_hash(pending_record["row"])
                 if live is not None:
+                    # A version hashed before fields were added is compared with the live
+                    # row as it reads now: with the values those fields took.
                     live.history_row(
                         entry["sequence"],
                         pending_record["model"],
                         pending_record["id"],
-                        pending_record["row"],
+                        {**pending_record["row"], **pending_record.get("added_since", {})},
                     )
                 pending_record = next(records, None)
         checker.entry(entry, row_hash)

@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import jobs, roles
+from .. import jobs, roles, scopes
 from ..params import int_param
 from . import bundles, selectors, services, signing
 from . import verify_receipt as tlog
@@ -52,6 +52,7 @@ def entries(request):
     sequence), optionally of one record type or one record; each with its hashes and a
     link to its inclusion proof."""
     roles.require(request.user, "view", "ledger")
+    scopes.require_whole_organisation(request.user, "the ledger's list of entries")
     types = selectors.record_types()
     record_label = request.GET.get("model", "")
     if record_label not in dict(types):
@@ -191,6 +192,7 @@ def bundle_create(request):
 
 def _own_bundle(request, pk):
     roles.require(request.user, "export", "ledger")
+    scopes.require_whole_organisation(request.user, "an evidence bundle")
     bundle = get_object_or_404(
         EvidenceBundle.objects.select_related("requested_by"), pk=pk, requested_by=request.user
     )

@@ -6,6 +6,7 @@ list (search, filters, sorting, pagination, CSV export), detail (fields, related
 recent history), create, edit (optimistic locking, change reason) and retire pages.
 """
 
-from .types import Panel, RecordType, record_type_for, registered_types
+from ..record_registry import record_type_for, registered_types
+from .types import Panel, RecordType
 
 __all__ = ["Panel", "RecordType", "record_type_for", "registered_types"]

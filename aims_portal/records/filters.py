@@ -1,6 +1,10 @@
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms import NullBooleanSelect
+from django.urls import reverse
+from django_filters.utils import label_for_filter
 
 
 class AnyYesNo(NullBooleanSelect):
@@ -11,6 +15,68 @@ class AnyYesNo(NullBooleanSelect):
         self.choices = [("unknown", "Any"), ("true", "Yes"), ("false", "No")]
 
 
+class RemoteLookupInput(forms.TextInput):
+    """A filter over a large table (thousands of AI systems) as a text box for the record's
+    ID, not a menu of every row: the portal's script turns it into a search that asks the
+    JSON endpoint ``url_name`` for matches. The chosen record's name rides along so the
+    box shows it, not a number."""
+
+    def __init__(self, url_name, attrs=None):
+        super().__init__(attrs)
+        self.url_name = url_name
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        widget_attrs["data-remote-url"] = reverse(self.url_name)
+        widget_attrs.setdefault("placeholder", "ID, or type to search")
+        chosen = self._chosen(value)
+        if chosen is not None:
+            widget_attrs["data-remote-label"] = str(chosen)
+        return context
+
+    def _chosen(self, value):
+        queryset = getattr(getattr(self, "choices", None), "queryset", None)
+        if queryset is None or value in (None, ""):
+            return None
+        try:
+            return queryset.filter(pk=int(value)).first()
+        except (TypeError, ValueError, OverflowError, ValidationError):
+            return None
+
+
+class LookupChoiceField(forms.ModelChoiceField):
+    """A record chosen by its id or, as typed without JavaScript, by its ID (slug)."""
+
+    def __init__(self, *args, alternate_key="slug", **kwargs):
+        self.alternate_key = alternate_key
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        text = value.strip() if isinstance(value, str) else value
+        if isinstance(text, str) and text and not text.isdigit():
+            # A NUL byte cannot be an ID, and PostgreSQL refuses it in a query.
+            found = None
+            if "\x00" not in text:
+                found = self.queryset.filter(**{self.alternate_key: text[:200]}).first()
+            if found is None:
+                raise ValidationError(f"No record has the ID “{text[:80]}”.", code="invalid_choice")
+            return found
+        if isinstance(text, str) and text.isdigit() and len(text) > 18:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(text)
+
+
+class LookupFilter(django_filters.ModelChoiceFilter):
+    """A ModelChoiceFilter over a large table: LookupChoiceField in a RemoteLookupInput."""
+
+    field_class = LookupChoiceField
+
+    def __init__(self, *args, lookup_url, **kwargs):
+        kwargs.setdefault("widget", RemoteLookupInput(lookup_url))
+        super().__init__(*args, **kwargs)
+
+
 class RecordFilterSet(django_filters.FilterSet):
     """Base filters: free-text search over ``search_fields`` and, for records that can be
     retired, a status filter that shows active records unless asked otherwise."""
@@ -18,6 +84,20 @@ class RecordFilterSet(django_filters.FilterSet):
     search_fields: tuple[str, ...] = ()
 
     q = django_filters.CharFilter(method="search", label="Search")
+
+    @classmethod
+    def get_filters(cls):
+        # Give every filter its label now, from the model's verbose name. Left for later,
+        # a filter whose form field is built without a model (the API schema reads the
+        # class's filters) caches a field labelled from the bare name: "Eu ai act tier".
+        filters = super().get_filters()
+        model = cls._meta.model
+        for declared in filters.values() if model is not None else ():
+            if declared._label is None and declared.field_name:
+                declared.label = label_for_filter(
+                    model, declared.field_name, declared.lookup_expr, declared.exclude
+                )
+        return filters
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -49,17 +129,17 @@ class RecordFilterSet(django_filters.FilterSet):
             # is nothing to narrow (a retired_at lookup would be a server error).
             return queryset
         if value == "retired":
-            return queryset.filter(retired_at__isnull=False)
+            return queryset.retired()
         if value == "all":
             return queryset
-        return queryset.filter(retired_at__isnull=True)
+        return queryset.active()
 
     @property
     def qs(self):
         queryset = super().qs
         # Unless the user chose a status, hide retired records.
         if "status" in self.filters and not (self.data or {}).get("status"):
-            queryset = queryset.filter(retired_at__isnull=True)
+            queryset = queryset.active()
         return queryset
 
     @property

@@ -43,6 +43,33 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+class LinkSelect(forms.SelectMultiple):
+    """The widget of every link (many-to-many) field: a plain multiple select that the
+    portal's script turns into a searchable add/remove list (tom-select). Without the
+    script it stays a native multiple select, which the form's unlink guard protects."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"size": 8, **(attrs or {}), "data-link-select": "true"}, choices)
+
+
+UNLINK_FIELD = "unlink_confirmed"
+
+
+class UnlinkConfirmationField(forms.MultipleChoiceField):
+    """The link fields whose removals the user confirmed; blanks and unknown names are
+    ignored (the guard then simply asks again)."""
+
+    def to_python(self, value):
+        return [v for v in super().to_python(value) if v]
+
+    def validate(self, value):
+        pass
+
+    def clean(self, value):
+        known = {name for name, _ in self.choices}
+        return [v for v in self.to_python(value) if v in known]
+
+
 def formfield(model_field, **kwargs):
     """The form field of a model field, with our ModelMultipleChoiceField for links."""
     if isinstance(model_field, models.ManyToManyField):
@@ -52,7 +79,11 @@ def formfield(model_field, **kwargs):
 
 class ModelForm(forms.ModelForm):
     """The base of the portal's model forms: their link fields use ModelMultipleChoiceField
-    (a form's own Meta.formfield_callback, if any, wins)."""
+    (a form's own Meta.formfield_callback, if any, wins) shown with LinkSelect.
+
+    Editing a record never drops a link silently: a save that would remove links the record
+    has is refused, naming them, unless the removal was confirmed (the widget's remove
+    button confirms it; without JavaScript, a checkbox offered with the refusal does)."""
 
     def __init_subclass__(cls, **kwargs):
         # Runs before ModelFormMetaclass reads Meta and builds the fields.
@@ -60,6 +91,56 @@ class ModelForm(forms.ModelForm):
         meta = cls.__dict__.get("Meta")
         if meta is not None and not hasattr(meta, "formfield_callback"):
             meta.formfield_callback = staticmethod(formfield)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        links = self.link_fields()
+        for name in links:
+            widget = self.fields[name].widget
+            if type(widget) is forms.SelectMultiple:
+                self.fields[name].widget = LinkSelect(widget.attrs)
+                self.fields[name].widget.choices = widget.choices
+        if links and self.instance.pk is not None:
+            self.fields[UNLINK_FIELD] = UnlinkConfirmationField(
+                label="Remove these links",
+                required=False,
+                choices=[(name, self.fields[name].label) for name in links],
+                widget=forms.MultipleHiddenInput,
+            )
+
+    def link_fields(self) -> list[str]:
+        return [
+            name
+            for name, field in self.fields.items()
+            if isinstance(field, forms.ModelMultipleChoiceField) and not field.disabled
+        ]
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or UNLINK_FIELD not in self.fields:
+            return
+        confirmed = set(self.cleaned_data.pop(UNLINK_FIELD, None) or ())
+        unconfirmed = []
+        for name in self.link_fields():
+            if name not in self.cleaned_data:
+                continue  # already refused for another reason
+            kept = {obj.pk for obj in self.cleaned_data[name]}
+            before = self.initial.get(name) or ()
+            dropped = [obj for obj in before if getattr(obj, "pk", obj) not in kept]
+            if dropped and name not in confirmed:
+                unconfirmed.append(name)
+                names = ", ".join(str(obj) for obj in dropped)
+                self.add_error(
+                    name,
+                    f"This would remove {len(dropped)} existing link(s): {names}. Select "
+                    "them again to keep them, or tick “Remove these links” and save again.",
+                )
+        if unconfirmed:
+            # Offer the confirmation as visible checkboxes, for these fields only.
+            field = self.fields[UNLINK_FIELD]
+            field.choices = [(n, self.fields[n].label) for n in unconfirmed]
+            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+            field.help_text = "Tick a field to confirm that its links shown above are removed."
 
 
 class RecordEditMixin(forms.Form):

@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 from django.urls import path, reverse
 from django.utils.text import capfirst
 
-_REGISTRY = {}
+from .. import record_registry
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,10 @@ class RecordType:
     sections: tuple[Section, ...] = ()
     panels: tuple[Panel, ...] = ()
     list_select_related: tuple[str, ...] = ()
+    list_prefetch_related: tuple[str, ...] = ()
     workflow: object = None  # aims_portal.workflow.Workflow
-    transition: callable = None  # service taking (record, name, actor=, reason=)
+    # service taking (record, name, actor=, reason=, expected_version=)
+    transition: callable = None
     editable: callable = None  # record -> bool; False hides and refuses edits
     detail_template: str = "records/detail.html"
     detail_context: callable = None  # (record, request) -> extra template context
@@ -54,7 +56,7 @@ class RecordType:
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        _REGISTRY[self.model] = self
+        record_registry.register(self)
 
     @property
     def area(self):
@@ -98,13 +100,13 @@ class RecordType:
     def is_editable(self, record):
         return self.editable is None or self.editable(record)
 
-    def run_transition(self, record, step, *, actor, reason):
-        if self.transition:
-            return self.transition(record, step, actor=actor, reason=reason)
-        return self.workflow.run(record, step, actor=actor, reason=reason)
+    def run_transition(self, record, step, *, actor, reason, expected_version=None):
+        run = self.transition or self.workflow.run
+        return run(record, step, actor=actor, reason=reason, expected_version=expected_version)
 
     def queryset(self):
-        return self.model.objects.select_related(*self.list_select_related)
+        records = self.model.objects.select_related(*self.list_select_related)
+        return records.prefetch_related(*self.list_prefetch_related)
 
     def urls(self):
         from . import views
@@ -147,11 +149,3 @@ class RecordType:
                 )
             )
         return patterns
-
-
-def record_type_for(model):
-    return _REGISTRY.get(model)
-
-
-def registered_types():
-    return list(_REGISTRY.values())

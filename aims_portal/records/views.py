@@ -10,11 +10,12 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig
 
-from .. import history, roles
+from .. import comment_selectors, history, roles
 from ..display import record_fields
 from ..params import int_param
+from ..scopes import restrict
 from ..services import StaleVersionError
-from .export import csv_response
+from .export import csv_response, xlsx_response
 from .forms import attach_errors, edit_form_class
 
 PER_PAGE = 25
@@ -29,7 +30,7 @@ def filtered(rt, request, data=None, queryset=None, report=True):
     nothing instead of emptying the list or failing: the page still shows, and says why.
     """
     data = (request.GET if data is None else data).copy()
-    queryset = rt.queryset() if queryset is None else queryset
+    queryset = restrict(rt.queryset() if queryset is None else queryset, request.user)
     filterset = rt.filterset_class(data, queryset=queryset, request=request)
     refused = []
     # Each pass drops the filters the form refused; a refusal not tied to one filter, or
@@ -80,7 +81,8 @@ class RecordMixin:
 
     @cached_property
     def object(self):
-        return get_object_or_404(self.record_type.queryset(), pk=self.kwargs["pk"])
+        queryset = restrict(self.record_type.queryset(), self.request.user)
+        return get_object_or_404(queryset, pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -103,12 +105,17 @@ class RecordListView(RecordMixin, TemplateView):
         export_format = request.GET.get("_export")
         if export_format:
             roles.require(request.user, "export", rt.area)
-            if export_format != "csv":
+            if export_format not in ("csv", "xlsx"):
                 return self.render_to_response(
                     self.get_context_data(filterset=filterset, table=table), status=400
                 )
             RequestConfig(request, paginate=False).configure(table)
-            return csv_response(table, f"{rt.url_path}.csv", exclude_columns=("actions",))
+            name = rt.url_path.strip("/").replace("/", "-")
+            if export_format == "xlsx":
+                return xlsx_response(
+                    table, f"{name}.xlsx", title=rt.list_label, exclude_columns=("actions",)
+                )
+            return csv_response(table, f"{name}.csv", exclude_columns=("actions",))
         paginate(request, table)
         return self.render_to_response(self.get_context_data(filterset=filterset, table=table))
 
@@ -125,6 +132,11 @@ class RecordDetailView(RecordMixin, TemplateView):
         context["sections"] = [(s.title, record_fields(record, s.fields)) for s in rt.sections]
         context["panels"] = [self.panel(record, panel, self.request.user) for panel in rt.panels]
         context["recent_versions"] = history.versions(rt.model, record.pk)[: self.RECENT_VERSIONS]
+        context["record_comments"] = list(comment_selectors.comments_on(record))
+        meta = rt.model._meta
+        context["comment_url"] = reverse(
+            "comment-add", args=[meta.app_label, meta.model_name, record.pk]
+        )
         context["can_edit"] = rt.is_editable(record) and roles.can(
             self.request.user, "change", rt.area, record
         )

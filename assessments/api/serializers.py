@@ -157,10 +157,3 @@ class ScoringMethodSerializer(RecordSerializer):
             "created_at",
             "updated_at",
         ]
-
-
-class StepSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    version = serializers.IntegerField(
-        required=False, help_text="The version you read; a stale one is refused with 409."
-    )

@@ -1,7 +1,7 @@
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from aims_portal.api import RecordViewSet
+from aims_portal.api import RecordViewSet, StepSerializer
 
 from .. import services
 from ..filters import AssessmentFilterSet, RiskFilterSet
@@ -11,44 +11,17 @@ from .serializers import (
     AssessmentSerializer,
     RiskSerializer,
     ScoringMethodSerializer,
-    StepSerializer,
 )
 
-STEP_PATH = r"step/(?P<step>[a-z_]+)"
 
-
-class WorkflowStepsMixin:
-    """POST …/{id}/step/{name}/ takes a workflow step through the app's service, which
-    checks the role, four-eyes and preconditions (the matrix check here is only "view")."""
-
-    matrix_actions = {"retire": "delete", "step": "view", "revise": "view"}
-
-    def _step(self, request, step, service):
-        record = self.get_object()
-        body = StepSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        record = service(
-            record,
-            step,
-            actor=request.user,
-            reason=body.validated_data.get("reason", ""),
-            expected_version=body.validated_data.get("version"),
-        )
-        return Response(self.get_serializer(record).data)
-
-
-class AssessmentViewSet(WorkflowStepsMixin, RecordViewSet):
+class AssessmentViewSet(RecordViewSet):
     record_type = assessments
     queryset = assessments.queryset().prefetch_related("impacts")
     serializer_class = AssessmentSerializer
     filterset_class = AssessmentFilterSet
     search_fields = AssessmentFilterSet.search_fields
     ordering_fields = ["reference", "revision", "status", "next_review", "updated_at"]
-
-    @action(detail=True, methods=["post"], url_path=STEP_PATH, serializer_class=StepSerializer)
-    def step(self, request, pk=None, step=None):
-        """Workflow step: submit, approve, return or supersede."""
-        return self._step(request, step, services.assessment_transition)
+    matrix_actions = {**RecordViewSet.matrix_actions, "revise": "view"}  # the service checks
 
     @action(detail=True, methods=["post"], serializer_class=StepSerializer)
     def revise(self, request, pk=None):
@@ -61,12 +34,12 @@ class AssessmentViewSet(WorkflowStepsMixin, RecordViewSet):
         return Response(AssessmentSerializer(new, context=self.get_serializer_context()).data)
 
     def get_serializer_class(self):
-        if self.action in ("step", "revise"):
+        if self.action == "revise":
             return AssessmentSerializer
         return super().get_serializer_class()
 
 
-class RiskViewSet(WorkflowStepsMixin, RecordViewSet):
+class RiskViewSet(RecordViewSet):
     record_type = risks
     queryset = risks.queryset().prefetch_related("systems")
     serializer_class = RiskSerializer
@@ -76,16 +49,6 @@ class RiskViewSet(WorkflowStepsMixin, RecordViewSet):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "scoring_method": scoring_method()}
-
-    def get_serializer_class(self):
-        if self.action == "step":
-            return RiskSerializer
-        return super().get_serializer_class()
-
-    @action(detail=True, methods=["post"], url_path=STEP_PATH, serializer_class=StepSerializer)
-    def step(self, request, pk=None, step=None):
-        """Workflow step: request_acceptance, accept, decline, close or reopen."""
-        return self._step(request, step, services.risk_transition)
 
 
 class ScoringMethodViewSet(RecordViewSet):

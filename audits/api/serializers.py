@@ -1,15 +1,20 @@
 from rest_framework import serializers
 
 from aims_portal.api import RecordSerializer
+from controls.models import Control, Requirement
 
 from ..models import (
     Audit,
     AuditProgramme,
+    Certificate,
+    CertificationAudit,
+    CertificationBody,
     ChecklistLine,
     CorrectiveAction,
     EvidenceItem,
     Finding,
     ManagementReview,
+    ReportExport,
 )
 
 TRACKED = ("version", "change_reason", "created_at", "updated_at")
@@ -35,7 +40,6 @@ class AuditSerializer(RecordSerializer):
             "controls",
             "lead_auditor",
             "auditors",
-            "team",
             "planned_start",
             "planned_end",
             "started_at",
@@ -47,7 +51,6 @@ class AuditSerializer(RecordSerializer):
         read_only_fields = (
             *RecordSerializer.Meta.read_only_fields,
             "reference",
-            "team",
             "started_at",
             "completed_at",
             "status",
@@ -83,6 +86,19 @@ class ChecklistLineSerializer(RecordSerializer):
 
 
 class FindingSerializer(RecordSerializer):
+    requirement = serializers.PrimaryKeyRelatedField(
+        queryset=Requirement.objects.all(),
+        write_only=True,
+        required=False,
+        help_text="For a certification body's finding: the clause requirement it is against.",
+    )
+    control = serializers.PrimaryKeyRelatedField(
+        queryset=Control.objects.all(),
+        write_only=True,
+        required=False,
+        help_text="For a certification body's finding: the Annex A control it is against.",
+    )
+
     class Meta(RecordSerializer.Meta):
         model = Finding
         fields = [
@@ -90,6 +106,9 @@ class FindingSerializer(RecordSerializer):
             "reference",
             "audit",
             "checklist_line",
+            "certification_audit",
+            "requirement",
+            "control",
             "requirement_ref",
             "kind",
             "title",
@@ -109,6 +128,7 @@ class FindingSerializer(RecordSerializer):
             "raised_by",
             "closed_at",
         )
+        extra_kwargs = {"checklist_line": {"required": False}}
 
 
 class CorrectiveActionSerializer(RecordSerializer):
@@ -217,6 +237,7 @@ class EvidenceSerializer(RecordSerializer):
             "corrective_action",
             "soa_entry",
             "assessment",
+            "requirement",
             "attached_to",
             "added_by",
             "retired_at",
@@ -235,8 +256,104 @@ class EvidenceSerializer(RecordSerializer):
         )
 
 
-class AuditsStepSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    version = serializers.IntegerField(
-        required=False, help_text="The version you read; a stale one is refused with 409."
+class ReportExportSerializer(serializers.ModelSerializer):
+    """An audit report or review minutes job: send ``audit`` or ``review`` (its id) and a
+    format; poll ``status`` and ``progress``; download once ``download_url`` is set."""
+
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportExport
+        fields = [
+            "id",
+            "document",
+            "format",
+            "audit",
+            "review",
+            "status",
+            "progress",
+            "error",
+            "requested_by",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+        read_only_fields = [f for f in fields if f not in ("format", "audit", "review")]
+
+    def validate(self, attrs):
+        if bool(attrs.get("audit")) == bool(attrs.get("review")):
+            raise serializers.ValidationError(
+                "Name exactly one record: an audit (its report) or a review (its minutes)."
+            )
+        return attrs
+
+    def get_download_url(self, job) -> str | None:
+        if job.status != ReportExport.Status.DONE:
+            return None
+        request = self.context.get("request")
+        url = f"/api/v1/audits/reports/{job.pk}/download/"
+        return request.build_absolute_uri(url) if request else url
+
+
+class CertificationBodySerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = CertificationBody
+        fields = [
+            "id",
+            "name",
+            "accreditation",
+            "contact_name",
+            "contact_email",
+            "website",
+            "notes",
+            "retired_at",
+            *TRACKED,
+        ]
+        read_only_fields = (*RecordSerializer.Meta.read_only_fields, "retired_at")
+
+
+class CertificationAuditSerializer(RecordSerializer):
+    # Blank until the audit is completed.
+    outcome = serializers.ChoiceField(
+        choices=CertificationAudit.Outcome.choices, allow_blank=True, required=False
     )
+
+    class Meta(RecordSerializer.Meta):
+        model = CertificationAudit
+        fields = [
+            "id",
+            "reference",
+            "body",
+            "kind",
+            "cycle",
+            "planned_start",
+            "planned_end",
+            "lead_auditor",
+            "audit_team",
+            "scope",
+            "owner",
+            "status",
+            "completed_on",
+            "outcome",
+            "report_summary",
+            *TRACKED,
+        ]
+        read_only_fields = (*RecordSerializer.Meta.read_only_fields, "reference")
+
+
+class CertificateSerializer(RecordSerializer):
+    class Meta(RecordSerializer.Meta):
+        model = Certificate
+        fields = [
+            "id",
+            "number",
+            "body",
+            "granted_by",
+            "scope",
+            "issued_on",
+            "expires_on",
+            "status",
+            "owner",
+            *TRACKED,
+        ]
+        read_only_fields = (*RecordSerializer.Meta.read_only_fields, "body")

@@ -45,6 +45,9 @@ class Audit(TrackedModel):
 
     area = "audits"
     system_link = "systems"
+    # Removed: a text copy of the links; older versions keep its value for the ledger
+    # (aims_portal.ledger.evolution).
+    _history_removed_fields: ClassVar = {"0006_remove_link_text_copies": ("team",)}
     # Every version keeps its links too (aims_portal.history_links).
     _history_m2m_fields: ClassVar[list[str]] = ["systems", "requirements", "controls", "auditors"]
     _history_links_start_reason: ClassVar[str] = LINKS_START_REASON
@@ -100,8 +103,6 @@ class Audit(TrackedModel):
     conclusion = models.TextField(
         blank=True, help_text="The audit team's overall conclusion; needed to complete the audit."
     )
-    # The audit team as text, so every saved version in the history names it.
-    team = models.TextField("audit team", blank=True, editable=False)
 
     class Meta:
         ordering = ["-planned_start", "-reference"]
@@ -125,6 +126,7 @@ class ChecklistLine(TrackedModel):
     """One requirement or control of an audit's criteria and what the auditors found."""
 
     area = "audits"
+    scope_path = "audit__systems"
 
     class Result(models.TextChoices):
         NOT_ASSESSED = "not_assessed", "Not assessed"

@@ -1,6 +1,8 @@
 """Evidence items: a file (kept with its SHA-256), a link, or a pointer to a portal record,
-attached to exactly one checklist line, finding, corrective action, SoA entry or impact
-assessment."""
+attached to exactly one checklist line, finding, corrective action, SoA entry, impact
+assessment or clause requirement."""
+
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -11,7 +13,14 @@ from django.urls import reverse
 
 from aims_portal.models import TrackedModel, sort_indexes
 
-TARGETS = ("checklist_line", "finding", "corrective_action", "soa_entry", "assessment")
+TARGETS = (
+    "checklist_line",
+    "finding",
+    "corrective_action",
+    "soa_entry",
+    "assessment",
+    "requirement",
+)
 
 
 class PrivateStorage(FileSystemStorage):
@@ -28,6 +37,15 @@ def private_storage():
 
 class EvidenceItem(TrackedModel):
     area = "audits"
+    # Versions recorded before this field existed still verify (aims_portal.ledger.evolution).
+    _history_added_fields: ClassVar = {"0007_certification_cycle": {"requirement_id": None}}
+    # Evidence reaches a system through what it is attached to (one of these is set).
+    scope_path = (
+        "checklist_line__audit__systems",
+        "finding__audit__systems",
+        "corrective_action__finding__audit__systems",
+        "assessment__system",
+    )
 
     class Kind(models.TextChoices):
         FILE = "file", "Uploaded file"
@@ -90,6 +108,14 @@ class EvidenceItem(TrackedModel):
         on_delete=models.PROTECT,
         related_name="evidence_items",
         verbose_name="impact assessment",
+    )
+    requirement = models.ForeignKey(
+        "controls.Requirement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence_items",
+        verbose_name="clause requirement",
     )
     attached_to = models.CharField(max_length=300, blank=True, editable=False)
     added_by = models.ForeignKey(

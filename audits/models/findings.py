@@ -1,5 +1,7 @@
 """Findings raised from checklist lines, and the corrective actions that answer them."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -15,6 +17,9 @@ class Finding(TrackedModel):
     opportunity for improvement."""
 
     area = "audits"
+    scope_path = "audit__systems"
+    # Versions recorded before this field existed still verify (aims_portal.ledger.evolution).
+    _history_added_fields: ClassVar = {"0007_certification_cycle": {"certification_audit_id": None}}
 
     class Kind(models.TextChoices):
         MAJOR = "major_nc", "Major nonconformity"
@@ -29,9 +34,26 @@ class Finding(TrackedModel):
     NONCONFORMITIES = (Kind.MAJOR, Kind.MINOR)
 
     reference = models.CharField("ID", max_length=20, unique=True, editable=False)
-    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="findings")
+    # An internal audit's finding comes from one of its checklist lines; a certification
+    # body's finding comes from its report (certification_audit). Exactly one of the two.
+    audit = models.ForeignKey(
+        Audit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name="internal audit",
+    )
     checklist_line = models.ForeignKey(
-        ChecklistLine, on_delete=models.PROTECT, related_name="findings"
+        ChecklistLine, null=True, blank=True, on_delete=models.PROTECT, related_name="findings"
+    )
+    certification_audit = models.ForeignKey(
+        "audits.CertificationAudit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name="certification audit",
     )
     requirement_ref = models.CharField(
         "requirement reference", max_length=220, editable=False, default=""
@@ -56,6 +78,21 @@ class Finding(TrackedModel):
             models.Index(fields=["status", "kind"]),
             *sort_indexes("title", "kind", "requirement_ref", "created_at"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    audit__isnull=False,
+                    checklist_line__isnull=False,
+                    certification_audit__isnull=True,
+                )
+                | models.Q(
+                    audit__isnull=True,
+                    checklist_line__isnull=True,
+                    certification_audit__isnull=False,
+                ),
+                name="finding_from_internal_or_certification_audit",
+            )
+        ]
 
     def __str__(self):
         return f"{self.reference} {self.title}"
@@ -67,12 +104,18 @@ class Finding(TrackedModel):
     def is_nonconformity(self):
         return self.kind in self.NONCONFORMITIES
 
+    @property
+    def source(self):
+        """The internal or certification audit the finding comes from."""
+        return self.audit if self.audit_id else self.certification_audit
+
 
 class CorrectiveAction(TrackedModel):
     """An action that removes the cause of a finding (or carries out a management-review
     decision), with the check that it worked."""
 
     area = "audits"
+    scope_path = "finding__audit__systems"
     owner_field = "owner"
 
     class Status(models.TextChoices):

@@ -16,6 +16,9 @@ class ManagementReview(TrackedModel):
     # Every version keeps its links too (aims_portal.history_links).
     _history_m2m_fields: ClassVar[list[str]] = ["attendees"]
     _history_links_start_reason: ClassVar[str] = LINKS_START_REASON
+    # Removed: a text copy of the links; older versions keep its value for the ledger
+    # (aims_portal.ledger.evolution).
+    _history_removed_fields: ClassVar = {"0006_remove_link_text_copies": ("attendee_names",)}
 
     class Status(models.TextChoices):
         DRAFT = "draft", "In preparation"
@@ -68,7 +71,6 @@ class ManagementReview(TrackedModel):
         editable=False,
         help_text="The live figures at completion; later changes to records do not alter them.",
     )
-    attendee_names = models.TextField("attendees", blank=True, editable=False)
 
     class Meta:
         ordering = ["-meeting_date", "-reference"]

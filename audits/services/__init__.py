@@ -18,9 +18,13 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
   check is made by someone other than the action's owner, and records who, when and what;
 - a management review is edited only in preparation; completing it freezes the figures of
   the day into the review, so later changes to records never alter it;
+- the certification cycle (services.certification): audits in order and dated in order,
+  certificates after a recommending audit, external findings in the same findings flow;
 - evidence: exactly one target; a file is refused above the size limit or outside the type
   allow-list before anything is stored, and kept with its SHA-256; a portal-record pointer
-  must name a record the user may see.
+  must name a record the user may see;
+- audit reports and review minutes (PDF or Word) need the export grant and are rendered by
+  a background job (aims_portal.jobs), never in the request; only a failed one is retried.
 """
 
 from .actions import (
@@ -46,21 +50,41 @@ from .audits import (
     programme_create,
     programme_update,
 )
+from .certification import (
+    certificate_create,
+    certificate_update,
+    certification_audit_create,
+    certification_audit_update,
+    certification_body_create,
+    certification_body_retire,
+    certification_body_update,
+    certification_finding_raise,
+)
 from .evidence import (
     check_upload,
     evidence_add,
     evidence_create,
+    evidence_may_add,
     evidence_retire,
     evidence_update,
     file_digest,
     resolve_portal_record,
     upload_limits,
 )
+from .reports import report_request, report_retry
 
 __all__ = [
     "audit_create",
     "audit_transition",
     "audit_update",
+    "certificate_create",
+    "certificate_update",
+    "certification_audit_create",
+    "certification_audit_update",
+    "certification_body_create",
+    "certification_body_retire",
+    "certification_body_update",
+    "certification_finding_raise",
     "check_upload",
     "checklist_line_create",
     "checklist_line_update",
@@ -71,6 +95,7 @@ __all__ = [
     "corrective_action_verify",
     "evidence_add",
     "evidence_create",
+    "evidence_may_add",
     "evidence_retire",
     "evidence_update",
     "file_digest",
@@ -79,6 +104,8 @@ __all__ = [
     "finding_update",
     "programme_create",
     "programme_update",
+    "report_request",
+    "report_retry",
     "resolve_portal_record",
     "review_complete",
     "review_create",

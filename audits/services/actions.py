@@ -86,16 +86,10 @@ def corrective_action_verify(action, *, actor, effective, notes, expected_versio
 # --- management reviews -----------------------------------------------------------------------
 
 
-def _attendee_names(data, current=None):
-    people = merged(data, current, "attendees", many=True)
-    return ", ".join(sorted(str(p) for p in people))
-
-
 @transaction.atomic
 def review_create(*, actor, data):
     data = dict(data)
     data["reference"] = next_reference(ManagementReview, "MR", width=2)
-    data["attendee_names"] = _attendee_names(data)
     return records.record_create(ManagementReview, actor=actor, data=data)
 
 
@@ -104,7 +98,6 @@ def review_update(review, *, actor, data, expected_version, reason):
     if current.is_completed:
         raise ValidationError(f"{current} is completed: its minutes and figures are frozen.")
     data = dict(data)
-    data["attendee_names"] = _attendee_names(data, current)
     return records.record_update(
         current, actor=actor, data=data, expected_version=expected_version, reason=reason
     )

@@ -79,9 +79,6 @@ def _check_audit(data, current=None):
     )
     if conflicts:
         raise ValidationError({"auditors": selectors.conflict_messages(conflicts)})
-    lead = values["lead_auditor"]
-    others = [str(u) for u in values["auditors"] if lead is None or u.pk != lead.pk]
-    return f"Lead: {lead}" + (f"; with {', '.join(others)}" if others else "")
 
 
 def checklist_sync(audit, *, actor, reason):
@@ -111,9 +108,7 @@ def checklist_sync(audit, *, actor, reason):
         )
     for ref, line in lines.items():
         if ref not in wanted:
-            line._history_user = actor
-            line._change_reason = f"{ref} removed from the audit criteria"
-            line.delete()
+            records.tracked_delete(line, actor, f"{ref} removed from the audit criteria")
     for ref, (kind, item) in wanted.items():
         if ref not in lines:
             tracked_save(
@@ -132,7 +127,7 @@ def checklist_sync(audit, *, actor, reason):
 @transaction.atomic
 def audit_create(*, actor, data):
     data = dict(data)
-    data["team"] = _check_audit(data)
+    _check_audit(data)
     data["reference"] = next_reference(Audit, "AUD", width=2)
     audit = records.record_create(Audit, actor=actor, data=data)
     checklist_sync(audit, actor=actor, reason="Checklist generated from the audit criteria")
@@ -147,7 +142,7 @@ def audit_update(audit, *, actor, data, expected_version, reason):
             f"{current} is {current.get_status_display().lower()}: its record is frozen."
         )
     data = dict(data)
-    data["team"] = _check_audit(data, current)
+    _check_audit(data, current)
     audit = records.record_update(
         current, actor=actor, data=data, expected_version=expected_version, reason=reason
     )
@@ -237,7 +232,15 @@ def _check_kind(kind, line):
 
 @transaction.atomic
 def finding_raise(*, actor, data):
+    """Raise a finding from an internal audit's checklist line, or (with
+    ``certification_audit``) record one from the certification body's report."""
     data = dict(data)
+    if data.get("certification_audit") is not None:
+        from .certification import certification_finding_raise
+
+        return certification_finding_raise(actor=actor, data=data)
+    data.pop("requirement", None)
+    data.pop("control", None)
     line = data.get("checklist_line")
     if line is None:
         raise ValidationError({"checklist_line": "Choose the checklist line the finding is about."})
@@ -258,8 +261,10 @@ def finding_update(finding, *, actor, data, expected_version, reason):
     current = Finding.objects.select_related("checklist_line").get(pk=finding.pk)
     if current.status != Finding.Status.OPEN:
         raise ValidationError(f"{current} is closed: reopen it to change it.")
-    data = {k: v for k, v in data.items() if k != "checklist_line"}
-    if "kind" in data and data["kind"] != current.kind:
+    # Where a finding comes from is fixed when it is raised.
+    fixed = ("checklist_line", "certification_audit", "requirement", "control")
+    data = {k: v for k, v in data.items() if k not in fixed}
+    if "kind" in data and data["kind"] != current.kind and current.checklist_line_id:
         _check_kind(data["kind"], current.checklist_line)
     return records.record_update(
         current, actor=actor, data=data, expected_version=expected_version, reason=reason

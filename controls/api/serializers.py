@@ -2,11 +2,13 @@ from rest_framework import serializers
 
 from aims_portal.api import RecordSerializer
 
+from .. import documented_information
 from ..models import (
     Control,
     ControlledDocument,
     CrosswalkMapping,
     DocumentExport,
+    InclusionReason,
     Requirement,
     SoAEntry,
     SoARevision,
@@ -41,15 +43,36 @@ class ControlSerializer(RecordSerializer):
 
 
 class RequirementSerializer(RecordSerializer):
+    evidence = serializers.ListField(child=serializers.CharField(max_length=500), required=False)
+
     class Meta(RecordSerializer.Meta):
         model = Requirement
-        fields = ["id", "ref", "title", "clause", "version", "change_reason", "updated_at"]
+        fields = [
+            "id",
+            "ref",
+            "title",
+            "clause",
+            "status",
+            "owner",
+            "evidence",
+            "notes",
+            "last_reviewed",
+            "version",
+            "change_reason",
+            "updated_at",
+        ]
 
 
 class SoAEntrySerializer(RecordSerializer):
     control_ref = serializers.CharField(source="control.ref", read_only=True)
     control_title = serializers.CharField(source="control.title", read_only=True)
     evidence = serializers.ListField(child=serializers.CharField(max_length=500), required=False)
+    inclusion_reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=InclusionReason.Reason.choices),
+        required=False,
+        write_only=True,  # read back by to_representation from the entry's reason rows
+        help_text="Why an applicable control is included (at least one); empty when excluded.",
+    )
 
     class Meta(RecordSerializer.Meta):
         model = SoAEntry
@@ -59,6 +82,7 @@ class SoAEntrySerializer(RecordSerializer):
             "control_ref",
             "control_title",
             "applicability",
+            "inclusion_reasons",
             "justification",
             "implementation_status",
             "owner",
@@ -71,6 +95,11 @@ class SoAEntrySerializer(RecordSerializer):
             "updated_at",
         ]
         read_only_fields = (*RecordSerializer.Meta.read_only_fields, "control")
+
+    def to_representation(self, instance):
+        body = super().to_representation(instance)
+        body["inclusion_reasons"] = sorted(r.reason for r in instance.inclusion_reasons.all())
+        return body
 
 
 class SoASerializer(serializers.ModelSerializer):
@@ -97,11 +126,6 @@ class SoADocumentSerializer(SoASerializer):
 
     def record_data(self):
         return {k: v for k, v in self.validated_data.items() if k in ("title", "scope")}
-
-
-class ControlsStepSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    version = serializers.IntegerField(required=False)
 
 
 class SoARevisionSerializer(serializers.ModelSerializer):
@@ -161,6 +185,13 @@ class DocumentExportSerializer(serializers.ModelSerializer):
 
 
 class ControlledDocumentSerializer(RecordSerializer):
+    information = serializers.ChoiceField(
+        choices=[("", "None"), *documented_information.item_choices()],
+        required=False,
+        allow_blank=True,
+        help_text="The documented-information item this document provides once approved.",
+    )
+
     class Meta(RecordSerializer.Meta):
         model = ControlledDocument
         fields = [
@@ -178,6 +209,7 @@ class ControlledDocumentSerializer(RecordSerializer):
             "review_date",
             "file_sha256",
             "controls",
+            "information",
             "version",
             "change_reason",
             "created_at",
@@ -191,3 +223,21 @@ class ControlledDocumentSerializer(RecordSerializer):
             "approved_at",
             "file_sha256",
         )
+
+
+class InformationSourceSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    url = serializers.CharField()
+
+
+class DocumentedInformationSerializer(serializers.Serializer):
+    """One item of the documented-information list, as computed now."""
+
+    key = serializers.CharField(source="item.key")
+    clause = serializers.CharField(source="item.clause")
+    stage = serializers.IntegerField(source="item.stage")
+    title = serializers.CharField(source="item.title")
+    description = serializers.CharField(source="item.description")
+    provided = serializers.BooleanField()
+    sources = InformationSourceSerializer(many=True)
+    gap = serializers.CharField()

@@ -11,11 +11,11 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from aims_portal import jobs, roles
-from aims_portal.api import RecordViewSet
+from aims_portal.api import STEP_PARAMETER, RecordViewSet, StepSerializer, WorkflowStepMixin
 from aims_portal.params import int_param
 from aims_portal.permissions import MatrixPermission
 
-from .. import selectors, services
+from .. import documented_information, selectors, services
 from ..catalogue import soa_document
 from ..filters import (
     ControlFilterSet,
@@ -29,7 +29,7 @@ from ..records import controls, documents, requirements, soa_entries
 from .serializers import (
     ControlledDocumentSerializer,
     ControlSerializer,
-    ControlsStepSerializer,
+    DocumentedInformationSerializer,
     DocumentExportSerializer,
     RequirementSerializer,
     SoADocumentSerializer,
@@ -79,6 +79,7 @@ class SoAEntryViewSet(RecordViewSet):
 
 
 class SoAViewSet(
+    WorkflowStepMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -109,42 +110,27 @@ class SoAViewSet(
             reason=serializer.validated_data.get("change_reason", ""),
         )
 
-    matrix_actions = {
-        "submit": "change",
-        "approve": "approve",
-        "return_": "approve",
-        "reopen": "change",
-    }
+    # The workflow checks the role of a step itself.
+    matrix_actions = {"step": "view", "named_step": "view"}
 
-    def _step(self, request, name):
-        body = ControlsStepSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        soa = services.soa_transition(
-            self.get_object(),
-            name,
-            actor=request.user,
-            reason=body.validated_data.get("reason", ""),
-            expected_version=body.validated_data.get("version"),
-        )
-        return Response(SoASerializer(soa).data)
+    def run_transition(self, record, step, **kwargs):
+        return services.soa_transition(record, step, **kwargs)
 
-    @action(detail=True, methods=["post"], serializer_class=ControlsStepSerializer)
-    def submit(self, request, pk=None):
-        return self._step(request, "submit")
+    @classmethod
+    def has_steps(cls) -> bool:
+        return True
 
-    @action(detail=True, methods=["post"], serializer_class=ControlsStepSerializer)
-    def approve(self, request, pk=None):
-        return self._step(request, "approve")
-
-    @action(
-        detail=True, methods=["post"], url_path="return", serializer_class=ControlsStepSerializer
+    @extend_schema(
+        request=StepSerializer,
+        parameters=[STEP_PARAMETER],
+        deprecated=True,
+        operation_id="controls_soa_named_step",
     )
-    def return_(self, request, pk=None):
-        return self._step(request, "return")
-
-    @action(detail=True, methods=["post"], serializer_class=ControlsStepSerializer)
-    def reopen(self, request, pk=None):
-        return self._step(request, "reopen")
+    @action(detail=True, methods=["post"], url_path=r"(?P<step>submit|approve|return|reopen)")
+    def named_step(self, request, pk=None, step=None):
+        """The SoA's steps under their own names (…/{id}/approve/): the same as
+        ``…/{id}/step/{name}/``."""
+        return self.take_step(request, step)
 
 
 class SoARevisionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -249,43 +235,21 @@ class ControlledDocumentViewSet(RecordViewSet):
         "attach": "change",
         "download": "view",
         "retire": "delete",
-        "submit": "change",
-        "approve": "approve",
-        "return_": "approve",
-        "revise": "change",
+        "step": "view",
+        "named_step": "view",
     }
 
-    def _step(self, request, name):
-        body = ControlsStepSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        document = services.document_transition(
-            self.get_object(),
-            name,
-            actor=request.user,
-            reason=body.validated_data.get("reason", ""),
-            expected_version=body.validated_data.get("version"),
-        )
-        return Response(
-            ControlledDocumentSerializer(document, context=self.get_serializer_context()).data
-        )
-
-    @action(detail=True, methods=["post"], serializer_class=ControlsStepSerializer)
-    def submit(self, request, pk=None):
-        return self._step(request, "submit")
-
-    @action(detail=True, methods=["post"], serializer_class=ControlsStepSerializer)
-    def approve(self, request, pk=None):
-        return self._step(request, "approve")
-
-    @action(
-        detail=True, methods=["post"], url_path="return", serializer_class=ControlsStepSerializer
+    @extend_schema(
+        request=StepSerializer,
+        parameters=[STEP_PARAMETER],
+        deprecated=True,
+        operation_id="controls_documents_named_step",
     )
-    def return_(self, request, pk=None):
-        return self._step(request, "return")
-
-    @action(detail=True, methods=["post"], serializer_class=ControlsStepSerializer)
-    def revise(self, request, pk=None):
-        return self._step(request, "revise")
+    @action(detail=True, methods=["post"], url_path=r"(?P<step>submit|approve|return|revise)")
+    def named_step(self, request, pk=None, step=None):
+        """A document's steps under their own names (…/{id}/approve/): the same as
+        ``…/{id}/step/{name}/``."""
+        return self.take_step(request, step)
 
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def attach(self, request, pk=None):
@@ -322,3 +286,17 @@ class ControlledDocumentViewSet(RecordViewSet):
             as_attachment=True,
             filename=document.file.name.split("/")[-1],
         )
+
+
+class DocumentedInformationViewSet(viewsets.ViewSet):
+    """The documented-information list a certification needs, with what provides each item
+    now (the same computation as the page)."""
+
+    permission_classes = [MatrixPermission]
+    area = "controls"
+    pagination_class = None
+
+    @extend_schema(responses=DocumentedInformationSerializer(many=True))
+    def list(self, request):
+        entries = documented_information.entries()
+        return Response(DocumentedInformationSerializer(entries, many=True).data)

@@ -223,10 +223,6 @@ class RegistryPolicySerializer(RecordSerializer):
         read_only_fields = (*RecordSerializer.Meta.read_only_fields, "retired_at")
 
 
-class StepSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
-
-
 class DenialSerializer(serializers.Serializer):
     rule = serializers.CharField()
     message = serializers.CharField()

@@ -3,14 +3,15 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aims_portal.api import MatrixPermission, RecordViewSet
+from aims_portal.scopes import restrict
 
-from .. import golive, imports, policy, selectors, yaml_io
+from .. import golive, policy, selectors, yaml_io
 from ..filters import (
     AISystemFilterSet,
     ChangeRequestFilterSet,
@@ -29,6 +30,7 @@ from ..records import (
     policies,
     suppliers,
 )
+from ..services import imports
 from .serializers import (
     AISystemSerializer,
     ChangeRequestSerializer,
@@ -40,7 +42,6 @@ from .serializers import (
     RegistryPolicySerializer,
     SignOffRequestSerializer,
     SignOffSerializer,
-    StepSerializer,
     SupplierSerializer,
     YAMLFilesSerializer,
 )
@@ -105,34 +106,6 @@ class AISystemViewSet(RecordViewSet):
         return Response({"file": name, "yaml": text})
 
 
-class StepViewSet(RecordViewSet):
-    """A record viewset whose workflow steps are POST …/{id}/step/{name}/."""
-
-    matrix_actions = {"retire": "delete", "step": "view"}  # the workflow checks the role
-
-    @extend_schema(
-        request=StepSerializer,
-        parameters=[
-            OpenApiParameter(
-                "step",
-                OpenApiTypes.STR,
-                OpenApiParameter.PATH,
-                description="The workflow step to run, e.g. approve.",
-            )
-        ],
-    )
-    @action(detail=True, methods=["post"], url_path=r"step/(?P<step>[^/.]+)")
-    def step(self, request, pk=None, step=None):
-        body = StepSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        record = self.record_type.run_transition(
-            self.get_object(), step, actor=request.user, reason=body.data.get("reason", "")
-        )
-        return Response(
-            type(self).serializer_class(record, context=self.get_serializer_context()).data
-        )
-
-
 class DataSourceViewSet(RecordViewSet):
     record_type = data_sources
     queryset = data_sources.queryset()
@@ -151,7 +124,7 @@ class ModelVersionViewSet(RecordViewSet):
     ordering_fields = ["deployed_at", "label", "updated_at"]
 
 
-class IncidentViewSet(StepViewSet):
+class IncidentViewSet(RecordViewSet):
     record_type = incidents
     queryset = incidents.queryset()
     serializer_class = IncidentSerializer
@@ -160,7 +133,7 @@ class IncidentViewSet(StepViewSet):
     ordering_fields = ["detected_at", "severity", "status", "updated_at"]
 
 
-class ChangeRequestViewSet(StepViewSet):
+class ChangeRequestViewSet(RecordViewSet):
     """Lifecycle change requests; approve, reject and withdraw are steps:
     POST …/{id}/step/approve/ (four-eyes: not by the requester)."""
 
@@ -171,7 +144,7 @@ class ChangeRequestViewSet(StepViewSet):
     search_fields = ChangeRequestFilterSet.search_fields
     ordering_fields = ["created_at", "status", "updated_at"]
     # The services check who may: owners, leads and approvers re-check; approvers override.
-    matrix_actions = {**StepViewSet.matrix_actions, "recheck": "view", "override": "view"}
+    matrix_actions = {**RecordViewSet.matrix_actions, "recheck": "view", "override": "view"}
 
     def _answer(self, change):
         return Response(ChangeRequestSerializer(change, context=self.get_serializer_context()).data)
@@ -264,4 +237,5 @@ class YAMLViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get"])
     def export(self, request):
         """Every system as {file name: YAML text}."""
-        return Response({"files": dict(imports.export_all())})
+        systems = restrict(ai_systems.model.objects.all(), request.user, "export")
+        return Response({"files": dict(imports.export_all(systems))})

@@ -1,5 +1,7 @@
 """Lifecycle change requests: the only way an AI system changes stage or changes materially."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -12,6 +14,15 @@ from .lineage import SystemOwned
 
 class ChangeRequest(SystemOwned, TrackedModel):
     area = "inventory"
+    # Versions recorded before these fields existed still verify (aims_portal.ledger.evolution).
+    _history_added_fields: ClassVar = {
+        "0006_golive_signoffs_teams": {
+            "override_at": None,
+            "override_by_id": None,
+            "override_justification": "",
+            "source_commit": "",
+        },
+    }
 
     class Kind(models.TextChoices):
         STAGE = "stage", "Lifecycle stage change"

@@ -46,6 +46,7 @@ class SignOff(TrackedModel):
     """An approval of one version of an AI system by someone holding a responsibility."""
 
     area = "inventory"
+    scope_path = "system"
 
     system = models.ForeignKey(
         AISystem, on_delete=models.PROTECT, related_name="sign_offs", verbose_name="AI system"

@@ -1,11 +1,13 @@
 """The AI system inventory and the suppliers behind it."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from aims_portal.models import TrackedModel, sort_indexes
+from aims_portal.models import RecordQuerySet, TrackedModel, sort_indexes
 
 
 class Supplier(TrackedModel):
@@ -64,11 +66,42 @@ class Supplier(TrackedModel):
         return self.retired_at is not None
 
 
+class AISystemQuerySet(RecordQuerySet):
+    """An AI system is retired by its lifecycle stage, not by ``retired_at``."""
+
+    def in_service(self):
+        """Systems not retired: proposed, in development, in validation or in production."""
+        return self.exclude(stage=AISystem.Stage.RETIRED)
+
+    def active(self):
+        return self.in_service()
+
+    def retired(self):
+        return self.filter(stage=AISystem.Stage.RETIRED)
+
+
 class AISystem(TrackedModel):
-    """One AI system in the inventory; fields mirror the model-registry YAML (DESIGN.md §5)."""
+    """One AI system in the inventory; fields mirror the model-registry YAML (documents.py)."""
 
     area = "inventory"
+    objects = AISystemQuerySet.as_manager()
     owner_field = "owner"
+    # Versions recorded before these fields existed still verify (aims_portal.ledger.evolution).
+    _history_added_fields: ClassVar = {
+        "0002_registrypolicy_aisystem_approved_by_and_more": {"approved_by": []},
+        "0003_readiness_operation_fields": {
+            "incident_runbook": "",
+            "log_retention_days": None,
+            "monitoring": "",
+            "runbook_tested_on": None,
+        },
+        "0006_golive_signoffs_teams": {
+            "owner_team_id": None,
+            "source_commit": "",
+            "training_statement": "",
+        },
+    }
+    scope_path = "pk"
 
     class Environment(models.TextChoices):
         DEVELOPMENT = "development", "Development"

@@ -1,5 +1,7 @@
 """Lineage: the data a system uses and the model states it ran, so outputs can be traced."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -24,6 +26,8 @@ class DataSource(SystemOwned, TrackedModel):
     """A dataset or corpus an AI system is trained, tuned, grounded or evaluated on."""
 
     area = "inventory"
+    # Versions recorded before this field existed still verify (aims_portal.ledger.evolution).
+    _history_added_fields: ClassVar = {"0003_readiness_operation_fields": {"access_logging": ""}}
 
     class Kind(models.TextChoices):
         TRAINING = "training", "Training"

@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.module_loading import module_has_submodule
 
-from aims_portal import roles
+from aims_portal import roles, search
 from aims_portal.ledger import demo as ledger_demo
+from aims_portal.services import tracked_save
 
 DEMO_USERS = [
     # username, role, first name, last name
@@ -44,8 +45,7 @@ class Command(BaseCommand):
                 )
                 user.set_password(demo_password(username))
                 user.is_staff = user.is_superuser = role == roles.ADMIN
-                user._change_reason = "Demo user"
-                user.save()
+                tracked_save(user, None, "Demo user")
             # The groups come from a migration; a flushed database gets them back here.
             group, _ = Group.objects.get_or_create(name=role)
             user.groups.add(group)
@@ -56,6 +56,8 @@ class Command(BaseCommand):
             # INSTALLED_APPS order so that records can refer to those of earlier apps.
             if module_has_submodule(app.module, "demo"):
                 import_module(f"{app.name}.demo").load(users)
+        # Records written in bulk by the demo loaders reach the search index too.
+        search.reindex()
         # Last: sign a checkpoint over everything the apps just wrote, then verify it.
         ledger_demo.load(users)
 

@@ -20,8 +20,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from registry import gitsync, imports, policy, yaml_io
+from registry import gitsync, policy, yaml_io
 from registry.models import AISystem
+from registry.services import imports
 
 
 def _no_database(execute, sql, params, many, context):

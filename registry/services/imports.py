@@ -14,6 +14,7 @@ Rules enforced here:
   for that stage is already waiting.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +23,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from . import policy, yaml_io
-from .documents import SOURCE_KEYS, source_document, system_document
-from .models import AISystem, ChangeRequest, DataSource, Supplier, Team
+from aims_portal.models import User
+
+from .. import policy, yaml_io
+from ..documents import SOURCE_KEYS, source_document, system_document
+from ..models import AISystem, ChangeRequest, DataSource, Supplier, Team
+from .changes import change_request_create
+from .inventory import (
+    ai_system_create,
+    ai_system_update,
+    data_source_create,
+    data_source_retire,
+    data_source_update,
+)
 
 SYSTEM_FIELDS = {
     # document path -> model field
@@ -89,7 +100,7 @@ def _resolve(files):
     for user in User.objects.filter(Q(username__in=names) | Q(email__in=names), is_active=True):
         users.setdefault(user.username, user)
         users.setdefault(user.email, user)
-    suppliers = {s.name: s for s in Supplier.objects.filter(retired_at__isnull=True)}
+    suppliers = {s.name: s for s in Supplier.objects.active()}
     problems, resolved = [], []
     for f in files:
         name = f.doc["owner"]
@@ -140,7 +151,6 @@ def _system_data(doc, owner, supplier):
 def _sync_sources(system, existing, doc, actor, reason):
     """Make the system's active sources (``existing``, in order) those of ``doc``; whether
     anything changed."""
-    from .services import data_source_create, data_source_retire, data_source_update
 
     changed = False
     for kind, key in SOURCE_KEYS.items():
@@ -186,7 +196,7 @@ class _Stored:
             )
         }
         sources = {}
-        active = DataSource.objects.filter(system__slug__in=slugs, retired_at__isnull=True)
+        active = DataSource.objects.active().filter(system__slug__in=slugs)
         for source in active.order_by("position", "pk"):
             sources.setdefault(source.system_id, []).append(source)
         waiting = set(
@@ -200,8 +210,6 @@ class _Stored:
 
 
 def _import_one(f, owner, supplier, actor, result, stored, policies, commit=""):
-    from .changes import change_request_create
-    from .services import ai_system_create, ai_system_update
 
     doc = f.doc
     reason = f"Synced from {f.name} at {commit[:12]}" if commit else f"Imported from {f.name}"
@@ -263,7 +271,7 @@ def _stored_doc(system):
 
 
 @transaction.atomic
-def import_files(paths, *, actor, commit=""):
+def import_files(paths: list, *, actor: User, commit: str = "") -> ImportResult:
     """Import registry YAML files; ValidationError with every problem and nothing written.
     ``commit`` (a git sync) is recorded on every system version and change request made."""
     files, problems = yaml_io.read_all(paths)
@@ -289,17 +297,22 @@ def import_files(paths, *, actor, commit=""):
     return result
 
 
-def export_all():
-    """(file name, YAML text) for every system, in slug order."""
-    systems = AISystem.objects.select_related("owner", "owner_team", "supplier").order_by("slug")
+def export_all(systems=None) -> Iterator[tuple[str, str]]:
+    """(file name, YAML text) for every system of ``systems`` (by default all), in slug
+    order."""
+    systems = (
+        (AISystem.objects.all() if systems is None else systems)
+        .select_related("owner", "owner_team", "supplier")
+        .order_by("slug")
+    )
     sources = {}
-    for source in DataSource.objects.filter(retired_at__isnull=True).order_by("position", "pk"):
+    for source in DataSource.objects.active().order_by("position", "pk"):
         sources.setdefault(source.system_id, []).append(source)
     for system in systems.iterator(chunk_size=2000):
         doc = system_document(system, sources.get(system.pk, []))
         yield yaml_io.file_name(doc), yaml_io.dump(doc)
 
 
-def export_one(system):
+def export_one(system: AISystem) -> tuple[str, str]:
     doc = _stored_doc(system)
     return yaml_io.file_name(doc), yaml_io.dump(doc)

@@ -24,10 +24,19 @@ from django.utils import timezone
 
 from aims_portal import roles
 from aims_portal import services as records
-from aims_portal.workflow import Transition, Workflow
+from aims_portal.models import User
 
-from . import policy
-from .models import AISystem, DataSource, Incident, ModelVersion, RegistryPolicy, Supplier
+from .. import policy
+from ..models import (
+    AISystem,
+    ChangeRequest,
+    DataSource,
+    Incident,
+    ModelVersion,
+    RegistryPolicy,
+    Supplier,
+)
+from ..workflows import incident_workflow
 
 
 def _check_review_dates(data):
@@ -36,12 +45,14 @@ def _check_review_dates(data):
         raise ValidationError({"next_review": "The next review cannot be before the last one."})
 
 
-def supplier_create(*, actor, data):
+def supplier_create(*, actor: User, data: dict) -> Supplier:
     _check_review_dates(data)
     return records.record_create(Supplier, actor=actor, data=data)
 
 
-def supplier_update(supplier, *, actor, data, expected_version, reason):
+def supplier_update(
+    supplier: Supplier, *, actor: User, data: dict, expected_version: int | str | None, reason: str
+) -> Supplier:
     if supplier.is_retired:
         raise ValidationError(f"{supplier} is retired and can no longer be edited.")
     _check_review_dates(data)
@@ -50,7 +61,7 @@ def supplier_update(supplier, *, actor, data, expected_version, reason):
     )
 
 
-def supplier_retire(supplier, *, actor, reason):
+def supplier_retire(supplier: Supplier, *, actor: User, reason: str) -> Supplier:
     return records.record_retire(supplier, actor=actor, reason=reason)
 
 
@@ -66,12 +77,14 @@ def _check_system_data(data, current=None):
     _check_review_dates(data)
 
 
-def ai_system_create(*, actor, data, reason="Created"):
+def ai_system_create(*, actor: User, data: dict, reason: str = "Created") -> AISystem:
     _check_system_data(data)
     return records.record_create(AISystem, actor=actor, data=data, reason=reason)
 
 
-def ai_system_update(system, *, actor, data, expected_version, reason):
+def ai_system_update(
+    system: AISystem, *, actor: User, data: dict, expected_version: int | str | None, reason: str
+) -> AISystem:
     # Compare with the stored record: the caller's instance may already hold the new values.
     _check_system_data(data, current=AISystem.objects.get(pk=system.pk))
     return records.record_update(
@@ -79,17 +92,13 @@ def ai_system_update(system, *, actor, data, expected_version, reason):
     )
 
 
-def system_write(system, *, actor, reason, **fields):
+def system_write(system: AISystem, *, actor: User | None, reason: str, **fields) -> AISystem:
     """Internal: set fields on a system as part of an approved step (history kept)."""
     current = AISystem.objects.select_for_update().get(pk=system.pk)
     for name, value in fields.items():
         setattr(current, name, value)
     current.version += 1
-    current.full_clean()
-    current._history_user = actor
-    current._change_reason = reason
-    current.save()
-    return current
+    return records.tracked_save(current, actor, reason)
 
 
 # --- records that belong to a system ------------------------------------------------------
@@ -106,7 +115,7 @@ def _check_system_link(actor, system):
         raise PermissionDenied(f"Only the owner of {system} or a governance lead can add to it.")
 
 
-def data_source_create(*, actor, data):
+def data_source_create(*, actor: User, data: dict) -> DataSource:
     _check_system_link(actor, data.get("system"))
     last = DataSource.objects.filter(system=data["system"], kind=data.get("kind")).aggregate(
         n=Max("position")
@@ -116,7 +125,9 @@ def data_source_create(*, actor, data):
     )
 
 
-def data_source_update(source, *, actor, data, expected_version, reason):
+def data_source_update(
+    source: DataSource, *, actor: User, data: dict, expected_version: int | str | None, reason: str
+) -> DataSource:
     if source.retired_at:
         raise ValidationError(f"{source} is retired and can no longer be edited.")
     if "system" in data and data["system"] != source.system:
@@ -126,18 +137,20 @@ def data_source_update(source, *, actor, data, expected_version, reason):
     )
 
 
-def data_source_retire(source, *, actor, reason):
+def data_source_retire(source: DataSource, *, actor: User, reason: str) -> DataSource:
     return records.record_retire(source, actor=actor, reason=reason)
 
 
-def model_version_create(*, actor, data):
+def model_version_create(*, actor: User, data: dict) -> ModelVersion:
     roles.require(actor, "create", ModelVersion.area)
     _check_system_link(actor, data["system"])
     return record_model_version(actor=actor, data=data)
 
 
 @transaction.atomic
-def record_model_version(*, actor, data, change=None, reason="Created"):
+def record_model_version(
+    *, actor: User, data: dict, change: ChangeRequest | None = None, reason: str = "Created"
+) -> ModelVersion:
     """Internal: record a model version (also on an approved change, by the approver);
     the system's open version ends when the new one starts."""
     system = data["system"]
@@ -151,20 +164,21 @@ def record_model_version(*, actor, data, change=None, reason="Created"):
     for old in previous:
         old.superseded_at = started
         old.version += 1
-        old._history_user = actor
-        old._change_reason = f"Superseded by version {data['label']}"
-        old.save()
+        records.tracked_save(old, actor, f"Superseded by version {data['label']}")
     version = ModelVersion(
         **{**data, "deployed_at": started, "recorded_by": actor, "change": change}
     )
-    version.full_clean()
-    version._history_user = actor
-    version._change_reason = reason
-    version.save()
-    return version
+    return records.tracked_save(version, actor, reason)
 
 
-def model_version_update(version, *, actor, data, expected_version, reason):
+def model_version_update(
+    version: ModelVersion,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> ModelVersion:
     started = data.get("deployed_at", version.deployed_at)
     until = data.get("superseded_at", version.superseded_at)
     if until and until < started:
@@ -177,59 +191,14 @@ def model_version_update(version, *, actor, data, expected_version, reason):
 # --- incidents ----------------------------------------------------------------------------
 
 
-def _needs(field, label):
-    def guard(incident):
-        return [] if getattr(incident, field).strip() else [f"Describe the {label} first."]
-
-    return guard
-
-
-incident_workflow = Workflow(
-    status_field="status",
-    submitter_field="reported_by",
-    transitions=(
-        Transition(
-            "contain",
-            ("open",),
-            "contained",
-            "Mark contained",
-            guard=_needs("containment", "containment"),
-        ),
-        Transition(
-            "resolve",
-            ("open", "contained"),
-            "resolved",
-            "Mark resolved",
-            guard=_needs("investigation", "investigation and root cause"),
-            style="success",
-        ),
-        Transition(
-            "close",
-            ("resolved",),
-            "closed",
-            "Close after postmortem",
-            four_eyes=True,
-            guard=_needs("postmortem", "postmortem"),
-            style="success",
-        ),
-        Transition(
-            "reopen",
-            ("contained", "resolved", "closed"),
-            "open",
-            "Reopen",
-            reason_required=True,
-            style="outline-danger",
-        ),
-    ),
-)
-
-
-def incident_create(*, actor, data):
+def incident_create(*, actor: User, data: dict) -> Incident:
     _check_system_link(actor, data.get("system"))
     return records.record_create(Incident, actor=actor, data={**data, "reported_by": actor})
 
 
-def incident_update(incident, *, actor, data, expected_version, reason):
+def incident_update(
+    incident: Incident, *, actor: User, data: dict, expected_version: int | str | None, reason: str
+) -> Incident:
     if incident.status == Incident.Status.CLOSED:
         raise ValidationError("A closed incident cannot be edited; reopen it first.")
     return records.record_update(
@@ -237,8 +206,17 @@ def incident_update(incident, *, actor, data, expected_version, reason):
     )
 
 
-def incident_transition(incident, name, *, actor, reason=""):
-    return incident_workflow.run(incident, name, actor=actor, reason=reason)
+def incident_transition(
+    incident: Incident,
+    name: str,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Incident:
+    return incident_workflow.run(
+        incident, name, actor=actor, reason=reason, expected_version=expected_version
+    )
 
 
 # --- policies -----------------------------------------------------------------------------
@@ -261,13 +239,20 @@ def _check_rego(data):
             raise ValidationError({"rego": f"The Rego module cannot be used: {problem}"})
 
 
-def policy_create(*, actor, data):
+def policy_create(*, actor: User, data: dict) -> RegistryPolicy:
     _check_policy_manager(actor)
     _check_rego(data)
     return records.record_create(RegistryPolicy, actor=actor, data=data)
 
 
-def policy_update(record, *, actor, data, expected_version, reason):
+def policy_update(
+    record: RegistryPolicy,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> RegistryPolicy:
     _check_policy_manager(actor)
     _check_rego(data)
     return records.record_update(
@@ -275,21 +260,6 @@ def policy_update(record, *, actor, data, expected_version, reason):
     )
 
 
-def policy_retire(record, *, actor, reason):
+def policy_retire(record: RegistryPolicy, *, actor: User, reason: str) -> RegistryPolicy:
     _check_policy_manager(actor)
     return records.record_retire(record, actor=actor, reason=reason)
-
-
-from .changes import (  # noqa: E402  (they build on the functions above)
-    change_request_create,
-    change_request_transition,
-    change_request_update,
-)
-from .imports import import_files  # noqa: E402
-
-__all__ = [
-    "change_request_create",
-    "change_request_transition",
-    "change_request_update",
-    "import_files",
-]

@@ -25,111 +25,14 @@ from django.utils import timezone
 
 from aims_portal import roles
 from aims_portal import services as records
-from aims_portal.workflow import Transition, Workflow
+from aims_portal.models import User
 
-from . import golive
-from .models import AISystem, ChangeRequest
+from .. import golive
+from ..models import AISystem, ChangeRequest
+from ..workflows import change_workflow, stage_workflow
+from .inventory import record_model_version, system_write
 
 PRODUCTION = AISystem.Stage.PRODUCTION
-
-
-def approval_problems(change):
-    problems = []
-    system = change.system
-    if system.stage != change.from_stage:
-        problems.append(
-            f"{system} is now {system.get_stage_display().lower()}, not "
-            f"{change.get_from_stage_display().lower()} as when this change was requested: "
-            "raise a new request."
-        )
-        return problems
-    production = golive.resulting_stage(change) == PRODUCTION
-    problems += [f"{p.rule}: {p.message}" for p in golive.check_change(change)]
-    if problems:
-        problems.append(
-            "The check fails: fix the records above, then re-check this request; it cannot "
-            "be approved while the check fails."
-        )
-    if (production or change.kind != ChangeRequest.Kind.STAGE) and not (
-        change.regression_evidence.strip()
-    ):
-        problems.append("Attach the regression-evaluation evidence before approving.")
-    if change.impact_assessment_update and not change.updated_impact_assessment_ref.strip():
-        problems.append("Give the ID of the updated impact assessment before approving.")
-    return problems
-
-
-change_workflow = Workflow(
-    status_field="status",
-    submitter_field="requested_by",
-    # Re-running the check and an approver's override review the request (golive.py).
-    review_reasons=("Checked again:", "Stage skip allowed:"),
-    transitions=(
-        Transition(
-            "approve",
-            ("submitted",),
-            "approved",
-            "Approve change",
-            action="approve",
-            four_eyes=True,
-            guard=approval_problems,
-            style="success",
-        ),
-        Transition(
-            "reject",
-            ("submitted",),
-            "rejected",
-            "Reject change",
-            action="approve",
-            four_eyes=True,
-            reason_required=True,
-            style="outline-danger",
-        ),
-        Transition(
-            "withdraw",
-            ("submitted",),
-            "withdrawn",
-            "Withdraw request",
-            action="create",
-            style="outline-secondary",
-        ),
-    ),
-)
-
-
-def _stage_guard(target):
-    def guard(system):
-        ready = ChangeRequest.objects.filter(
-            system=system,
-            kind=ChangeRequest.Kind.STAGE,
-            target_stage=target,
-            status=ChangeRequest.Status.APPROVED,
-            applied_at__isnull=True,
-        )
-        if target == PRODUCTION:
-            ready = ready.filter(policy_passed=True)
-        if not ready.exists():
-            return [f"Moving to {target} needs an approved lifecycle change request."]
-        return []
-
-    return guard
-
-
-# The system's stage: every move needs an approved change request for that target.
-stage_workflow = Workflow(
-    status_field="stage",
-    transitions=tuple(
-        Transition(
-            stage,
-            tuple(s for s in AISystem.Stage.values if s != stage),
-            stage,
-            f"Move to {label.lower()}",
-            action="approve",
-            guard=_stage_guard(stage),
-        )
-        for stage, label in AISystem.Stage.choices
-    ),
-)
 
 
 def _check_request(actor, system, data):
@@ -154,7 +57,9 @@ def _check_request(actor, system, data):
 
 
 @transaction.atomic
-def change_request_create(*, actor, data, policies=None):
+def change_request_create(
+    *, actor: User, data: dict, policies: list | None = None
+) -> ChangeRequest:
     """Record a change request with the check's result at this moment (``policies``: the
     rules in force, when the caller has them already)."""
     data = dict(data)
@@ -168,7 +73,14 @@ def change_request_create(*, actor, data, policies=None):
     return records.record_create(ChangeRequest, actor=actor, data=data, reason="Requested")
 
 
-def change_request_update(change, *, actor, data, expected_version, reason):
+def change_request_update(
+    change: ChangeRequest,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> ChangeRequest:
     """Evidence and the impact-assessment link can be added while the request waits."""
     if change.status != ChangeRequest.Status.SUBMITTED:
         raise ValidationError("Only a change awaiting approval can be edited.")
@@ -191,8 +103,6 @@ def _approver_role(actor):
 
 
 def _apply(change, actor):
-    from .services import record_model_version, system_write
-
     reason = f"CR-{change.pk} approved by {actor}: {change.get_kind_display().lower()}"
     system = change.system
     if change.kind == ChangeRequest.Kind.STAGE:
@@ -232,7 +142,14 @@ def _apply(change, actor):
 
 
 @transaction.atomic
-def change_request_transition(change, name, *, actor, reason=""):
+def change_request_transition(
+    change: ChangeRequest,
+    name: str,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> ChangeRequest:
     if name == "withdraw" and change.requested_by_id != actor.pk:
         raise PermissionDenied("Only the person who requested the change can withdraw it.")
     extra = {}
@@ -245,7 +162,14 @@ def change_request_transition(change, name, *, actor, reason=""):
     if name == "approve":
         # The guard has just found nothing wrong: the request carries the passing check.
         extra.update(golive.check_fields([]))
-    change = change_workflow.run(change, name, actor=actor, reason=reason, changes=extra)
+    change = change_workflow.run(
+        change,
+        name,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        changes=extra,
+    )
     if name == "approve":
         _apply(change, actor)
         change.refresh_from_db()

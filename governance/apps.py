@@ -1,0 +1,13 @@
+"""The management system's own registers (clauses 4 to 7 and 9.1): context and scope,
+leadership, objectives and measurement, competence and communication."""
+
+from django.apps import AppConfig
+
+
+class GovernanceConfig(AppConfig):
+    name = "governance"
+    verbose_name = "Management system"
+
+    def ready(self):
+        # Registers dashboard cards, readiness checks, reminder sources and record types.
+        from . import dashboard, notifications, readiness, records  # noqa: F401
