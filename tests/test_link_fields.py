@@ -24,7 +24,12 @@ def linked(lead):
     entry = services.soa_entry_update(
         entry,
         actor=lead,
-        data={"applicability": "applicable", "justification": "Needed.", "risks": risks[:2]},
+        data={
+            "applicability": "applicable",
+            "justification": "Needed.",
+            "inclusion_reasons": ["risk_treatment"],
+            "risks": risks[:2],
+        },
         expected_version=entry.version,
         reason="Link risks",
     )

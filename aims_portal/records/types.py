@@ -106,6 +106,9 @@ class RecordType:
 
     def queryset(self):
         records = self.model.objects.select_related(*self.list_select_related)
+        # Ordered explicitly: Django drops a model's default ordering from a query that
+        # groups (a subclass annotating a count), which left such lists unordered.
+        records = records.order_by(*self.model._meta.ordering)
         return records.prefetch_related(*self.list_prefetch_related)
 
     def urls(self):

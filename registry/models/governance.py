@@ -36,7 +36,7 @@ class Team(TrackedModel):
 
 class Responsibility(models.TextChoices):
     """A governance responsibility; users hold it through the Django group of that name,
-    which administrators assign in the admin."""
+    which administrators assign on the People pages or through a group mapping."""
 
     DPO = "dpo", "Data protection officer"
     SECURITY = "security_officer", "Security officer"
