@@ -8,6 +8,10 @@ Rules enforced here, for every record type:
   actor (left empty, it becomes the actor), and every AI system it is newly linked to
   (``system_link``) must be one the actor owns; an update may not hand the record to
   someone else or link it to another owner's system;
+- someone limited to a scope (some AI systems, or the systems of some teams) writes only
+  records within it: every AI system a record newly links must be in the scope, and the
+  record as written must still reach one of the scope's systems (organisation-wide records
+  are governed by the role alone);
 - an update must be based on the current version of the record (optimistic locking): a
   stale edit is refused with StaleVersionError and the newer save is kept;
 - a URL field holds a URI (no quote, space, brace or other character RFC 3986 refuses), so
@@ -28,7 +32,7 @@ from django.db.models import IntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
-from . import events, roles
+from . import events, roles, scopes
 from .models import ReferenceCounter, TrackedModel, User
 from .validators import uri_problem
 
@@ -145,6 +149,44 @@ def check_own_scope(
         raise ValidationError(problems)
 
 
+def check_write_scope(
+    actor: User, instance: TrackedModel, m2m: dict, *, linked_before: set | frozenset = frozenset()
+) -> None:
+    """For an actor limited to a scope: the AI systems the record newly links must be in it
+    (checked before the save). Raises ValidationError naming the field."""
+    systems = scopes.scoped_systems(actor)
+    model = type(instance)
+    if systems is None or scopes.scope_path(model) is scopes.ORGANISATION_WIDE:
+        return
+    new = (_system_ids(instance, m2m) or set()) - set(linked_before)
+    if not new:
+        return
+    field = model._meta.get_field(model.system_link)
+    outside = (
+        field.related_model._base_manager.filter(pk__in=new)
+        .exclude(pk__in=systems)
+        .order_by("pk")
+    )
+    names = ", ".join(str(system) for system in outside[:5])
+    if names:
+        raise ValidationError(
+            {field.name: f"Your access is limited to some AI systems; {names} is outside it."}
+        )
+
+
+def check_written_within_scope(actor: User, instance: TrackedModel) -> None:
+    """For an actor limited to a scope: the record, as just written, must reach one of the
+    scope's AI systems (one query; the caller's transaction rolls back otherwise)."""
+    model = type(instance)
+    if not scopes.is_scoped(actor) or scopes.scope_path(model) is scopes.ORGANISATION_WIDE:
+        return
+    if not scopes.within_scope(model._base_manager.filter(pk=instance.pk), actor).exists():
+        raise ValidationError(
+            f"Your access is limited to some AI systems: this {model._meta.verbose_name} "
+            "would not belong to any of them. Link it to one of your AI systems."
+        )
+
+
 @transaction.atomic
 def record_create(
     model: type[TrackedModel],
@@ -161,7 +203,9 @@ def record_create(
     instance = model()
     m2m = _apply(instance, data)
     check_own_scope(actor, instance, m2m, action="create")
+    check_write_scope(actor, instance, m2m)
     tracked_save(instance, actor, reason, links=m2m)
+    check_written_within_scope(actor, instance)
     events.record_saved(instance, actor, created=True)
     return instance
 
@@ -187,8 +231,10 @@ def record_update(
     owner_before = getattr(current, f"{model.owner_field}_id", None) if model.owner_field else None
     m2m = _apply(current, data)
     check_own_scope(actor, current, m2m, action="change", linked_before=linked_before)
+    check_write_scope(actor, current, m2m, linked_before=linked_before)
     current.version += 1
     tracked_save(current, actor, reason.strip(), links=m2m)
+    check_written_within_scope(actor, current)
     events.record_saved(current, actor, created=False, owner_before=owner_before)
     return current
 

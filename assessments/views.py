@@ -12,7 +12,7 @@ from django_tables2 import RequestConfig
 from aims_portal import charts, roles
 from aims_portal.params import int_param
 from aims_portal.records.export import xlsx_response
-from aims_portal.records.forms import attach_errors
+from aims_portal.records.forms import attach_errors, limit_choices
 from aims_portal.records.views import RecordFormView, RecordListView, filtered
 from aims_portal.services import StaleVersionError
 
@@ -189,7 +189,7 @@ class AssessmentFormView(RecordFormView):
         else:
             form = AssessmentForm(data, initial={"owner": self.request.user})
             impacts = ImpactFormSet(data, prefix="impacts")
-        return form, impacts
+        return limit_choices(form, self.request.user), impacts
 
     def render_page(self, form, impacts, status=200, problems=(), **extra):
         method = scoring_method()

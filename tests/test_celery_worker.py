@@ -44,6 +44,14 @@ def start_worker(queue, **extra_env):
     return proc
 
 
+def wait_until_ready(queue, timeout=240):
+    """Block until the worker on ``queue`` has run a task: a loaded machine can take a
+    minute to start one, and a test's own deadlines should not include that."""
+    from aims_portal.tasks import ping
+
+    assert ping.apply_async(args=["ready"], queue=queue).get(timeout=timeout)["pong"]
+
+
 def stop_worker(proc):
     proc.terminate()
     try:

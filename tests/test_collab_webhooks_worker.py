@@ -18,7 +18,7 @@ from aims_portal.models import WebhookDelivery, WebhookEndpoint
 
 from . import factories
 from .conftest import require_service
-from .test_celery_worker import start_worker, stop_worker
+from .test_celery_worker import start_worker, stop_worker, wait_until_ready
 
 
 class Receiver:
@@ -63,6 +63,7 @@ def webhook_worker(transactional_db):
     )
     saved = app.conf.task_routes
     app.conf.task_routes = {"aims_portal.*": {"queue": queue}}
+    wait_until_ready(queue)
     yield queue
     app.conf.task_routes = saved
     stop_worker(proc)

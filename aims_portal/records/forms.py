@@ -1,6 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connections, models
+from django.db.models import Q
+
+from .. import scopes
 
 
 class CommaSeparatedListField(forms.CharField):
@@ -195,3 +198,24 @@ def edit_form_class(form_class):
         cached = type(f"{form_class.__name__}Edit", (form_class, RecordEditMixin), {})
         form_class._edit_form = cached
     return cached
+
+
+def limit_choices(form: forms.Form, user) -> forms.Form:
+    """Narrow the form's record choices (links and foreign keys to records that belong to an
+    AI system) to the user's scope, keeping the values the record holds now, so a user
+    limited to some AI systems neither sees the others' names nor can pick them."""
+    if not scopes.is_scoped(user):
+        return form
+    for name, field in form.fields.items():
+        queryset = getattr(field, "queryset", None)
+        model = getattr(queryset, "model", None)
+        if model is None or getattr(model, "area", None) is None:
+            continue
+        if scopes.scope_path(model) is scopes.ORGANISATION_WIDE:
+            continue
+        held = form.initial.get(name)
+        held = held if isinstance(held, list | tuple) else [held] if held else []
+        held_ids = [getattr(value, "pk", value) for value in held]
+        inside = scopes.within_scope(model._base_manager.all(), user).values("pk")
+        field.queryset = queryset.filter(Q(pk__in=inside) | Q(pk__in=held_ids))
+    return form

@@ -16,7 +16,7 @@ from ..params import int_param
 from ..scopes import restrict
 from ..services import StaleVersionError
 from .export import csv_response, xlsx_response
-from .forms import attach_errors, edit_form_class
+from .forms import attach_errors, edit_form_class, limit_choices
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -178,8 +178,11 @@ class RecordFormView(RecordMixin, TemplateView):
         context["mode"] = self.mode
         return context
 
+    def form(self, data=None):
+        return limit_choices(self.build_form(data), self.request.user)
+
     def post(self, request, *args, **kwargs):
-        form = self.build_form(request.POST)
+        form = self.form(request.POST)
         if form.is_valid():
             try:
                 record = self.save(form)
@@ -194,7 +197,7 @@ class RecordFormView(RecordMixin, TemplateView):
         return self.render_form(form, status=400)
 
     def get(self, request, *args, **kwargs):
-        return self.render_form(self.build_form())
+        return self.render_form(self.form())
 
     def render_form(self, form, status=200, **extra):
         return self.render_to_response(self.get_context_data(form=form, **extra), status=status)
