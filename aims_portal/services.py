@@ -163,9 +163,7 @@ def check_write_scope(
         return
     field = model._meta.get_field(model.system_link)
     outside = (
-        field.related_model._base_manager.filter(pk__in=new)
-        .exclude(pk__in=systems)
-        .order_by("pk")
+        field.related_model._base_manager.filter(pk__in=new).exclude(pk__in=systems).order_by("pk")
     )
     names = ", ".join(str(system) for system in outside[:5])
     if names:
