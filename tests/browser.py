@@ -79,3 +79,15 @@ def log_in(page, username, password):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def pick_links(page, label, *names):
+    """Add ``names`` to the link field labelled ``label`` as a user does: type in its search
+    box, then click the option (the searchable add/remove widget on every link field)."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    for name in names:
+        box.click()
+        box.press_sequentially(name[:12])
+        listbox = page.locator(f"#{box.get_attribute('aria-controls')}")
+        listbox.get_by_role("option", name=name, exact=True).click()
+    box.press("Escape")

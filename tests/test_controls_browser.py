@@ -92,7 +92,7 @@ def test_soa_edit_export_approve_compare(page, soa_users, tmp_path):
     page.get_by_label("Comment (optional)").first.fill("Reviewed with the board")
     page.get_by_role("button", name="Approve and freeze revision").click()
     assert page.get_by_role("heading", name="SoA revision 2").is_visible()
-    assert page.get_by_text("Capacity plan").count() == 0  # reasons stay in history
+    assert page.get_by_text("Capacity plan approved").count() == 0  # reasons stay in history
     changes = page.get_by_role("region", name="Changes since revision 1")
     assert changes.get_by_text("GPU and hosting capacity is planned per quarter.").is_visible()
     screenshot(page, "controls-06-revision")

@@ -26,8 +26,10 @@ def test_auditor_reads_the_ledger_in_words(page, make_user):
     page.get_by_role("link", name="Integrity ledger").click()
     entry = page.get_by_role("link", name=f"Risk {risk.reference}, version 1 (created), by Grace")
     assert entry.is_visible()
-    page.get_by_text("1 more entry of this version").first.click()
-    assert page.get_by_text("Link to AI system Support assistant").is_visible()
+    # The risk's row holds its link to the system (a user's row holds their role's link).
+    risk_row = page.get_by_role("row").filter(has=entry)
+    risk_row.get_by_text("1 more entry of this version").click()
+    assert risk_row.get_by_text("Link to AI system Support assistant").is_visible()
     screenshot(page, "ledger-entries-01-integrity")
     assert violations(page) == []
 

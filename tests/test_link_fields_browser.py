@@ -23,7 +23,12 @@ def entry_with_two_risks(make_user):
     entry = services.soa_entry_update(
         entry,
         actor=lead,
-        data={"applicability": "applicable", "justification": "Needed.", "risks": risks[:2]},
+        data={
+            "applicability": "applicable",
+            "justification": "Needed.",
+            "inclusion_reasons": ["risk_treatment"],
+            "risks": risks[:2],
+        },
         expected_version=entry.version,
         reason="Link risks",
     )

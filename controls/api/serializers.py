@@ -63,14 +63,27 @@ class RequirementSerializer(RecordSerializer):
         ]
 
 
+class ReasonListField(serializers.ListField):
+    """A list of reason codes written with the entry and read back from its reason rows
+    (``relation``: the related name of those rows), so the schema says it is read and
+    written alike."""
+
+    def __init__(self, *, relation, **kwargs):
+        self.relation = relation
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return sorted(row.reason for row in getattr(instance, self.relation).all())
+
+
 class SoAEntrySerializer(RecordSerializer):
     control_ref = serializers.CharField(source="control.ref", read_only=True)
     control_title = serializers.CharField(source="control.title", read_only=True)
     evidence = serializers.ListField(child=serializers.CharField(max_length=500), required=False)
-    inclusion_reasons = serializers.ListField(
+    inclusion_reasons = ReasonListField(
+        relation="inclusion_reasons",
         child=serializers.ChoiceField(choices=InclusionReason.Reason.choices),
         required=False,
-        write_only=True,  # read back by to_representation from the entry's reason rows
         help_text="Why an applicable control is included (at least one); empty when excluded.",
     )
 
@@ -95,11 +108,6 @@ class SoAEntrySerializer(RecordSerializer):
             "updated_at",
         ]
         read_only_fields = (*RecordSerializer.Meta.read_only_fields, "control")
-
-    def to_representation(self, instance):
-        body = super().to_representation(instance)
-        body["inclusion_reasons"] = sorted(r.reason for r in instance.inclusion_reasons.all())
-        return body
 
 
 class SoASerializer(serializers.ModelSerializer):
