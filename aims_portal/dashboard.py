@@ -12,12 +12,12 @@ from datetime import datetime, time
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
 from django.db.models.functions import Lead
 from django.utils import timezone
 
 from . import roles
-from .scopes import within_scope
+from .scopes import ORGANISATION_WIDE, scope_path, scoped_systems, within_scope
 
 _CARDS = []
 
@@ -252,14 +252,27 @@ def monthly_counts(specs, moments):
 TREND_CACHE_SECONDS = 6 * 3600
 
 
-def trend_values(specs, moments, current):
+def trend_values(specs, moments, current, user=None):
     """``{name: [count at each of moments[:-1]] + [current[name]]}``: past month ends from
-    history (``monthly_counts``, kept for TREND_CACHE_SECONDS), the last point live."""
+    history (``monthly_counts``, kept for TREND_CACHE_SECONDS), the last point live.
+
+    For a ``user`` limited to a scope, past months count only the records within it today
+    (the same records as the live point); their figures are kept apart from everyone
+    else's, keyed by the scope's systems."""
     past = moments[:-1]
     fingerprint = repr(
         [(name, model._meta.label, str(q)) for name, (model, q) in sorted(specs.items())]
         + [moment.isoformat() for moment in past]
     )
+    systems = scoped_systems(user)
+    if systems is not None:
+        fingerprint += repr(sorted(systems))
+        specs = {
+            name: (model, q)
+            if scope_path(model) is ORGANISATION_WIDE
+            else (model, q & Q(id__in=within_scope(model._base_manager.all(), user).values("pk")))
+            for name, (model, q) in specs.items()
+        }
     key = "aims:trend:" + hashlib.sha256(fingerprint.encode()).hexdigest()
     history = cache.get(key)
     if history is None:

@@ -247,6 +247,7 @@ def trend(user, figures):
         specs,
         [moment for _, moment in points],
         {name: total(bucket) for name, bucket in figures.items()},
+        user=user,
     )
     labels = [label for label, _ in points]
     series = [

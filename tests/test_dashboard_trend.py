@@ -110,3 +110,24 @@ def test_past_months_are_kept_and_the_current_month_is_live(lead):
         second = trend_values(PRODUCTION, points, {"production": 0})["production"]
     assert len(again) == 0
     assert second == [*first[:-1], 0]
+
+
+def test_a_scoped_user_sees_past_months_of_their_scope_only(admin_user, lead, make_user):
+    from identity import services as identity
+
+    points = [moment for _, moment in month_ends()]
+    inside, outside = factories.ai_system(lead), factories.ai_system(lead)
+    for system in (inside, outside):
+        registry.system_write(system, actor=lead, reason="Go-live", stage="production")
+        backdate(AISystem.objects.get(pk=system.pk), points[2], points[4])
+    auditor = make_user("auditor", username="engaged")
+    identity.access_scope_set(
+        auditor, actor=admin_user, teams=[], systems=[inside], reason="One system"
+    )
+    auditor = type(auditor).objects.get(pk=auditor.pk)
+    everyone = trend_values(PRODUCTION, points, {"production": 2})["production"]
+    scoped = trend_values(PRODUCTION, points, {"production": 1}, user=auditor)["production"]
+    assert everyone == [0] * 5 + [2] * 7
+    assert scoped == [0] * 5 + [1] * 7
+    # The scoped figures are kept apart: everyone's cached months are not reused for them.
+    assert trend_values(PRODUCTION, points, {"production": 2})["production"] == everyone
