@@ -269,7 +269,7 @@ def review_figures(review):
     latest = SoARevision.objects.order_by("-number").only("number", "approved_at").first()
     incidents = Incident.objects.aggregate(
         **{
-            f"{s}_open": Count("id", filter=Q(severity=s) & ~Q(status__in=["resolved", "closed"]))
+            f"{s}_open": Count("id", filter=Q(severity=s, status__in=Incident.STILL_OPEN))
             for s in Incident.Severity.values
         },
         **{
