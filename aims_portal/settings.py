@@ -226,6 +226,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Two-factor authentication (TOTP): any user may turn it on; with AIMS_REQUIRE_ADMIN_2FA
 # (on by default in production) administrators must use it.
 AIMS_REQUIRE_ADMIN_2FA = env_bool("AIMS_REQUIRE_ADMIN_2FA", PRODUCTION)
+# Days that must pass after a corrective action is marked implemented before its
+# effectiveness is judged, so that the check sees the action at work (30 in production).
+AIMS_EFFECTIVENESS_MIN_DAYS = env_int("AIMS_EFFECTIVENESS_MIN_DAYS", 30 if PRODUCTION else 0, 0)
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "AIMS portal")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
