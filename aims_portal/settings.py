@@ -488,7 +488,8 @@ SPECTACULAR_SETTINGS = {
 # --- UI ----------------------------------------------------------------------------------
 DJANGO_TABLES2_TEMPLATE = "records/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-hover table-sm align-middle mb-0"}
-BOOTSTRAP5 = {"set_placeholder": False, "success_css_class": ""}
+# Required fields carry the "required" class on their wrapper: portal.css marks their label.
+BOOTSTRAP5 = {"set_placeholder": False, "success_css_class": "", "required_css_class": "required"}
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is evidence: no "revert" from the admin
 
