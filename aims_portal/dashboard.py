@@ -252,14 +252,27 @@ def monthly_counts(specs, moments):
 TREND_CACHE_SECONDS = 6 * 3600
 
 
-def trend_values(specs, moments, current, user=None):
-    """``{name: [count at each of moments[:-1]] + [current[name]]}``: past month ends from
-    history (``monthly_counts``, kept for TREND_CACHE_SECONDS), the last point live.
+def _first_recorded(specs):
+    """When the earliest record of the trend's models was first saved, or None."""
+    found = []
+    for model in {model for model, _ in specs.values()}:
+        first = (
+            model.history.model.objects.order_by("history_date")
+            .values_list("history_date", flat=True)
+            .first()
+        )
+        if first is not None:
+            found.append(first)
+    return min(found) if found else None
+
+
+def _trend_history(specs, past, user=None):
+    """(counts at each past moment, when the first record was saved), kept together for
+    TREND_CACHE_SECONDS: neither can change, as history only gains rows dated now.
 
     For a ``user`` limited to a scope, past months count only the records within it today
     (the same records as the live point); their figures are kept apart from everyone
     else's, keyed by the scope's systems."""
-    past = moments[:-1]
     fingerprint = repr(
         [(name, model._meta.label, str(q)) for name, (model, q) in sorted(specs.items())]
         + [moment.isoformat() for moment in past]
@@ -274,8 +287,26 @@ def trend_values(specs, moments, current, user=None):
             for name, (model, q) in specs.items()
         }
     key = "aims:trend:" + hashlib.sha256(fingerprint.encode()).hexdigest()
-    history = cache.get(key)
-    if history is None:
-        history = monthly_counts(specs, past)
-        cache.set(key, history, TREND_CACHE_SECONDS)
+    found = cache.get(key)
+    if found is None:
+        found = (monthly_counts(specs, past), _first_recorded(specs))
+        cache.set(key, found, TREND_CACHE_SECONDS)
+    return found
+
+
+def trend_values(specs, moments, current, user=None):
+    """``{name: [count at each of moments[:-1]] + [current[name]]}``: past month ends from
+    history (``monthly_counts``, kept for TREND_CACHE_SECONDS), the last point live."""
+    history, _ = _trend_history(specs, moments[:-1], user)
     return {name: [*history[name], current[name]] for name in specs}
+
+
+def trend_start(specs, moments, user=None):
+    """Index of the first of ``moments`` worth drawing: the first month end after the
+    earliest record, so a trend starts where records start instead of with months of
+    zeros; the last two points are always drawn."""
+    _, first = _trend_history(specs, moments[:-1], user)
+    last = max(len(moments) - 2, 0)
+    if first is None:
+        return last
+    return min(next((i for i, m in enumerate(moments) if m > first), last), last)

@@ -37,3 +37,14 @@ def record_fields(record, names):
             link = f"mailto:{value}"
         rows.append((str(capfirst(field.verbose_name)), display_value(field, value), link))
     return rows
+
+
+def list_diff(old, new) -> dict:
+    """A list value before and after a change, item by item: ``{"before": [[item,
+    removed], ...], "after": [[item, added], ...]}``, each list in its own order, so a page
+    marks only what changed. Plain lists, so a frozen SoA revision keeps it as JSON."""
+    old, new = [str(item) for item in old or ()], [str(item) for item in new or ()]
+    return {
+        "before": [[item, item not in new] for item in old],
+        "after": [[item, item not in old] for item in new],
+    }

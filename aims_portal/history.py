@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.text import capfirst
 
-from .display import display_value
+from .display import display_value, list_diff
 
 # Bookkeeping fields that change on every save and say nothing to a reader.
 HIDDEN_FIELDS = {"updated_at", "version", "created_at"}
@@ -17,6 +17,8 @@ class FieldChange:
     label: str
     old: str
     new: str
+    # For a list (links, a list field): which items were removed and which added.
+    items: dict | None = None
 
 
 def versions(model, pk):
@@ -110,6 +112,7 @@ def diff(model, older, newer):
             label=str(capfirst(field.verbose_name)),
             old=_display(field, old, related),
             new=_display(field, new, related),
+            items=_list_items(field, old, new),
         )
         for field, old, new in changes
     ]
@@ -129,9 +132,21 @@ def diff(model, older, newer):
                 label=str(capfirst(field.verbose_name)),
                 old=_link_names(old, names),
                 new=_link_names(new, names),
+                items=None if old is None else list_diff(_names(old, names), _names(new, names)),
             )
         )
     return result
+
+
+def _list_items(field, old, new):
+    """The item-by-item diff of a list field (a JSON list), None for other fields."""
+    lists = isinstance(old, list | tuple | type(None)) and isinstance(new, list | tuple)
+    return list_diff(old, new) if lists else None
+
+
+def _names(ids, names):
+    labels = [str(names[pk]) if pk in names else f"#{pk} (deleted)" for pk in ids]
+    return sorted(labels, key=str.casefold)
 
 
 def _link_names(ids, names):
@@ -139,8 +154,7 @@ def _link_names(ids, names):
         return NOT_RECORDED
     if not ids:
         return "—"
-    labels = [str(names[pk]) if pk in names else f"#{pk} (deleted)" for pk in ids]
-    return "\n".join(sorted(labels, key=str.casefold))
+    return "\n".join(_names(ids, names))
 
 
 @dataclass(frozen=True)

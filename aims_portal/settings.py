@@ -226,6 +226,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Two-factor authentication (TOTP): any user may turn it on; with AIMS_REQUIRE_ADMIN_2FA
 # (on by default in production) administrators must use it.
 AIMS_REQUIRE_ADMIN_2FA = env_bool("AIMS_REQUIRE_ADMIN_2FA", PRODUCTION)
+# Days that must pass after a corrective action is marked implemented before its
+# effectiveness is judged, so that the check sees the action at work (30 in production).
+AIMS_EFFECTIVENESS_MIN_DAYS = env_int("AIMS_EFFECTIVENESS_MIN_DAYS", 30 if PRODUCTION else 0, 0)
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "AIMS portal")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -485,7 +488,8 @@ SPECTACULAR_SETTINGS = {
 # --- UI ----------------------------------------------------------------------------------
 DJANGO_TABLES2_TEMPLATE = "records/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-hover table-sm align-middle mb-0"}
-BOOTSTRAP5 = {"set_placeholder": False, "success_css_class": ""}
+# Required fields carry the "required" class on their wrapper: portal.css marks their label.
+BOOTSTRAP5 = {"set_placeholder": False, "success_css_class": "", "required_css_class": "required"}
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is evidence: no "revert" from the admin
 

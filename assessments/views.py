@@ -62,6 +62,13 @@ def risk_detail_context(record, request):
         "residual_level": method.level_for(record.residual_score),
         "systems": list(record.systems.all()),
         "soa_entries": list(soa.all()[:50]) if soa is not None else None,
+        # "Link a control" from here: the SoA entries (reached through the reverse link,
+        # as this app does not import the controls app) for whoever may change the SoA.
+        "soa_choices": (
+            list(soa.model.objects.select_related("control").order_by("control__sort_key"))
+            if soa is not None and roles.can(request.user, "change", "controls")
+            else []
+        ),
     }
 
 

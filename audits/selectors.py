@@ -122,6 +122,33 @@ def checklist(audit):
     )
 
 
+def _count_for(queryset, field, outer):
+    """How many rows of ``queryset`` have ``field`` equal to the outer row's ``outer``."""
+    counted = (
+        queryset.filter(**{field: OuterRef(outer)})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def checklist_with_criteria(audit):
+    """The audit's lines with what an auditor checks each against: the control's purpose and
+    its SoA entry (owner, status), or the clause requirement (owner, status, notes), and how
+    many evidence items the line, the SoA entry or the requirement carries. One query."""
+    evidence = EvidenceItem.objects.active()
+    return (
+        checklist(audit)
+        .select_related("control__soa_entry__owner", "requirement__owner")
+        .annotate(
+            criterion_evidence_count=_count_for(evidence, "soa_entry", "control__soa_entry")
+            + _count_for(evidence, "requirement", "requirement"),
+        )
+    )
+
+
 def result_counts(lines):
     counts = {value: 0 for value in ChecklistLine.Result.values}
     for line in lines:
@@ -269,7 +296,7 @@ def review_figures(review):
     latest = SoARevision.objects.order_by("-number").only("number", "approved_at").first()
     incidents = Incident.objects.aggregate(
         **{
-            f"{s}_open": Count("id", filter=Q(severity=s) & ~Q(status__in=["resolved", "closed"]))
+            f"{s}_open": Count("id", filter=Q(severity=s, status__in=Incident.STILL_OPEN))
             for s in Incident.Severity.values
         },
         **{

@@ -49,6 +49,7 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/file/", views.evidence_download, name="evidence-file"),
     path("audits/<int:pk>/report/", views.audit_report, name="audit-report"),
+    path("audits/<int:pk>/results/", views.checklist_results, name="audit-results"),
     path("reviews/<int:pk>/minutes/", views.review_minutes, name="review-minutes"),
     path("reports/<int:pk>/", views.report_detail, name="report-detail"),
     path("reports/<int:pk>/download/", views.report_download, name="report-download"),

@@ -14,8 +14,11 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from aims_portal import jobs, roles
+from aims_portal.params import int_param
 from aims_portal.records.forms import attach_errors
 from aims_portal.records.views import RecordCreateView, RecordMixin
+from aims_portal.scopes import restrict
+from aims_portal.services import StaleVersionError
 
 from . import charts, selectors, services
 from .forms import CertificationFindingForm, EvidenceForm
@@ -59,6 +62,9 @@ def audit_context(audit, request):
         "systems": list(audit.systems.order_by("name")),
         "team": selectors.audit_team(audit),
         "on_team": selectors.on_team(audit, user),
+        "can_record_results": audit.status == Audit.Status.IN_PROGRESS
+        and roles.can(user, "change", AREA)
+        and selectors.on_team(audit, user),
         "can_export": roles.can(user, "export", AREA),
         "can_change": roles.can(user, "change", AREA),
         "independence": selectors.independence_problems(audit) if audit.is_open else [],
@@ -80,6 +86,7 @@ def line_context(line, request):
         "can_edit": False,
         "can_record": can_record,
         "findings": list(line.findings.order_by("reference")),
+        "criterion": selectors.checklist_with_criteria(audit).get(pk=line.pk),
         "can_raise": can_raise,
         "raise_url": f"{reverse('audits:finding-create')}?checklist_line={line.pk}",
         "evidence_url": _evidence_url("checklist_line", line.pk),
@@ -213,6 +220,57 @@ def _start_report(request, source):
         messages.error(request, f"The report could not start. {error.message}")
         return redirect(source.get_absolute_url())
     return redirect(job.get_absolute_url())
+
+
+def checklist_results(request, pk):
+    """Results and notes for every line of an audit on one page, saved with one submit (all
+    or nothing), beside what each line is checked against."""
+    audit = get_object_or_404(restrict(Audit.objects.all(), request.user), pk=pk)
+    roles.require(request.user, "change", AREA)
+    if not selectors.on_team(audit, request.user):
+        raise PermissionDenied(f"Only the audit team of {audit.reference} records results.")
+    if audit.status != Audit.Status.IN_PROGRESS:
+        messages.warning(request, f"Results are recorded while {audit.reference} is in progress.")
+        return redirect(audit.get_absolute_url())
+    lines = list(selectors.checklist_with_criteria(audit))
+    errors, status = [], 200
+    if request.method == "POST":
+        results, missing = {}, []
+        for line in lines:
+            version = int_param(request.POST.get(f"version-{line.pk}"))
+            result = request.POST.get(f"result-{line.pk}")
+            if version is None or result is None:
+                missing.append(line.ref)
+                continue
+            notes = request.POST.get(f"notes-{line.pk}", line.notes).replace("\r\n", "\n")
+            results[line] = {"result": result, "notes": notes, "expected_version": version}
+            line.posted = {"result": result, "notes": notes}
+        try:
+            if missing:
+                raise ValidationError(
+                    f"The form lacked lines {', '.join(missing)}: reload the page and try again."
+                )
+            saved = services.checklist_results_record(audit, actor=request.user, results=results)
+        except StaleVersionError as conflict:
+            errors, status = [str(conflict)], 409
+        except ValidationError as error:
+            errors, status = error.messages, 400
+        else:
+            messages.success(
+                request, f"{len(saved)} result{'s' if len(saved) != 1 else ''} recorded."
+            )
+            return redirect(audit.get_absolute_url())
+    return render(
+        request,
+        "audits/checklist_results.html",
+        {
+            "audit": audit,
+            "lines": lines,
+            "errors": errors,
+            "results": ChecklistLine.Result.choices,
+        },
+        status=status,
+    )
 
 
 @require_POST

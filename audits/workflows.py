@@ -65,6 +65,26 @@ def _action_can_be_implemented(action):
     return problems
 
 
+def _action_has_had_time_to_work(action):
+    """Effectiveness is judged once the action has been at work for the configured days."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    days = settings.AIMS_EFFECTIVENESS_MIN_DAYS
+    if not days or action.implemented_at is None:
+        return []
+    ready = action.implemented_at + timedelta(days=days)
+    if timezone.now() >= ready:
+        return []
+    return [
+        f"The action was implemented on {timezone.localtime(action.implemented_at):%d %b %Y}: "
+        f"its effectiveness can be checked from {timezone.localtime(ready):%d %b %Y}, "
+        f"{days} days later, once it has had time to work."
+    ]
+
+
 def _review_can_complete(review):
     problems = []
     if not review.decisions.strip():
@@ -136,6 +156,7 @@ action_workflow = Workflow(
             ("implemented",),
             "verified",
             "Verify effective",
+            guard=_action_has_had_time_to_work,
             four_eyes=True,
             reason_required=True,
             style="success",
@@ -145,6 +166,7 @@ action_workflow = Workflow(
             ("implemented",),
             "in_progress",
             "Not effective: rework",
+            guard=_action_has_had_time_to_work,
             four_eyes=True,
             reason_required=True,
             style="outline-danger",

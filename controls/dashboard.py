@@ -17,6 +17,7 @@ from aims_portal.dashboard import (
     month_ends,
     once,
     total,
+    trend_start,
     trend_values,
 )
 from assessments.models import ImpactAssessment, Risk
@@ -249,7 +250,10 @@ def trend(user, figures):
         {name: total(bucket) for name, bucket in figures.items()},
         user=user,
     )
-    labels = [label for label, _ in points]
+    # Months before the first record are left out rather than drawn as zeros.
+    start = trend_start(specs, [moment for _, moment in points], user=user)
+    counts = {name: values[start:] for name, values in counts.items()}
+    labels = [label for label, _ in points[start:]]
     series = [
         charts.Series(
             "AI systems in production",
@@ -271,16 +275,17 @@ def trend(user, figures):
             ),
         ),
     ]
-    chart = charts.line_chart(
-        series, labels, title="The last twelve months", key="chart-trend", width=660
-    )
+    months = len(labels)
+    span = "The last twelve months" if months == len(points) else f"Since {labels[0]}"
+    chart = charts.line_chart(series, labels, title=span, key="chart-trend", width=660)
     return Card(
-        "Trend over twelve months",
+        "Trend over twelve months" if months == len(points) else f"Trend since {labels[0]}",
         [Row(s.label, s.values[-1], s.href, "primary") for s in series],
         chart=chart,
         wide=True,
         note=f"Values at the end of each month, from the records' history; the last point is "
-        f"today ({timezone.localdate():%d %b %Y}).",
+        f"today ({timezone.localdate():%d %b %Y})."
+        + ("" if months == len(points) else f" Nothing was recorded before {labels[0]}."),
     )
 
 

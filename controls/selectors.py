@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
+from aims_portal.display import list_diff
 from aims_portal.history import version_links
 from assessments.models import Risk
 from registry.models import AISystem
@@ -247,6 +248,13 @@ def overall_progress(groups):
     return total
 
 
+def display_items(field, values):
+    """The items of a list field as a reader sees them."""
+    if field == "inclusion_reasons":
+        return [REASON_LABELS.get(v, v) for v in values]
+    return [str(v) for v in values]
+
+
 def display(field, value):
     if field == "applicability":
         return APPLICABILITY_LABELS.get(value, value)
@@ -286,21 +294,25 @@ def snapshot_changes(older, newer):
         for field, label in COMPARED_FIELDS.items():
             # Revisions frozen before a field existed read it as empty.
             if (previous.get(field) or None) != (row.get(field) or None):
-                changes.append(
-                    _change(
-                        row,
-                        label,
-                        display(field, previous.get(field)),
-                        display(field, row.get(field)),
-                    )
-                )
+                old, new = previous.get(field), row.get(field)
+                items = None
+                if isinstance(old, list | type(None)) and isinstance(new, list):
+                    items = list_diff(display_items(field, old or []), display_items(field, new))
+                changes.append(_change(row, label, display(field, old), display(field, new), items))
     for row in before.values():
         changes.append(_change(row, "control", "Present", "Removed"))
     return changes
 
 
-def _change(row, field, old, new):
-    return {"ref": row["ref"], "title": row["title"], "field": field, "old": old, "new": new}
+def _change(row, field, old, new, items=None):
+    return {
+        "ref": row["ref"],
+        "title": row["title"],
+        "field": field,
+        "old": old,
+        "new": new,
+        "items": items,
+    }
 
 
 # --- the SoA document's own fields (title, scope) --------------------------------------------

@@ -20,6 +20,7 @@ urlpatterns = [
     # Before the SoA entries' generic pages: /controls/soa/ is the whole-SoA overview.
     path("soa/", views.soa_overview, name="soa"),
     path("soa/edit/", views.soa_document_edit, name="soa-edit"),
+    path("soa/link/", views.soa_entry_link, name="soa-entry-link"),
     path("soa/settings/", views.document_settings_edit, name="document-settings"),
     path("soa/step/<str:step>/", views.soa_transition, name="soa-transition"),
     path("soa/entries/<int:pk>/inline/", views.soa_entry_inline, name="soa-entry-inline"),

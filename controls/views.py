@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from aims_portal import jobs, roles
 from aims_portal.params import int_param
 from aims_portal.records.forms import attach_errors, save_edit
+from aims_portal.records.views import safe_next
 from aims_portal.services import StaleVersionError
 
 from . import charts, documented_information, selectors, services
@@ -412,3 +413,16 @@ def documented_information_pdf(request):
     )
     response["Content-Disposition"] = 'inline; filename="documented-information.pdf"'
     return response
+
+
+def soa_entry_link(request):
+    """From another record's page (a risk's "Link a control"): open the chosen SoA entry's
+    edit form with that record added to its links, returning to that page once saved."""
+    roles.require(request.user, "change", "controls")
+    entry = int_param(request.GET.get("entry"))
+    if entry is None or not SoAEntry.objects.filter(pk=entry).exists():
+        messages.error(request, "Choose a control of the SoA to link.")
+        return redirect(safe_next(request) or "controls:soa")
+    query = request.GET.copy()
+    query.pop("entry")
+    return redirect(f"{reverse('controls:soaentry-edit', args=[entry])}?{query.urlencode()}")

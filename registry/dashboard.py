@@ -91,10 +91,14 @@ def systems_by_tier_and_stage(user, figures):
 @card(
     "inventory",
     order=20,
-    counts=lambda: {"incidents": Counted(Incident.objects.all(), ("status", "severity"))},
+    counts=lambda: {
+        "incidents": Counted(Incident.objects.all(), ("status", "severity")),
+        "still_open": Counted(Incident.objects.still_open(), ("severity",)),
+    },
 )
 def incidents(user, figures):
     counts = figures["incidents"]
+    still_open = figures["still_open"]
     url = reverse("registry:incident-list")
     by_status = [
         Row(
@@ -108,8 +112,8 @@ def incidents(user, figures):
     open_by_severity = [
         charts.Bar(
             label,
-            counts.get((Incident.Status.OPEN, severity), 0),
-            _query(url, status="open", severity=severity),
+            still_open.get((severity,), 0),
+            _query(url, still_open="true", severity=severity),
             SEVERITY_TONES[severity],
             SEVERITY_PATTERNS[severity],
         )
@@ -117,9 +121,9 @@ def incidents(user, figures):
     ]
     chart = charts.bar_chart(
         open_by_severity,
-        title="Open incidents by severity",
+        title="Incidents still open by severity",
         key="chart-incidents",
-        unit="open incidents",
+        unit="incidents still open",
         label_width=70,
         width=330,
     )
@@ -129,7 +133,10 @@ def incidents(user, figures):
         total_label="incidents",
         url=url,
         chart=chart,
-        note="The bars count open incidents; the list below counts every incident by status.",
+        headline=f"{total(still_open)} still open",
+        headline_url=_query(url, still_open="true"),
+        note="Still open means open or contained, as in the management review; the list "
+        "below counts every incident by status.",
     )
 
 

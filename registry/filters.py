@@ -117,10 +117,19 @@ class IncidentFilterSet(BySystem, WorkflowStatusFilterSet):
     search_fields = ("title", "description", "system__name", "system__slug")
 
     status = django_filters.ChoiceFilter(choices=Incident.Status.choices)
+    still_open = django_filters.BooleanFilter(
+        method="filter_still_open", label="Still open (open or contained)"
+    )
 
     class Meta:
         model = Incident
-        fields = ["q", "status", "severity", "detection", "system"]
+        fields = ["q", "status", "still_open", "severity", "detection", "system"]
+
+    def filter_still_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        still_open = Incident.objects.still_open().values("pk")
+        return queryset.filter(pk__in=still_open) if value else queryset.exclude(pk__in=still_open)
 
 
 class ChangeRequestFilterSet(BySystem, WorkflowStatusFilterSet):

@@ -1,5 +1,7 @@
 """Registry reads shared by pages and the API."""
 
+from aims_portal import history
+
 from . import golive, policy
 from .documents import system_document
 from .models import AISystem, ChangeRequest
@@ -40,3 +42,35 @@ def system_lookup(text: str, limit: int = LOOKUP_LIMIT) -> list[dict]:
         .order_by(*AISystem._meta.ordering, "pk")[:limit]
     )
     return [{"id": row.pk, "text": f"{row.name} ({row.slug})"} for row in rows]
+
+
+def approver_facts(change: ChangeRequest) -> dict:
+    """What an approver weighs for ``change`` beside the policy result: the impact
+    assessment the system names (with its status) and the system's open risks, as the
+    go-live gate reads them, and what changed in the system's record since the last
+    approved change (or since it was registered). A fixed number of queries."""
+    system = change.system
+    facts = golive.portal_facts(system, golive.change_document(change))
+    last = (
+        ChangeRequest.objects.filter(
+            system=system, status=ChangeRequest.Status.APPROVED, applied_at__isnull=False
+        )
+        .exclude(pk=change.pk)
+        .order_by("-applied_at")
+        .first()
+    )
+    versions = history.versions(AISystem, system.pk)
+    newest = versions.first()
+    base = (
+        versions.filter(history_date__lte=last.applied_at).first()
+        if last
+        else versions.order_by("history_id").first()
+    )
+    same = base is None or newest is None or base.history_id == newest.history_id
+    return {
+        "assessment": facts.get("assessment"),
+        "open_risks": facts.get("open_risks") or [],
+        "last_approved": last,
+        "since_version": base,
+        "changes_since": [] if same else history.diff(AISystem, base, newest),
+    }

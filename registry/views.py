@@ -59,6 +59,7 @@ def change_detail_context(change, request):
         golive.stage_problems(change.from_stage, change.target_stage or change.from_stage, False)
     )
     return {
+        "approver": selectors.approver_facts(change),
         "approval_blockers": blockers,
         "can_recheck": waiting
         and (roles.can(request.user, "change", "inventory", change.system) or approver),

@@ -92,7 +92,8 @@ def test_the_trend_card_draws_each_series_with_its_latest_value(lead, client_for
     system = factories.ai_system(lead)
     registry.system_write(system, actor=lead, reason="Go-live", stage="production")
     html = client_for(lead).get("/").content.decode()
-    assert "Trend over twelve months" in html
+    # The only record is from this month: the trend starts at the last month's end.
+    assert "Trend since" in html
     assert "AI systems in production" in html
     assert 'class="chart line-chart"' in html
     # The legend entry links to the list behind the series.

@@ -115,6 +115,14 @@ def may_recheck(user, record):
     )
 
 
+def records_results(user, record):
+    # An audit's results page: its team only (a member sees the audit page again when the
+    # audit is not in progress).
+    from audits.selectors import on_team
+
+    return roles.can(user, "change", "audits") and on_team(record, user)
+
+
 def acknowledges(user, record):
     # Staff acknowledge the AI policy for themselves; auditors read it from outside the AIMS.
     return roles.can(user, "view", "governance") and bool(roles.user_roles(user) - {roles.AUDITOR})
@@ -268,6 +276,8 @@ RULES = {
     # --- controls
     "controls:soa": page("controls"),
     "controls:soa-edit": page("controls", get="change", post="change"),
+    # Opens an entry's edit form with a link added (from a risk's page): no change itself.
+    "controls:soa-entry-link": page("controls", get="change"),
     "controls:soa-transition": post_only("controls", STEP),
     # GET shows the read-only row again (a cancelled inline edit); POST saves it.
     # Every other method is taken as a save (and needs "change").
@@ -321,6 +331,9 @@ RULES = {
     **record_pages("audits", "evidence", "audits", retire=True),
     "audits:evidence-file": page("audits", model="audits.EvidenceItem", sample=(("file__gt", ""),)),
     "audits:audit-report": post_only("audits", "export", model="audits.Audit"),
+    "audits:audit-results": page(
+        "audits", get=records_results, post=records_results, model="audits.Audit"
+    ),
     "audits:review-minutes": post_only("audits", "export", model="audits.ManagementReview"),
     "audits:report-detail": page(
         "audits", get=report_owner_or_approver, model="audits.ReportExport"

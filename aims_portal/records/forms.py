@@ -73,10 +73,21 @@ class UnlinkConfirmationField(forms.MultipleChoiceField):
         return [v for v in self.to_python(value) if v in known]
 
 
+# Browsers offer a date or time picker only for these input types; Django's own widgets for
+# dates are plain text boxes.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
 def formfield(model_field, **kwargs):
-    """The form field of a model field, with our ModelMultipleChoiceField for links."""
+    """The form field of a model field, with our ModelMultipleChoiceField for links and a
+    date or date-and-time input for dates (a form's Meta.widgets wins)."""
     if isinstance(model_field, models.ManyToManyField):
         kwargs.setdefault("form_class", ModelMultipleChoiceField)
+    elif isinstance(model_field, models.DateTimeField):
+        kwargs.setdefault("widget", DATETIME_INPUT)
+    elif isinstance(model_field, models.DateField):
+        kwargs.setdefault("widget", DATE_INPUT)
     return model_field.formfield(**kwargs)
 
 
@@ -97,6 +108,11 @@ class ModelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            # A select whose first option is a value gets no `required` attribute (HTML
+            # allows it only with an empty first option); say it to assistive technology.
+            if field.required and type(field.widget) is forms.Select:
+                field.widget.attrs.setdefault("aria-required", "true")
         links = self.link_fields()
         for name in links:
             widget = self.fields[name].widget

@@ -1,3 +1,6 @@
+from urllib.parse import urlencode
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage
@@ -5,12 +8,13 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.views import View
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig
 
-from .. import comment_selectors, history, roles
+from .. import comment_selectors, history, record_registry, roles
 from ..display import record_fields
 from ..params import int_param
 from ..scopes import restrict
@@ -20,6 +24,38 @@ from .forms import attach_errors, edit_form_class, limit_choices
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
+
+
+def safe_next(request) -> str:
+    """The page a form returns to (``?next=``), when it is a path on this site; else ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    on_site = target.startswith("/") and not target.startswith("//")
+    if on_site and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def parent_field(manager) -> str:
+    """The field of a panel's records that points back at the record whose page shows them
+    (a foreign key, or a many-to-many seen from its other side)."""
+    field = getattr(manager, "field", None)
+    return field.name if field is not None else getattr(manager, "query_field_name", "")
+
+
+def add_in_context(record, manager, user):
+    """("Add …", create URL) for a panel: the related record's form with this record chosen,
+    returning here once saved; None when the user may not create one or its form cannot
+    take this record."""
+    rt = record_registry.record_type_for(manager.model)
+    name = parent_field(manager)
+    if rt is None or name not in rt.form_class.base_fields:
+        return None
+    if not roles.can(user, "create", rt.area):
+        return None
+    query = urlencode({name: record.pk, "next": record.get_absolute_url()})
+    return f"Add {rt.verbose_name}", f"{rt.create_url}?{query}"
 
 
 def filtered(rt, request, data=None, queryset=None, report=True):
@@ -160,7 +196,13 @@ class RecordDetailView(RecordMixin, TemplateView):
         model = manager.model
         rows = [(item, record_fields(item, panel.columns)) for item in related]
         headers = [capfirst(model._meta.get_field(c).verbose_name) for c in panel.columns]
-        add = panel.add_link(record, user) if panel.add_link and user else None
+        add = None
+        if user is not None:
+            add = (
+                panel.add_link(record, user)
+                if panel.add_link
+                else add_in_context(record, manager, user)
+            )
         return {
             "panel": panel,
             "headers": headers,
@@ -193,14 +235,15 @@ class RecordFormView(RecordMixin, TemplateView):
                 attach_errors(form, error)
             else:
                 messages.success(request, self.success_message(record))
-                return redirect(record.get_absolute_url())
+                return redirect(safe_next(request) or record.get_absolute_url())
         return self.render_form(form, status=400)
 
     def get(self, request, *args, **kwargs):
         return self.render_form(self.form())
 
     def render_form(self, form, status=200, **extra):
-        return self.render_to_response(self.get_context_data(form=form, **extra), status=status)
+        context = self.get_context_data(form=form, next_url=safe_next(self.request), **extra)
+        return self.render_to_response(context, status=status)
 
 
 class RecordCreateView(RecordFormView):
@@ -208,7 +251,18 @@ class RecordCreateView(RecordFormView):
     mode = "create"
 
     def build_form(self, data=None):
-        return self.record_type.form_class(data)
+        return self.record_type.form_class(data, initial=self.prefill())
+
+    def prefill(self):
+        """Values chosen already by the page the user came from (``?system=3``): a panel's
+        "Add …" names the record it belongs to. The form checks them as any input."""
+        fields = self.record_type.form_class.base_fields
+        initial = {}
+        for name, field in fields.items():
+            if name in self.request.GET:
+                many = isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
+                initial[name] = self.request.GET.getlist(name) if many else self.request.GET[name]
+        return initial
 
     def save(self, form):
         return self.record_type.create(actor=self.request.user, data=form.cleaned_data)
@@ -236,7 +290,21 @@ class RecordUpdateView(RecordFormView):
         record = self.object
         roles.require(self.request.user, "change", self.record_type.area, record)
         form_class = edit_form_class(self.record_type.form_class)
-        return form_class(data, instance=record, initial={"expected_version": record.version})
+        initial = {"expected_version": record.version}
+        if data is None:
+            initial.update(self.links_to_add(form_class, record))
+        return form_class(data, instance=record, initial=initial)
+
+    def links_to_add(self, form_class, record):
+        """Links proposed by the page the user came from (``?risks=7`` from a risk's page),
+        added to the record's current ones for the user to review and save with a reason."""
+        added = {}
+        for name, field in form_class.base_fields.items():
+            if isinstance(field, forms.ModelMultipleChoiceField) and name in self.request.GET:
+                current = list(getattr(record, name).values_list("pk", flat=True))
+                proposed = [int_param(v) for v in self.request.GET.getlist(name)]
+                added[name] = current + [v for v in proposed if v and v not in current]
+        return added
 
     def save(self, form):
         return self.record_type.update(

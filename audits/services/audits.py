@@ -206,6 +206,43 @@ def checklist_line_update(line, *, actor, data, expected_version, reason):
     )
 
 
+RESULTS_REASON = "Result recorded on the audit's checklist"
+
+
+@transaction.atomic
+def checklist_results_record(audit, *, actor, results) -> list:
+    """Results for many lines of one audit in one submit. ``results`` maps each line to
+    ``{"result", "notes", "expected_version"}``; lines whose values did not change are left
+    alone. Either every change is saved or none: a refusal on any line (named by its
+    criterion) undoes the others."""
+    _require_team_in_progress(audit, actor, "record checklist results")
+    saved, refused = [], {}
+    for line, values in results.items():
+        if line.audit_id != audit.pk:
+            raise ValidationError(f"{line.ref} is not a line of {audit}.")
+        result, notes = values["result"], values.get("notes", line.notes)
+        if result not in ChecklistLine.Result.values:
+            refused[line.ref] = [f"“{result}” is not a result."]
+            continue
+        if result == line.result and notes == line.notes:
+            continue
+        try:
+            saved.append(
+                checklist_line_update(
+                    line,
+                    actor=actor,
+                    data={"result": result, "notes": notes},
+                    expected_version=values["expected_version"],
+                    reason=RESULTS_REASON,
+                )
+            )
+        except ValidationError as error:
+            refused[line.ref] = error.messages
+    if refused:
+        raise ValidationError([f"{ref}: {' '.join(messages)}" for ref, messages in refused.items()])
+    return saved
+
+
 # --- findings ---------------------------------------------------------------------------------
 
 KIND_NEEDS_RESULT = {

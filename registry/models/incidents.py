@@ -4,14 +4,22 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from aims_portal.models import TrackedModel, sort_indexes
+from aims_portal.models import RecordQuerySet, TrackedModel, sort_indexes
 
 from .inventory import AISystem
 from .lineage import SystemOwned
 
 
+class IncidentQuerySet(RecordQuerySet):
+    def still_open(self):
+        """Incidents not yet resolved: open, or contained but not yet resolved. The one
+        definition the dashboard, the management review and the filters share."""
+        return self.filter(status__in=Incident.STILL_OPEN)
+
+
 class Incident(SystemOwned, TrackedModel):
     area = "inventory"
+    objects = IncidentQuerySet.as_manager()
 
     class Severity(models.TextChoices):
         LOW = "low", "Low"
@@ -24,6 +32,8 @@ class Incident(SystemOwned, TrackedModel):
         CONTAINED = "contained", "Contained"
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"
+
+    STILL_OPEN = (Status.OPEN, Status.CONTAINED)
 
     class Detection(models.TextChoices):
         MONITORING = "monitoring", "Automated monitoring"
