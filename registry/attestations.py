@@ -39,8 +39,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from aims_portal import roles
+from aims_portal.ledger import bulk as ledger_bulk
 from aims_portal.ledger import receipts
-from aims_portal.ledger import services as ledger
 from aims_portal.ledger.models import LedgerEntry
 from aims_portal.ledger.verify_bundle import canonical_json
 from aims_portal.services import tracked_save
@@ -398,35 +398,47 @@ def attestations_register(*, token, items):
         version = _resolve_version(index, fields, system, versions, problems)
         if version is None:
             continue
-        rows.append(
-            Attestation(
-                system=system,
-                model_version=version,
-                input_sha256=fields["input_sha256"],
-                output_sha256=fields["output_sha256"],
-                decision=fields["decision"],
-                metadata=fields["metadata"],
-                occurred_at=fields["occurred_at"],
-                recorded_at=now,
-                token=token,
-            )
-        )
+        rows.append(_attestation(system, version, token, fields, now))
     if problems:
         raise AttestationsRejected(sorted(problems, key=lambda p: p["index"]))
     with transaction.atomic():
-        created = Attestation.objects.bulk_create(rows)
-        positions, hashed = ledger.append_many_hashed(LedgerEntry.Kind.ATTESTATION, created)
+        positions, hashed = ledger_bulk.insert_and_append(LedgerEntry.Kind.ATTESTATION, rows)
         signed = receipts.receipts_build(
             LedgerEntry.Kind.ATTESTATION,
-            created,
+            rows,
             positions,
-            [_subject(a) for a in created],
+            [_subject(a) for a in rows],
             hashed=hashed,
         )
     return [
         Registered(attestation, sequence, entry, receipt)
-        for attestation, (sequence, entry), receipt in zip(created, positions, signed, strict=True)
+        for attestation, (sequence, entry), receipt in zip(rows, positions, signed, strict=True)
     ]
+
+
+_SYSTEM = Attestation._meta.get_field("system")
+_MODEL_VERSION = Attestation._meta.get_field("model_version")
+_TOKEN = Attestation._meta.get_field("token")
+
+
+def _attestation(system, version, token, fields, now):
+    """An unsaved attestation with its related objects cached (a batch builds 1,000 of them:
+    ids and caches are set directly rather than through the relation descriptors)."""
+    attestation = Attestation(
+        system_id=system.pk,
+        model_version_id=version.pk,
+        input_sha256=fields["input_sha256"],
+        output_sha256=fields["output_sha256"],
+        decision=fields["decision"],
+        metadata=fields["metadata"],
+        occurred_at=fields["occurred_at"],
+        recorded_at=now,
+        token_id=token.pk,
+    )
+    _SYSTEM.set_cached_value(attestation, system)
+    _MODEL_VERSION.set_cached_value(attestation, version)
+    _TOKEN.set_cached_value(attestation, token)
+    return attestation
 
 
 def _subject(attestation):

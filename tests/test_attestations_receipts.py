@@ -24,7 +24,11 @@ from aims_portal.ledger import services as ledger
 from aims_portal.ledger import verify_receipt as tlog
 from aims_portal.ledger.verify_bundle import canonical_json
 from registry import services
-from registry.attestations import attestation_receipt, attestation_token_create
+from registry.attestations import (
+    attestation_receipt,
+    attestation_token_create,
+    attestations_register,
+)
 from registry.models import Attestation
 
 from . import factories
@@ -324,12 +328,27 @@ def test_the_signed_bytes_splice_the_row_exactly_where_canonical_json_puts_it():
     fields = {
         "format": "f",
         "content_hash": "c",
+        "covered_id": 7,
+        "covered_model": "registry.attestation",
+        "entry_hash": "e",
+        "kind": "attestation",
+        "leaf_index": 0,
         "row": row,
-        "system": 'sys "q"',
+        "system": 'sys "q"\u2029',
         "time": "t",
         "prev_hash": "p",
         "origin": "o",
-        "model_version": "v1",
+        "model_version": "v1 é",
     }
+    assert sorted(fields) == list(receipts.SIGNED_FIELDS)
     spliced = receipts._signed_bytes(fields, canonical_json(row))
     assert spliced == canonical_json(fields)
+
+
+def test_a_batch_receipt_carries_its_json_text_with_the_same_content(admin_user, version):
+    token = attestation_token_create(actor=admin_user, system=version.system, name="G")[0]
+    done = attestations_register(token=token, items=[item(version, 0), item(version, 1)])
+    for registered in done:
+        receipt = registered.receipt
+        assert json.loads(receipt.json) == receipt
+        assert list(json.loads(receipt.json)) == [*receipts.SIGNED_FIELDS, "signature"]

@@ -10,7 +10,7 @@ at verification time and in the offline verifier.
 import datetime
 import decimal
 import uuid
-from functools import cache
+from functools import cache, lru_cache
 
 from django.db import models
 from django.utils import timezone
@@ -19,6 +19,12 @@ from django.utils import timezone
 def _datetime(value):
     if not value.tzinfo:
         value = timezone.make_aware(value)
+    return _utc_text(value)
+
+
+@lru_cache(maxsize=1024)
+def _utc_text(value):
+    # Cached by instant (aware datetimes only): a batch of rows shares a few timestamps.
     return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

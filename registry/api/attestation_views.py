@@ -87,23 +87,35 @@ class AttestationFilterSet(django_filters.FilterSet):
         fields = ["system", "model_version", "decision", "output_sha256", "input_sha256"]
 
 
-def _registered(item):
-    return {
-        "id": item.attestation.pk,
-        "sequence": item.sequence,
-        "entry_hash": item.entry_hash,
-        "recorded_at": item.attestation.recorded_at,
-        "receipt": item.receipt,
-    }
+def _registered_json(done) -> list[str]:
+    """Each registered attestation as the JSON text of {id, sequence, entry_hash,
+    recorded_at, receipt}. The receipt is embedded as the text that was built to sign it
+    (SignedReceipt.json): a batch of 1,000 receipts is not encoded a second time."""
+    times, texts = {}, []
+    for item in done:
+        attestation, receipt = item.attestation, item.receipt
+        when = times.get(attestation.recorded_at)
+        if when is None:
+            when = times[attestation.recorded_at] = _encode(attestation.recorded_at)
+        receipt_json = receipt.json.decode() if hasattr(receipt, "json") else _encode(receipt)
+        texts.append(
+            f'{{"id":{int(attestation.pk)},"sequence":{int(item.sequence)},'
+            f'"entry_hash":{_encode(item.entry_hash)},"recorded_at":{when},'
+            f'"receipt":{receipt_json}}}'
+        )
+    return texts
 
 
-def _as_json(data):
-    """The answer as JSON text, rendered once as DRF's JSON renderer renders it (compact,
-    UTF-8, U+2028/U+2029 escaped): what is sent, and what a retry replays. A batch of
-    1,000 receipts is encoded once, not once per layer."""
-    text = json.dumps(
+def _encode(data):
+    """JSON text as DRF's JSON renderer renders it (compact, UTF-8)."""
+    return json.dumps(
         data, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"), allow_nan=False
     )
+
+
+def _as_json(text):
+    """The answer as sent, and as a retry replays it: U+2028/U+2029 escaped, as DRF's
+    renderer does, so that the text is also valid JavaScript."""
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
@@ -193,7 +205,7 @@ class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def create(self, request):
         def register():
             item = services.attestation_register(token=request.auth, data=request.data)
-            return status.HTTP_201_CREATED, _as_json(_registered(item))
+            return status.HTTP_201_CREATED, _as_json(_registered_json([item])[0])
 
         try:
             return _register(request, register)
@@ -213,7 +225,8 @@ class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
         def register():
             done = services.attestations_register(token=request.auth, items=items)
-            answer = {"count": len(done), "attestations": [_registered(item) for item in done]}
+            listed = ",".join(_registered_json(done))
+            answer = f'{{"count":{len(done)},"attestations":[{listed}]}}'
             return status.HTTP_201_CREATED, _as_json(answer)
 
         try:

@@ -83,11 +83,18 @@ class Attestation(SystemOwned, models.Model):
         ESCALATED = "escalated", "Sent for human review"
         OVERRIDDEN = "overridden", "Replaced by a human decision"
 
+    # No single-column indexes on these two: the (system, -id) and (model_version, -id)
+    # indexes below serve every look-up by either, and each index is written 1,000 times
+    # per batch.
     system = models.ForeignKey(
-        AISystem, on_delete=models.PROTECT, related_name="attestations", verbose_name="AI system"
+        AISystem,
+        on_delete=models.PROTECT,
+        related_name="attestations",
+        verbose_name="AI system",
+        db_index=False,
     )
     model_version = models.ForeignKey(
-        ModelVersion, on_delete=models.PROTECT, related_name="attestations"
+        ModelVersion, on_delete=models.PROTECT, related_name="attestations", db_index=False
     )
     input_sha256 = models.CharField("input SHA-256", max_length=64)
     output_sha256 = models.CharField("output SHA-256", max_length=64)
