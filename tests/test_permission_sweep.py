@@ -220,6 +220,8 @@ RULES = {
     ),
     # History pages check "view" in the area of the record's model (here an AI system).
     "record-history": page("inventory", model="registry.AISystem"),
+    # Searchable filter choices check "view" in the area of the record type (here AI systems).
+    "record-lookup": page("inventory"),
     "record-history-diff": page(
         "inventory", model="registry.AISystem", sample=(("version__gte", 2),)
     ),
