@@ -142,3 +142,15 @@ def test_lookup_of_no_record_type_is_not_found(client_for, lead, path):
 
 def test_lookup_answers_get_only(client_for, lead):
     assert client_for(lead).post("/lookup/audits/audit/", {"q": "a"}).status_code == 405
+
+
+def test_a_list_page_counts_the_shell_badges_once(client_for, lead):
+    """django-tables2 renders the table with the request, which runs the context
+    processors again: the shell's counts are kept for the request, not made twice."""
+    client = client_for(lead)
+    client.get("/audits/findings/")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/audits/findings/")
+    notification_counts = [q for q in captured if "aims_portal_notification" in q["sql"]]
+    assert len(notification_counts) == 1
+    assert response.context["unread_notifications"] == 0
