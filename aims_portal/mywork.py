@@ -159,5 +159,12 @@ def count_for(user, cap: int = BADGE_CAP) -> int:
     querysets = [qs for source in _SOURCES for qs in source.querysets(user)]
     if not querysets:
         return 0
-    ids = [qs.order_by().values_list(Value(1))[: cap + 1] for qs in querysets]
+    # Each source's first cap + 1 rows, as an IN over a limited subquery: SQLite refuses a
+    # LIMIT directly inside a UNION.
+    ids = [
+        qs.model._base_manager.filter(pk__in=qs.order_by().values("pk")[: cap + 1])
+        .order_by()
+        .values_list(Value(1))
+        for qs in querysets
+    ]
     return min(ids[0].union(*ids[1:], all=True).count(), cap + 1)
