@@ -776,7 +776,7 @@ class PermissionSweep(TestCase):
         from identity import services as identity
 
         identity.group_mapping_create(
-            actor=admin, data={"group": "aims-auditors", "role": roles.AUDITOR}
+            actor=admin, data={"group": "sweep-auditors", "role": roles.AUDITOR}
         )
         identity.access_scope_set(
             factories.UserFactory(role=roles.AUDITOR, username="sweep-scoped"),
