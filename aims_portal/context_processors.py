@@ -96,9 +96,20 @@ def navigation(user, path=""):
 
 
 def portal(request):
+    """The shell's context: navigation, roles and the two badges. Computed once per
+    request: a template rendered inside the page with the request (django-tables2 renders
+    each table so) runs the context processors again, and would count twice."""
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
+    cached = getattr(request, "_portal_context", None)
+    if cached is None or cached[0] is not user:
+        cached = (user, _portal(request, user))
+        request._portal_context = cached
+    return cached[1]
+
+
+def _portal(request, user):
     return {
         "nav": navigation(user, request.path),
         "user_role_labels": [roles.role_label(r) for r in sorted(roles.user_roles(user))],

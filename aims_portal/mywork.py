@@ -24,6 +24,7 @@ from . import roles
 from .record_registry import record_type_for, registered_types
 
 LIMIT = 50  # items shown per group
+BADGE_CAP = 99  # the header's count stops here ("99+")
 
 
 @dataclass(frozen=True)
@@ -151,10 +152,19 @@ def groups_for(user) -> list[dict]:
     return groups
 
 
-def count_for(user) -> int:
-    """How many items wait for the user, in one query (the header's badge)."""
+def count_for(user, cap: int = BADGE_CAP) -> int:
+    """How many items wait for the user, in one query (the header's badge), counted up to
+    ``cap + 1``: the badge then reads "99+", and a user with thousands of records waiting
+    does not make every page count them all."""
     querysets = [qs for source in _SOURCES for qs in source.querysets(user)]
     if not querysets:
         return 0
-    ids = [qs.order_by().values_list(Value(1)) for qs in querysets]
-    return ids[0].union(*ids[1:], all=True).count()
+    # Each source's first cap + 1 rows, as an IN over a limited subquery: SQLite refuses a
+    # LIMIT directly inside a UNION.
+    ids = [
+        qs.model._base_manager.filter(pk__in=qs.order_by().values("pk")[: cap + 1])
+        .order_by()
+        .values_list(Value(1))
+        for qs in querysets
+    ]
+    return min(ids[0].union(*ids[1:], all=True).count(), cap + 1)

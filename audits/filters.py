@@ -4,7 +4,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from aims_portal.records.filters import RecordFilterSet, WorkflowStatusFilterSet
+from aims_portal.records.filters import LookupFilter, RecordFilterSet, WorkflowStatusFilterSet
 
 from .models import (
     Audit,
@@ -36,6 +36,7 @@ class AuditFilterSet(WorkflowStatusFilterSet):
     search_fields = ("reference", "title", "scope")
 
     status = django_filters.ChoiceFilter(choices=Audit.Status.choices)
+    programme = LookupFilter(queryset=AuditProgramme.objects.all())
     lead_auditor = django_filters.ModelChoiceFilter(queryset=_users)
 
     class Meta:
@@ -46,6 +47,7 @@ class AuditFilterSet(WorkflowStatusFilterSet):
 class ChecklistLineFilterSet(WorkflowStatusFilterSet):
     search_fields = ("ref", "title", "notes", "audit__reference")
 
+    audit = LookupFilter(queryset=Audit.objects.all())
     result = django_filters.ChoiceFilter(choices=ChecklistLine.Result.choices)
 
     class Meta:
@@ -58,6 +60,8 @@ class FindingFilterSet(WorkflowStatusFilterSet):
 
     kind = django_filters.ChoiceFilter(label="Type", choices=Finding.Kind.choices)
     status = django_filters.ChoiceFilter(choices=Finding.Status.choices)
+    audit = LookupFilter(queryset=Audit.objects.all())
+    certification_audit = LookupFilter(queryset=CertificationAudit.objects.all())
 
     source = django_filters.ChoiceFilter(
         label="Raised by",

@@ -95,6 +95,7 @@ EVIDENCE_PANEL = Panel(
 
 programmes = RecordType(
     model=AuditProgramme,
+    lookup=("title", "year"),
     app_name="audits",
     url_name="programme",
     url_path="programmes",
@@ -120,6 +121,7 @@ programmes = RecordType(
 
 audits = RecordType(
     model=Audit,
+    lookup=("reference", "title"),
     app_name="audits",
     url_name="audit",
     url_path="audits",
@@ -358,6 +360,7 @@ certification_bodies = RecordType(
 
 certification_audits = RecordType(
     model=CertificationAudit,
+    lookup=("reference",),
     app_name="audits",
     url_name="certaudit",
     url_path="certification/audits",

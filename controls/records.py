@@ -137,6 +137,7 @@ soa_entries = RecordType(
 
 documents = RecordType(
     model=ControlledDocument,
+    lookup=("ref", "title"),
     app_name="controls",
     url_name="document",
     url_path="documents",

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from aims_portal.records.filters import RecordFilterSet
+from aims_portal.records.filters import LookupFilter, RecordFilterSet
+from controls.models import ControlledDocument
 from registry.models import AISystem
 
 from .models import (
@@ -24,10 +25,6 @@ from .models import (
 
 def _users(request):
     return get_user_model().objects.filter(is_active=True).order_by("username")
-
-
-def _systems(request):
-    return AISystem.objects.order_by("name")
 
 
 class ContextIssueFilterSet(RecordFilterSet):
@@ -65,6 +62,7 @@ class ScopeStatementFilterSet(RecordFilterSet):
 
 class PolicyAcknowledgementFilterSet(RecordFilterSet):
     search_fields = ("document__ref", "document__title", "person__username", "doc_version")
+    document = LookupFilter(queryset=ControlledDocument.objects.all())
     person = django_filters.ModelChoiceFilter(queryset=_users)
 
     class Meta:
@@ -74,7 +72,7 @@ class PolicyAcknowledgementFilterSet(RecordFilterSet):
 
 class RaciAssignmentFilterSet(RecordFilterSet):
     search_fields = ("activity", "system__name", "person__username")
-    system = django_filters.ModelChoiceFilter(queryset=_systems)
+    system = LookupFilter(queryset=AISystem.objects.all())
     person = django_filters.ModelChoiceFilter(queryset=_users)
 
     class Meta:
@@ -104,6 +102,7 @@ class ObjectiveFilterSet(RecordFilterSet):
 
 class MeasurementFilterSet(RecordFilterSet):
     search_fields = ("objective__reference", "objective__title", "note")
+    objective = LookupFilter(queryset=Objective.objects.all())
 
     class Meta:
         model = Measurement
@@ -112,7 +111,7 @@ class MeasurementFilterSet(RecordFilterSet):
 
 class CompetenceFilterSet(RecordFilterSet):
     search_fields = ("reference", "name", "description", "role")
-    system = django_filters.ModelChoiceFilter(queryset=_systems)
+    system = LookupFilter(queryset=AISystem.objects.all())
 
     class Meta:
         model = Competence
@@ -122,6 +121,7 @@ class CompetenceFilterSet(RecordFilterSet):
 class TrainingRecordFilterSet(RecordFilterSet):
     search_fields = ("activity", "provider", "competence__name", "person__username")
     person = django_filters.ModelChoiceFilter(queryset=_users)
+    competence = LookupFilter(queryset=Competence.objects.all())
     expiry = django_filters.ChoiceFilter(
         label="Expiry",
         method="filter_expiry",

@@ -218,6 +218,7 @@ def objective_context(objective, request):
 
 objectives = ObjectiveRecordType(
     model=Objective,
+    lookup=("reference", "title"),
     app_name="governance",
     url_name="objective",
     url_path="objectives",
@@ -262,6 +263,7 @@ measurements = RecordType(
 
 competences = RecordType(
     model=Competence,
+    lookup=("reference", "name"),
     app_name="governance",
     url_name="competence",
     url_path="competences",

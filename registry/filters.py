@@ -4,7 +4,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from aims_portal.records.filters import RecordFilterSet, WorkflowStatusFilterSet
+from aims_portal.records.filters import LookupFilter, RecordFilterSet, WorkflowStatusFilterSet
 
 from .models import (
     AISystem,
@@ -60,6 +60,7 @@ class AISystemFilterSet(RecordFilterSet):
     search_fields = ("slug", "name", "description", "purpose", "base_model", "provider")
 
     owner = django_filters.ModelChoiceFilter(queryset=_users)
+    supplier = LookupFilter(queryset=Supplier.objects.all())
     review_due = django_filters.ChoiceFilter(
         label="Review due", method="filter_review_due", choices=REVIEW_DUE_CHOICES
     )

@@ -46,6 +46,7 @@ from .workflows import change_workflow, incident_workflow
 
 ai_systems = RecordType(
     model=AISystem,
+    lookup=("slug", "name"),
     app_name="registry",
     url_name="aisystem",
     url_path="systems",
@@ -133,6 +134,7 @@ ai_systems = RecordType(
 
 suppliers = RecordType(
     model=Supplier,
+    lookup=("name",),
     app_name="registry",
     url_name="supplier",
     url_path="suppliers",

@@ -60,8 +60,14 @@ def _list_routes():
 
 
 def api_viewsets():
-    """(path, view callback) of every API list endpoint."""
-    return [(route, cb) for route, cb in _list_routes() if route.startswith("/api/")]
+    """(path, view callback) of every API list endpoint that reads a table (a plain
+    ViewSet answering a computed list, such as the documented-information list, has no
+    queryset to plan)."""
+    return [
+        (route, cb)
+        for route, cb in _list_routes()
+        if route.startswith("/api/") and hasattr(cb.cls, "filter_queryset")
+    ]
 
 
 def api_queryset(callback, user, route, params=None):

@@ -172,3 +172,16 @@ def test_only_administrators_manage_webhooks(client, lead, admin_user):
     page = client.get(reverse("webhook-detail", args=[endpoint.pk]))
     assert endpoint.secret.encode() in page.content
     assert client.get(reverse("webhook-deliveries") + "?status=zzz").status_code == 200
+
+
+def test_the_header_badge_counts_up_to_its_cap(client, lead, executive, monkeypatch):
+    from aims_portal import mywork
+
+    submitted_assessments(lead, 3)
+    assert mywork.count_for(executive) == 3
+    assert mywork.count_for(executive, cap=1) == 2  # "more than one": counting stops there
+    monkeypatch.setattr(mywork, "count_for", lambda user: mywork.BADGE_CAP + 1)
+    client.force_login(executive)
+    page = client.get(reverse("my-work")).content.decode()
+    assert '<span class="badge rounded-pill text-bg-warning" id="my-work-count">99+</span>' in page
+    assert 'aria-label="My work: more than 99 waiting"' in page

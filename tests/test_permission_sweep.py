@@ -228,6 +228,8 @@ RULES = {
     ),
     # History pages check "view" in the area of the record's model (here an AI system).
     "record-history": page("inventory", model="registry.AISystem"),
+    # Searchable filter choices check "view" in the area of the record type (here AI systems).
+    "record-lookup": page("inventory"),
     "record-history-diff": page(
         "inventory", model="registry.AISystem", sample=(("version__gte", 2),)
     ),
@@ -787,7 +789,7 @@ class PermissionSweep(TestCase):
         from identity import services as identity
 
         identity.group_mapping_create(
-            actor=admin, data={"group": "aims-auditors", "role": roles.AUDITOR}
+            actor=admin, data={"group": "sweep-auditors", "role": roles.AUDITOR}
         )
         identity.access_scope_set(
             factories.UserFactory(role=roles.AUDITOR, username="sweep-scoped"),

@@ -6,6 +6,8 @@ from django.forms import NullBooleanSelect
 from django.urls import reverse
 from django_filters.utils import label_for_filter
 
+from ..record_registry import record_type_for
+
 
 class AnyYesNo(NullBooleanSelect):
     """A yes/no filter that reads "Any" when nothing is chosen, not Django's "Unknown"."""
@@ -18,17 +20,18 @@ class AnyYesNo(NullBooleanSelect):
 class RemoteLookupInput(forms.TextInput):
     """A filter over a large table (thousands of AI systems) as a text box for the record's
     ID, not a menu of every row: the portal's script turns it into a search that asks the
-    JSON endpoint ``url_name`` for matches. The chosen record's name rides along so the
-    box shows it, not a number."""
+    JSON endpoint ``url_name`` (with ``url_args``) for matches. The chosen record's name
+    rides along so the box shows it, not a number."""
 
-    def __init__(self, url_name, attrs=None):
+    def __init__(self, url_name, attrs=None, url_args=()):
         super().__init__(attrs)
         self.url_name = url_name
+        self.url_args = tuple(url_args)
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         widget_attrs = context["widget"]["attrs"]
-        widget_attrs["data-remote-url"] = reverse(self.url_name)
+        widget_attrs["data-remote-url"] = reverse(self.url_name, args=self.url_args)
         widget_attrs.setdefault("placeholder", "ID, or type to search")
         chosen = self._chosen(value)
         if chosen is not None:
@@ -46,18 +49,26 @@ class RemoteLookupInput(forms.TextInput):
 
 
 class LookupChoiceField(forms.ModelChoiceField):
-    """A record chosen by its id or, as typed without JavaScript, by its ID (slug)."""
+    """A record chosen by its id or, as typed without JavaScript, by its ID: the
+    ``alternate_key`` field, by default the first lookup field of its record type."""
 
-    def __init__(self, *args, alternate_key="slug", **kwargs):
-        self.alternate_key = alternate_key
+    def __init__(self, *args, alternate_key=None, **kwargs):
+        self._alternate_key = alternate_key
         super().__init__(*args, **kwargs)
+
+    @property
+    def alternate_key(self):
+        if self._alternate_key is None:
+            rt = record_type_for(self.queryset.model)
+            return rt.lookup[0] if rt is not None and rt.lookup else None
+        return self._alternate_key
 
     def to_python(self, value):
         text = value.strip() if isinstance(value, str) else value
         if isinstance(text, str) and text and not text.isdigit():
             # A NUL byte cannot be an ID, and PostgreSQL refuses it in a query.
             found = None
-            if "\x00" not in text:
+            if "\x00" not in text and self.alternate_key:
                 found = self.queryset.filter(**{self.alternate_key: text[:200]}).first()
             if found is None:
                 raise ValidationError(f"No record has the ID “{text[:80]}”.", code="invalid_choice")
@@ -68,12 +79,19 @@ class LookupChoiceField(forms.ModelChoiceField):
 
 
 class LookupFilter(django_filters.ModelChoiceFilter):
-    """A ModelChoiceFilter over a large table: LookupChoiceField in a RemoteLookupInput."""
+    """A ModelChoiceFilter over a large table: LookupChoiceField in a RemoteLookupInput.
+    Without ``lookup_url`` the box searches the generic lookup of the queryset's record
+    type (``record-lookup``, which needs ``RecordType.lookup``)."""
 
     field_class = LookupChoiceField
 
-    def __init__(self, *args, lookup_url, **kwargs):
-        kwargs.setdefault("widget", RemoteLookupInput(lookup_url))
+    def __init__(self, *args, lookup_url=None, **kwargs):
+        if lookup_url is None:
+            meta = kwargs["queryset"].model._meta
+            widget = RemoteLookupInput("record-lookup", url_args=(meta.app_label, meta.model_name))
+        else:
+            widget = RemoteLookupInput(lookup_url)
+        kwargs.setdefault("widget", widget)
         super().__init__(*args, **kwargs)
 
 

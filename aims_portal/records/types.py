@@ -43,6 +43,9 @@ class RecordType:
     panels: tuple[Panel, ...] = ()
     list_select_related: tuple[str, ...] = ()
     list_prefetch_related: tuple[str, ...] = ()
+    # Fields a filter's search box matches (records.lookup); the first is also what a user
+    # types to choose a record without JavaScript (its ID). Empty: no lookup endpoint.
+    lookup: tuple[str, ...] = ()
     workflow: object = None  # aims_portal.workflow.Workflow
     # service taking (record, name, actor=, reason=, expected_version=)
     transition: callable = None

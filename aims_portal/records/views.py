@@ -1,26 +1,30 @@
 from urllib.parse import urlencode
 
 from django import forms
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage
-from django.http import QueryDict
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.views import View
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig
 
 from .. import comment_selectors, history, record_registry, roles
 from ..display import record_fields
 from ..params import int_param
+from ..record_registry import record_type_for
 from ..scopes import restrict
 from ..services import StaleVersionError
 from .export import csv_response, xlsx_response
 from .forms import attach_errors, edit_form_class, limit_choices
+from .lookup import lookup_matches
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -361,3 +365,18 @@ class RecordTransitionView(RecordMixin, View):
 
 def _status(rt, record):
     return getattr(record, f"get_{rt.workflow.status_field}_display")().lower()
+
+
+@require_safe
+def record_lookup(request, app_label, model_name):
+    """JSON for a searchable filter over one record type: ``{"results": [{"id", "text"}]}``,
+    the records the user may see that match ``?q=``."""
+    try:
+        model = apps.get_model(app_label, model_name)
+    except (LookupError, ValueError):
+        raise Http404("No such record type.") from None
+    rt = record_type_for(model)
+    if rt is None or not rt.lookup:
+        raise Http404("This record type has no lookup.")
+    roles.require(request.user, "view", rt.area)
+    return JsonResponse({"results": lookup_matches(rt, request.user, request.GET.get("q", ""))})

@@ -1,0 +1,156 @@
+"""Filters over tables that grow (audits, programmes, suppliers, documents, objectives,
+competences, AI systems) are searched through one generic lookup endpoint, not listed as
+an <option> per row; the lookup answers only what the user may see, at most twenty rows,
+in a constant number of queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from identity import services as identity
+from registry.models import AISystem
+
+from . import factories
+from .test_audits_setup import *  # noqa: F403  (fixtures)
+from .test_audits_setup import line
+
+pytestmark = pytest.mark.django_db
+
+# list page, filter name, lookup URL of the record type it chooses
+SEARCHED_FILTERS = [
+    ("/inventory/systems/", "supplier", "/lookup/registry/supplier/"),
+    ("/audits/audits/", "programme", "/lookup/audits/auditprogramme/"),
+    ("/audits/checklist/", "audit", "/lookup/audits/audit/"),
+    ("/audits/findings/", "audit", "/lookup/audits/audit/"),
+    ("/audits/findings/", "certification_audit", "/lookup/audits/certificationaudit/"),
+    ("/governance/acknowledgements/", "document", "/lookup/controls/controlleddocument/"),
+    ("/governance/raci/", "system", "/lookup/registry/aisystem/"),
+    ("/governance/measurements/", "objective", "/lookup/governance/objective/"),
+    ("/governance/competences/", "system", "/lookup/registry/aisystem/"),
+    ("/governance/training/", "competence", "/lookup/governance/competence/"),
+]
+
+
+@pytest.mark.parametrize(("url", "name", "lookup"), SEARCHED_FILTERS)
+def test_the_filter_is_a_search_box_not_a_menu(client_for, lead, url, name, lookup):
+    factories.supplier(lead, name="Acme Models")
+    factories.ai_system(lead, name="Menu Bot", slug="menu-bot")
+    page = client_for(lead).get(url).content.decode()
+    assert f'name="{name}"' in page
+    assert f'data-remote-url="{lookup}"' in page
+    assert f'<select name="{name}"' not in page
+    assert ">Acme Models</option>" not in page and ">Menu Bot</option>" not in page
+
+
+def test_systems_filter_by_supplier_id_name_and_show_its_name(client_for, lead):
+    acme = factories.supplier(lead, name="Acme Models")
+    other = factories.supplier(lead, name="Other Labs")
+    mine = factories.ai_system(lead, name="Acme bot", supplier=acme)
+    factories.ai_system(lead, name="Other bot", supplier=other)
+    client = client_for(lead)
+    for value in (acme.pk, "Acme Models"):
+        response = client.get("/inventory/systems/", {"supplier": value})
+        assert [s.pk for s in response.context["table"].data] == [mine.pk], value
+    page = client.get("/inventory/systems/", {"supplier": acme.pk}).content.decode()
+    assert 'data-remote-label="Acme Models"' in page
+
+
+def test_findings_filter_by_audit_reference(client_for, lead, ia, nc_finding, started_audit):
+    client = client_for(lead)
+    response = client.get("/audits/findings/", {"audit": started_audit.reference})
+    assert [f.pk for f in response.context["table"].data] == [nc_finding.pk]
+    response = client.get("/audits/checklist/", {"audit": started_audit.reference})
+    assert {ln.audit_id for ln in response.context["table"].data} == {started_audit.pk}
+    assert line(started_audit, "9.2").pk in {ln.pk for ln in response.context["table"].data}
+
+
+@pytest.mark.parametrize("value", ["no-such-audit", "999999999", "9" * 40, "a\x00b"])
+def test_an_unknown_audit_is_refused_with_a_message(client_for, lead, value):
+    response = client_for(lead).get("/audits/checklist/", {"audit": value})
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith("Filter ignored. Audit:") for m in shown), shown
+
+
+def test_lookup_finds_audits_by_reference_or_title(client_for, lead, ia, planned_audit):
+    client = client_for(lead)
+    by_ref = client.get("/lookup/audits/audit/", {"q": planned_audit.reference.lower()})
+    assert by_ref.json() == {"results": [{"id": planned_audit.pk, "text": str(planned_audit)}]}
+    by_title = client.get("/lookup/audits/audit/", {"q": "internal AUDIT"}).json()["results"]
+    assert [r["id"] for r in by_title] == [planned_audit.pk]
+    assert client.get("/lookup/audits/audit/", {"q": "nothing like it"}).json() == {"results": []}
+    assert client.get("/lookup/audits/audit/", {"q": "  "}).json() == {"results": []}
+
+
+def test_lookup_finds_a_programme_by_its_year(client_for, lead, ia, planned_audit):
+    programme = planned_audit.programme
+    found = client_for(lead).get("/lookup/audits/auditprogramme/", {"q": str(programme.year)})
+    assert [r["id"] for r in found.json()["results"]] == [programme.pk]
+
+
+def test_lookup_answers_at_most_twenty_in_constant_queries(client_for, lead):
+    client = client_for(lead)
+
+    def measure():
+        client.get("/lookup/registry/supplier/", {"q": "bulk"})
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/lookup/registry/supplier/", {"q": "bulk"})
+        return len(captured), [r["text"] for r in response.json()["results"]]
+
+    for n in range(3):
+        factories.supplier(lead, name=f"Bulk {n:02}")
+    small = measure()
+    for n in range(3, 25):
+        factories.supplier(lead, name=f"Bulk {n:02}")
+    large = measure()
+    assert small[1] == ["Bulk 00", "Bulk 01", "Bulk 02"]
+    assert large[1] == [f"Bulk {n:02}" for n in range(20)]
+    assert small[0] == large[0]
+
+
+def test_a_scoped_user_is_offered_only_systems_in_scope(client_for, admin_user, lead, auditor):
+    inside = factories.ai_system(lead, name="Scoped inside", slug="scoped-inside")
+    factories.ai_system(lead, name="Scoped outside", slug="scoped-outside")
+    identity.access_scope_set(
+        auditor, actor=admin_user, teams=[], systems=[inside], reason="Engaged for one system"
+    )
+    found = client_for(auditor).get("/lookup/registry/aisystem/", {"q": "scoped"}).json()
+    assert found == {"results": [{"id": inside.pk, "text": str(inside)}]}
+    assert AISystem.objects.filter(name__startswith="Scoped").count() == 2
+
+
+def test_lookup_refuses_who_may_not_read_the_records(client, client_for, make_user):
+    stranger = make_user(role=None)
+    assert client_for(stranger).get("/lookup/audits/audit/", {"q": "a"}).status_code == 403
+    client.logout()
+    response = client.get("/lookup/audits/audit/", {"q": "a"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lookup/audits/nosuchmodel/",
+        "/lookup/nosuchapp/audit/",
+        "/lookup/audits/evidenceitem/",  # a record type without lookup fields
+        "/lookup/auth/user/",  # not a record type
+    ],
+)
+def test_lookup_of_no_record_type_is_not_found(client_for, lead, path):
+    assert client_for(lead).get(path, {"q": "a"}).status_code == 404
+
+
+def test_lookup_answers_get_only(client_for, lead):
+    assert client_for(lead).post("/lookup/audits/audit/", {"q": "a"}).status_code == 405
+
+
+def test_a_list_page_counts_the_shell_badges_once(client_for, lead):
+    """django-tables2 renders the table with the request, which runs the context
+    processors again: the shell's counts are kept for the request, not made twice."""
+    client = client_for(lead)
+    client.get("/audits/findings/")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/audits/findings/")
+    notification_counts = [q for q in captured if "aims_portal_notification" in q["sql"]]
+    assert len(notification_counts) == 1
+    assert response.context["unread_notifications"] == 0
