@@ -224,6 +224,8 @@ class CertificationStatusColumn(tables.Column):
 
 class CertificationBodyTable(tables.Table):
     name = tables.Column(linkify=True)
+    contact_name = tables.Column(orderable=False)
+    contact_email = tables.Column(orderable=False)
 
     class Meta:
         model = CertificationBody

@@ -53,6 +53,7 @@ class InterestedPartyTable(tables.Table):
 class ScopeStatementTable(tables.Table):
     title = tables.Column(linkify=True)
     status = BadgeColumn(SCOPE_TONES)
+    approved_by = tables.Column(orderable=False)
 
     class Meta:
         model = ScopeStatement
@@ -73,7 +74,7 @@ class PolicyAcknowledgementTable(tables.Table):
 
 class RaciAssignmentTable(tables.Table):
     activity = tables.Column(linkify=True)
-    system = tables.Column(order_by=("system__name",))
+    system = tables.Column(orderable=False)
     person = tables.Column(order_by=("person__username",))
     role = BadgeColumn(RACI_TONES)
 
@@ -87,7 +88,10 @@ class ObjectiveTable(tables.Table):
     reference = tables.Column(linkify=True)
     title = tables.Column(linkify=True)
     owner = tables.Column(order_by=("owner__username",))
-    latest_value = tables.Column(verbose_name="Latest reading")
+    # Targets and readings are in each objective's own unit: sorting them mixes units.
+    target = tables.Column(orderable=False)
+    unit = tables.Column(orderable=False)
+    latest_value = tables.Column(verbose_name="Latest reading", orderable=False)
 
     class Meta:
         model = Objective
@@ -104,6 +108,9 @@ class ObjectiveTable(tables.Table):
 class MeasurementTable(tables.Table):
     objective = tables.Column(order_by=("objective__reference",))
     measured_on = tables.Column(linkify=True)
+    source = tables.Column(orderable=False)
+    recorded_by = tables.Column(orderable=False)
+    note = tables.Column(orderable=False)
 
     class Meta:
         model = Measurement
@@ -114,7 +121,8 @@ class MeasurementTable(tables.Table):
 class CompetenceTable(tables.Table):
     reference = tables.Column(linkify=True)
     name = tables.Column(linkify=True)
-    system = tables.Column(order_by=("system__name",))
+    system = tables.Column(orderable=False)
+    validity_months = tables.Column(orderable=False)
 
     class Meta:
         model = Competence
@@ -136,6 +144,9 @@ class TrainingRecordTable(tables.Table):
 class CommunicationTable(tables.Table):
     topic = tables.Column(linkify=True)
     responsible = tables.Column(order_by=("responsible__username",))
+    audience = tables.Column(orderable=False)
+    timing = tables.Column(orderable=False)
+    channel = tables.Column(orderable=False)
 
     class Meta:
         model = Communication

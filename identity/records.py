@@ -29,6 +29,9 @@ class GroupRoleMappingFilterSet(RecordFilterSet):
 
 class GroupRoleMappingTable(tables.Table):
     group = tables.Column(linkify=True)
+    role = tables.Column(orderable=False)
+    note = tables.Column(orderable=False)
+    updated_at = tables.Column(orderable=False)
 
     class Meta:
         model = GroupRoleMapping

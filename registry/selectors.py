@@ -1,6 +1,7 @@
 """Registry reads shared by pages and the API."""
 
 from aims_portal import history
+from aims_portal.scopes import restrict
 
 from . import golive, policy
 from .documents import system_document
@@ -28,16 +29,17 @@ def go_live_denials(system: AISystem, policies=None) -> list | None:
     return golive.check_change(change, policies)
 
 
-def system_lookup(text: str, limit: int = LOOKUP_LIMIT) -> list[dict]:
-    """Systems whose name or ID contains ``text``, by name, at most ``limit``: what a
-    searchable filter offers instead of a menu of every system."""
+def system_lookup(text: str, user, limit: int = LOOKUP_LIMIT) -> list[dict]:
+    """Systems ``user`` may see whose name or ID contains ``text``, by name, at most
+    ``limit``: what a searchable filter offers instead of a menu of every system."""
     from django.db.models import Q
 
     text = text.strip().replace("\x00", "")[:100]
     if not text:
         return []
     rows = (
-        AISystem.objects.filter(Q(name__icontains=text) | Q(slug__icontains=text))
+        restrict(AISystem.objects.all(), user)
+        .filter(Q(name__icontains=text) | Q(slug__icontains=text))
         .only("pk", "name", "slug")
         .order_by(*AISystem._meta.ordering, "pk")[:limit]
     )

@@ -74,7 +74,9 @@ def change_detail_context(change, request):
 def system_lookup(request):
     """JSON for the searchable AI-system filters: ``{"results": [{"id", "text"}]}``."""
     roles.require(request.user, "view", "inventory")
-    return JsonResponse({"results": selectors.system_lookup(request.GET.get("q", ""))})
+    return JsonResponse(
+        {"results": selectors.system_lookup(request.GET.get("q", ""), request.user)}
+    )
 
 
 def _refused(request, error):

@@ -176,6 +176,7 @@ def test_governance_lead_journey(page, people, settings, tmp_path):
         row.get_by_role("button", name=f"Edit {ref}").click()
         form = page.get_by_role("form", name=f"Edit SoA entry {ref}")
         form.get_by_label("Applicability").select_option("applicable")
+        form.get_by_label("Risk treatment").check()
         form.get_by_label("Implementation").select_option(status)
         form.get_by_label("Justification").fill(text)
         form.get_by_label("Reason for this change").fill("Gap analysis")

@@ -85,3 +85,16 @@ def test_lookup_needs_a_login(client):
     response = client.get("/inventory/systems/lookup/", {"q": "a"})
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_lookup_offers_only_the_systems_a_scoped_user_may_see(client_for, admin_user, lead):
+    from identity import services as identity
+
+    inside = factories.ai_system(lead, slug="scope-inside", name="Scope inside")
+    factories.ai_system(lead, slug="scope-outside", name="Scope outside")
+    auditor = factories.UserFactory(role="auditor", username="engaged")
+    identity.access_scope_set(
+        auditor, actor=admin_user, teams=[], systems=[inside], reason="One system"
+    )
+    found = client_for(auditor).get("/inventory/systems/lookup/", {"q": "scope"}).json()
+    assert found == {"results": [{"id": inside.pk, "text": "Scope inside (scope-inside)"}]}
