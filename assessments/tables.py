@@ -81,7 +81,7 @@ class RiskTable(tables.Table):
             "status",
             "review_date",
         )
-        order_by = ("-inherent_score",)
+        order_by = ("-inherent_score", "reference")  # the reference breaks ties, as the model does
         empty_text = "No risks match."
 
     def __init__(self, *args, **kwargs):

@@ -164,7 +164,7 @@ class CorrectiveActionTable(tables.Table):
     class Meta:
         model = CorrectiveAction
         fields = ("reference", "title", "answers", "owner", "due_date", "status")
-        order_by = ("due_date",)
+        order_by = ("due_date", "reference")  # the reference breaks ties, as the model does
         empty_text = "No corrective actions match."
 
     def render_answers(self, record):
@@ -253,7 +253,7 @@ class CertificationAuditTable(tables.Table):
             "outcome",
             "owner",
         )
-        order_by = ("planned_start",)
+        order_by = ("planned_start", "reference")
         empty_text = "No certification audit planned yet."
 
 

@@ -30,7 +30,7 @@ class GroupRoleMappingViewSet(RecordViewSet):
     serializer_class = GroupRoleMappingSerializer
     filterset_class = GroupRoleMappingFilterSet
     search_fields = GroupRoleMappingFilterSet.search_fields
-    ordering_fields = ["group", "role", "updated_at"]
+    ordering_fields = ["group"]  # a short list: one row per provider group and role
 
 
 class AccessScopeSerializer(serializers.ModelSerializer):

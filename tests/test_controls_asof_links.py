@@ -270,8 +270,10 @@ def test_the_diff_names_linked_systems_before_and_after(client_for, lead, two_sy
     second = SoAEntry.history.filter(id=entry().pk).latest("history_id")
     html = client_for(lead).get(history_url(entry(), (first, second))).content.decode()
     assert '<th scope="row">AI systems</th>' in html
-    assert "<del>Support bot</del>" in html
-    assert "<ins>Credit model<br>Support bot</ins>" in html
+    # Only the added system is marked; the one kept is neither struck out nor marked added.
+    assert '<ins><span class="visually-hidden">Added: </span>Credit model</ins>' in html
+    assert "Removed: </span>Support bot" not in html and "Added: </span>Support bot" not in html
+    assert "<del>Support bot" not in html
     assert '<th scope="row">Risks</th>' not in html  # unchanged links are not listed
 
 

@@ -79,8 +79,9 @@ def test_the_risk_diff_names_the_systems_before_and_after(client_for, lead, syst
         f"/history/assessments/risk/{risk.pk}/diff/?from={first.history_id}&to={second.history_id}"
     )
     html = client_for(lead).get(url).content.decode()
-    assert "<del>Support bot</del>" in html
-    assert "<ins>Credit model<br>CV screening</ins>" in html
+    assert '<del><span class="visually-hidden">Removed: </span>Support bot</del>' in html
+    for added in ("Credit model", "CV screening"):
+        assert f'<ins><span class="visually-hidden">Added: </span>{added}</ins>' in html
 
 
 def test_an_audit_keeps_its_criteria_and_team_in_each_version(lead, ia, ia2, systems):
