@@ -63,9 +63,13 @@ def webhook_worker(transactional_db):
     )
     saved = app.conf.task_routes
     app.conf.task_routes = {"aims_portal.*": {"queue": queue}}
+    # Celery keeps the routes it read at the process's first send: read them again, or an
+    # earlier test's send leaves this one's deliveries on the default queue.
+    app.amqp.flush_routes()
     wait_until_ready(queue)
     yield queue
     app.conf.task_routes = saved
+    app.amqp.flush_routes()
     stop_worker(proc)
 
 

@@ -185,8 +185,9 @@ def test_soa_title_and_scope_edit_and_as_of_links(page, soa_users):
     expect(page.get_by_role("heading", name="History")).to_be_visible()
     page.get_by_role("link", name="Show changes").first.click()
     changes = page.get_by_role("row", name="AI systems")
-    expect(changes.locator(".diff-old")).to_have_text("Support assistant")
-    expect(changes.locator(".diff-new")).to_have_text("Credit scoring")
+    # Each list item is marked; screen readers hear whether it was removed or added.
+    expect(changes.locator(".diff-old")).to_have_text("Removed: Support assistant")
+    expect(changes.locator(".diff-new")).to_have_text("Added: Credit scoring")
     axe.check(page, "SoA entry diff with a link change")
     screenshot(page, "controls-13-soa-entry-link-diff")
     axe.assert_clean()
