@@ -4,6 +4,7 @@ change request shows the approver the assessment, risks and changes. Desktop and
 phone screenshots; axe finds nothing on each page."""
 
 import pytest
+from django.db import transaction
 from playwright.sync_api import expect
 
 from aims_portal import roles
@@ -77,7 +78,8 @@ def test_the_approver_sees_what_to_weigh(page, make_user):
     factories.risk(lead, systems=[system], title="Drift after go-live")
     from registry import services as registry
 
-    system = registry.system_write(system, actor=lead, reason="Region", regions=["eu", "us"])
+    with transaction.atomic():  # as an approved step writes it
+        system = registry.system_write(system, actor=lead, reason="Region", regions=["eu", "us"])
     change = factories.change_request(lead, system)
     log_in(page, "erin", factories.PASSWORD)
     page.goto(change.get_absolute_url())
