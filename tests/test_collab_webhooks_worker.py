@@ -62,15 +62,20 @@ def webhook_worker(transactional_db):
         queue, DATABASE_URL=url, AIMS_WEBHOOK_RETRY_BASE="1", AIMS_WEBHOOK_MAX_ATTEMPTS="3"
     )
     saved = app.conf.task_routes
-    app.conf.task_routes = {"aims_portal.*": {"queue": queue}}
-    # Celery keeps the routes it read at the process's first send: read them again, or an
-    # earlier test's send leaves this one's deliveries on the default queue.
-    app.amqp.flush_routes()
+    route_tasks(app, {"aims_portal.*": {"queue": queue}})
     wait_until_ready(queue)
     yield queue
-    app.conf.task_routes = saved
-    app.amqp.flush_routes()
+    route_tasks(app, saved)
     stop_worker(proc)
+
+
+def route_tasks(app, routes):
+    """Send this process's tasks by ``routes`` from now on. Celery builds its router at the
+    process's first send and keeps it, with the table it read then: after an earlier test
+    has sent anything, changing the setting alone leaves deliveries on the default queue."""
+    app.conf.task_routes = routes
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
 
 
 def wait_for(condition, timeout=90):
