@@ -1,5 +1,5 @@
-"""Exports: an impact assessment as a PDF for sign-off (the risk register's CSV and XLSX
-come from aims_portal.records.export)."""
+"""Exports: an impact assessment as a PDF for sign-off or a Word file, rendered by the worker
+(assessments.tasks); the risk register's CSV and XLSX come from aims_portal.records.export."""
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,14 +24,12 @@ def assessment_data(assessment, user):
     }
 
 
-def assessment_pdf(assessment, request):
+def assessment_pdf(assessment, user):
     """The assessment rendered by WeasyPrint, with document control on every page."""
     from weasyprint import HTML
 
-    html = render_to_string(
-        "assessments/assessment_pdf.html", assessment_data(assessment, request.user)
-    )
-    return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    html = render_to_string("assessments/assessment_pdf.html", assessment_data(assessment, user))
+    return HTML(string=html, base_url=None).write_pdf()
 
 
 def _day(value):

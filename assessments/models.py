@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from aims_portal.document_jobs import DocumentJob, document_storage
 from aims_portal.history_links import LINKS_START_REASON
 from aims_portal.models import TrackedModel, sort_indexes
 from registry.models import AISystem
@@ -331,3 +332,49 @@ class Risk(TrackedModel):
 
     def get_absolute_url(self):
         return reverse("assessments:risk-detail", args=[self.pk])
+
+
+class AssessmentExport(DocumentJob):
+    """A requested impact assessment document (PDF for sign-off or Word), rendered by a Celery
+    task that reports progress (aims_portal.document_jobs); the file is kept for download."""
+
+    area = "assessments"
+    routes = {
+        "status": "assessments:export-detail",
+        "download": "assessments:export-download",
+        "retry": "assessments:export-retry",
+    }
+
+    assessment = models.ForeignKey(
+        ImpactAssessment, on_delete=models.PROTECT, related_name="document_exports"
+    )
+    file = models.FileField(upload_to="assessments/", storage=document_storage, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "impact assessment document"
+        indexes = [
+            models.Index(
+                fields=["deadline"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="assessment_export_unfinished",
+            )
+        ]
+
+    @property
+    def source(self):
+        return self.assessment
+
+    def __str__(self):
+        a = self.assessment
+        return f"{a.reference} revision {a.revision} ({self.get_format_display()})"
+
+    def get_absolute_url(self):
+        return reverse("assessments:export-detail", args=[self.pk])
+
+    def filename(self):
+        a = self.assessment
+        return f"{a.reference}-rev{a.revision}.{self.format}"
+
+    def repeat(self):
+        return AssessmentExport(assessment=self.assessment, format=self.format)

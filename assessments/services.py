@@ -14,7 +14,10 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
   owned it, asked for the acceptance or changed it;
 - a risk is edited only while open; its scores are stored as likelihood x impact;
 - a change of purpose, affected parties or data sensitivity of an AI system flags its
-  current assessments "needs re-assessment" (see signals.py); submitting clears the flag.
+  current assessments "needs re-assessment" (see signals.py); submitting clears the flag;
+- an assessment's PDF or Word document is a background job (aims_portal.document_jobs:
+  export grant, progress, refused at once when the broker is down, failed past its
+  deadline); only a failed one is tried again.
 """
 
 from pathlib import Path
@@ -25,11 +28,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from aims_portal import roles
+from aims_portal import document_jobs, roles
 from aims_portal import services as records
 from aims_portal.services import next_reference, tracked_delete, tracked_save
 
-from .models import Impact, ImpactAssessment, Risk, ScoringMethod
+from .models import AssessmentExport, Impact, ImpactAssessment, Risk, ScoringMethod
 from .selectors import open_revision, scoring_method
 from .workflows import assessment_workflow, risk_workflow
 
@@ -336,3 +339,25 @@ def assessment_flag_reassessment(system, changed, *, actor=None):
         assessment.version += 1
         flagged.append(tracked_save(assessment, actor, f"Needs re-assessment: {reason}"))
     return flagged
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+def assessment_export_request(assessment: ImpactAssessment, *, actor, fmt: str) -> AssessmentExport:
+    """Record a job rendering ``assessment`` as a PDF or Word document and start it.
+
+    Raises ``aims_portal.jobs.QueueUnavailable`` when the broker cannot take it; the job is
+    then already marked failed with the reason.
+    """
+    from .tasks import render_document
+
+    job = AssessmentExport(assessment=assessment, format=fmt)
+    return document_jobs.document_request(job, actor=actor, task=render_document)
+
+
+def assessment_export_retry(job: AssessmentExport, *, actor) -> AssessmentExport:
+    """Request a failed document again, as a new job for the same assessment and format."""
+    from .tasks import render_document
+
+    return document_jobs.document_retry(job, actor=actor, task=render_document)

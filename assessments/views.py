@@ -3,22 +3,21 @@ the assessment's PDF and new revision, and the risk register with its heat maps 
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from aims_portal import charts, roles
+from aims_portal import charts, document_jobs, jobs, roles
 from aims_portal.params import int_param
 from aims_portal.records.export import xlsx_response
 from aims_portal.records.forms import attach_errors, limit_choices
 from aims_portal.records.views import RecordFormView, RecordListView, filtered
 from aims_portal.services import StaleVersionError
 
-from . import exports, figures, services
+from . import figures, services
 from .forms import AssessmentForm, ImpactFormSet, impact_initial, impacts_from
-from .models import ImpactAssessment
+from .models import AssessmentExport, ImpactAssessment
 from .selectors import assessment_problems, heat_cells, heat_map_counts_both, scoring_method
 
 
@@ -275,30 +274,50 @@ def assessment_revise(request, pk):
     return redirect(reverse("assessments:assessment-edit", args=[new.pk]))
 
 
-def assessment_pdf(request, pk):
+@require_POST
+def assessment_document(request, pk):
+    """Start rendering the assessment as a PDF or Word document; answers with the job page."""
     roles.require(request.user, "export", ImpactAssessment.area)
-    assessment = get_object_or_404(
-        ImpactAssessment.objects.select_related("system", "owner", "approver", "submitted_by"),
-        pk=pk,
+    assessment = get_object_or_404(ImpactAssessment, pk=pk)
+    try:
+        job = services.assessment_export_request(
+            assessment, actor=request.user, fmt=request.POST.get("format", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(assessment.get_absolute_url())
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The document could not start. {error.message}")
+        return redirect(assessment.get_absolute_url())
+    return redirect(job.get_absolute_url())
+
+
+def _export_job(request, pk):
+    return document_jobs.document_job_for(
+        request.user, AssessmentExport.objects.select_related("assessment__system"), pk
     )
-    pdf = exports.assessment_pdf(assessment, request)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"{assessment.reference}-rev{assessment.revision}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
 
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+def export_detail(request, pk):
+    job = _export_job(request, pk)
+    if request.htmx:
+        return render(request, "documents/_job_status.html", {"job": job})
+    return render(request, "assessments/export_detail.html", {"job": job})
 
 
-def assessment_docx(request, pk):
-    """The assessment as a Word document: the same data as its PDF."""
-    roles.require(request.user, "export", ImpactAssessment.area)
-    assessment = get_object_or_404(
-        ImpactAssessment.objects.select_related("system", "owner", "approver", "submitted_by"),
-        pk=pk,
-    )
-    response = HttpResponse(exports.assessment_docx(assessment, request.user), content_type=DOCX)
-    filename = f"{assessment.reference}-rev{assessment.revision}.docx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def export_download(request, pk):
+    return document_jobs.document_download(_export_job(request, pk))
+
+
+@require_POST
+def export_retry(request, pk):
+    job = _export_job(request, pk)
+    try:
+        again = services.assessment_export_retry(job, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(job.get_absolute_url())
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The document could not start. {error.message}")
+        return redirect(job.get_absolute_url())
+    return redirect(again.get_absolute_url())

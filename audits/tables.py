@@ -1,7 +1,10 @@
+from typing import ClassVar
+
 import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html
 
+from aims_portal.records.export import ExportValue
 from assessments.tables import StatusColumn
 
 from .models import (
@@ -70,8 +73,13 @@ class DueColumn(tables.Column):
         return value.strftime("%d %b %Y")
 
     def value(self, value, record):
-        late = record.status in CorrectiveAction.OPEN_STATUSES and value < timezone.localdate()
-        return f"{value.isoformat()}{' (overdue)' if late else ''}"
+        return due_text(value, record.status)
+
+
+def due_text(value, status):
+    """A due date as exports print it, marked when the action is open and late."""
+    late = status in CorrectiveAction.OPEN_STATUSES and value < timezone.localdate()
+    return f"{value.isoformat()}{' (overdue)' if late else ''}"
 
 
 class ProgrammeTable(tables.Table):
@@ -145,6 +153,14 @@ class FindingTable(tables.Table):
     def value_audit(self, value, record):
         return self.render_audit(value, record)
 
+    # The finding's source is an internal audit or a certification audit.
+    export_values: ClassVar = {
+        "audit": ExportValue(
+            ("audit__reference", "certification_audit__reference"),
+            lambda internal, external: internal or external or "—",
+        )
+    }
+
     class Meta:
         model = Finding
         fields = ("reference", "title", "kind", "audit", "requirement_ref", "status", "created_at")
@@ -173,6 +189,14 @@ class CorrectiveActionTable(tables.Table):
 
     def value_answers(self, record):
         return record.finding.reference if record.finding_id else record.review.reference
+
+    export_values: ClassVar = {
+        "answers": ExportValue(
+            ("finding_id", "finding__reference", "review__reference"),
+            lambda finding, finding_ref, review_ref: finding_ref if finding else review_ref,
+        ),
+        "due_date": ExportValue(("due_date", "status"), due_text),
+    }
 
 
 class ManagementReviewTable(tables.Table):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from aims_portal import jobs, roles
+from aims_portal import document_jobs, jobs, roles
 from aims_portal.params import int_param
 from aims_portal.records.forms import attach_errors
 from aims_portal.records.views import RecordCreateView, RecordMixin
@@ -284,27 +284,19 @@ def review_minutes(request, pk):
 
 
 def _report_job(request, pk):
-    roles.require(request.user, "export", AREA)
-    job = get_object_or_404(ReportExport.objects.select_related("audit", "review"), pk=pk)
-    if job.requested_by_id != request.user.pk and not roles.can(request.user, "approve", AREA):
-        # Report files are personal: others request their own.
-        raise PermissionDenied("This report was requested by someone else.")
-    return jobs.reap_overdue(job)
+    return document_jobs.document_job_for(
+        request.user, ReportExport.objects.select_related("audit", "review"), pk
+    )
 
 
 def report_detail(request, pk):
     job = _report_job(request, pk)
-    template = "audits/_report_status.html" if request.htmx else "audits/report_detail.html"
+    template = "documents/_job_status.html" if request.htmx else "audits/report_detail.html"
     return render(request, template, {"job": job})
 
 
 def report_download(request, pk):
-    job = _report_job(request, pk)
-    if job.status != ReportExport.Status.DONE or not job.file:
-        raise Http404("This report is not ready.")
-    return FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=job.file.name.split("/")[-1]
-    )
+    return document_jobs.document_download(_report_job(request, pk))
 
 
 @require_POST

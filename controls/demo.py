@@ -28,11 +28,18 @@ from .models import (
     SoARevision,
 )
 
+# Excluded controls: their justification and exclusion reasons.
 EXCLUDED = {
-    "A.10.4": "We do not provide AI products or services to customers; all AI systems are "
-    "for internal use or for our own customer service.",
-    "A.5.5": "Our systems are internal decision aids with no reach into public life; "
-    "societal effects are covered by the impact assessments of individual systems.",
+    "A.10.4": (
+        "We do not provide AI products or services to customers; all AI systems are "
+        "for internal use or for our own customer service.",
+        ["out_of_scope"],
+    ),
+    "A.5.5": (
+        "Our systems are internal decision aids with no reach into public life; "
+        "societal effects are covered by the impact assessments of individual systems.",
+        ["covered_elsewhere", "no_risk"],
+    ),
 }
 IMPLEMENTED_GROUPS = {"A.2", "A.3", "A.8"}
 PARTIAL_GROUPS = {"A.4", "A.5", "A.6"}
@@ -150,8 +157,9 @@ def _decide(lead, owner):
         data = {
             "applicability": "excluded" if excluded else "applicable",
             "inclusion_reasons": [] if excluded else position.get("reasons", ["good_practice"]),
+            "exclusion_reasons": EXCLUDED[control.ref][1] if excluded else [],
             "justification": (
-                EXCLUDED.get(control.ref)
+                (EXCLUDED[control.ref][0] if excluded else None)
                 or position.get("justification")
                 or _justification(control)
             ),

@@ -23,6 +23,7 @@ COLUMNS = [
     ("applicability_label", "Applicability"),
     ("justification", "Justification"),
     ("inclusion_labels", "Inclusion reasons"),
+    ("exclusion_labels", "Exclusion reasons"),
     ("implementation_label", "Implementation"),
     ("owner", "Owner"),
     ("systems", "AI systems"),
@@ -88,10 +89,12 @@ LEGEND = [
         "justification says why. Not yet decided: no position taken yet.",
     ),
     (
-        "Inclusion reasons",
-        "Why an applicable control is included: risk treatment (it treats a risk of the "
+        "Reasons",
+        "Inclusion reasons, for an applicable control: risk treatment (it treats a risk of the "
         "register), legal or regulatory requirement, contractual obligation, or good practice "
-        "or business need. Excluded controls have none.",
+        "or business need. Exclusion reasons, for an excluded control: no assessed risk calls "
+        "for it, the activity is outside the AIMS scope, a supplier or customer carries it "
+        "out, or another control or management system covers it.",
     ),
     ("Justification", "Our own words on why the control is included or excluded."),
     (
@@ -188,7 +191,7 @@ def render_docx(data):
         [
             "Control",
             "Applicability",
-            "Inclusion reasons",
+            "Reasons",
             "Justification",
             "Implementation",
             "Owner",
@@ -198,7 +201,7 @@ def render_docx(data):
             (
                 f"{row['ref']} {row['title']}",
                 row["applicability_label"],
-                "; ".join(row["inclusion_labels"]),
+                "; ".join(row["reason_labels"]),
                 row["justification"],
                 row["implementation_label"]
                 + (f" (reviewed {row['last_reviewed']})" if row["last_reviewed"] else ""),

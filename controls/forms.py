@@ -10,6 +10,7 @@ from .models import (
     Control,
     ControlledDocument,
     DocumentSettings,
+    ExclusionReason,
     InclusionReason,
     Requirement,
     SoAEntry,
@@ -81,6 +82,13 @@ class SoAEntryForm(ModelForm):
         required=False,
         help_text="At least one for an applicable control; the justification says more.",
     )
+    exclusion_reasons = forms.MultipleChoiceField(
+        label="Reasons for exclusion",
+        choices=ExclusionReason.Reason.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="At least one for an excluded control; the justification says more.",
+    )
     evidence = LinesField(
         label="Evidence references",
         required=False,
@@ -112,6 +120,10 @@ class SoAEntryForm(ModelForm):
         if self.instance.pk and "inclusion_reasons" not in self.initial:
             self.initial["inclusion_reasons"] = [
                 r.reason for r in self.instance.inclusion_reasons.all()
+            ]
+        if self.instance.pk and "exclusion_reasons" not in self.initial:
+            self.initial["exclusion_reasons"] = [
+                r.reason for r in self.instance.exclusion_reasons.all()
             ]
         if "owner" in self.fields:
             self.fields["owner"].queryset = self.fields["owner"].queryset.filter(is_active=True)

@@ -426,6 +426,34 @@ class InclusionReason(TrackedModel):
         return self.entry.get_absolute_url()
 
 
+class ExclusionReason(TrackedModel):
+    """One reason an excluded control is left out of the SoA (one row per reason), beside the
+    entry's written justification; the counterpart of ``InclusionReason``."""
+
+    area = "controls"
+
+    class Reason(models.TextChoices):
+        NO_RISK = "no_risk", "No assessed risk calls for it"
+        OUT_OF_SCOPE = "out_of_scope", "Activity outside the AIMS scope"
+        THIRD_PARTY = "third_party", "Carried out by a supplier or customer"
+        COVERED_ELSEWHERE = "covered_elsewhere", "Covered by another control or system"
+
+    entry = models.ForeignKey(SoAEntry, on_delete=models.CASCADE, related_name="exclusion_reasons")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+
+    class Meta:
+        ordering = ["entry", "reason"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "reason"], name="unique_exclusion_reason")
+        ]
+
+    def __str__(self):
+        return f"{self.entry.control.ref}: {self.get_reason_display()}"
+
+    def get_absolute_url(self):
+        return self.entry.get_absolute_url()
+
+
 class DocumentSettings(TrackedModel):
     """What every exported document prints about its issuer: the organisation's name and
     logo, the SoA's document ID, classification and distribution. One row, kept by

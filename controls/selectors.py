@@ -17,6 +17,7 @@ from .models import (
     Control,
     ControlledDocument,
     DocumentSettings,
+    ExclusionReason,
     InclusionReason,
     SoAEntry,
     SoARevision,
@@ -28,6 +29,7 @@ COMPARED_FIELDS = OrderedDict(
     [
         ("applicability", "Applicability"),
         ("inclusion_reasons", "Inclusion reasons"),
+        ("exclusion_reasons", "Exclusion reasons"),
         ("justification", "Justification"),
         ("implementation_status", "Implementation"),
         ("owner", "Owner"),
@@ -41,6 +43,7 @@ COMPARED_FIELDS = OrderedDict(
 APPLICABILITY_LABELS = dict(SoAEntry.Applicability.choices)
 IMPLEMENTATION_LABELS = dict(SoAEntry.Implementation.choices)
 REASON_LABELS = dict(InclusionReason.Reason.choices)
+EXCLUSION_LABELS = dict(ExclusionReason.Reason.choices)
 
 
 def soa_entries():
@@ -51,14 +54,17 @@ def soa_entries():
             "risks", queryset=Risk.objects.order_by("reference").only("id", "reference", "title")
         ),
         "inclusion_reasons",
+        "exclusion_reasons",
     )
 
 
-def entry_data(entry, control=None, systems=None, risks=None, reasons=None):
+def entry_data(entry, control=None, systems=None, risks=None, reasons=None, exclusions=None):
     """One entry as plain data: what a revision freezes and what exports print."""
     control = control or entry.control
     if reasons is None:
         reasons = [r.reason for r in entry.inclusion_reasons.all()]
+    if exclusions is None:
+        exclusions = [r.reason for r in entry.exclusion_reasons.all()]
     if systems is None:
         systems = [s.name for s in entry.systems.all()]
     if risks is None:
@@ -70,6 +76,7 @@ def entry_data(entry, control=None, systems=None, risks=None, reasons=None):
         "group_title": control.group_title,
         "applicability": entry.applicability,
         "inclusion_reasons": sorted(reasons),
+        "exclusion_reasons": sorted(exclusions),
         "justification": entry.justification,
         "implementation_status": entry.implementation_status,
         "owner": str(entry.owner) if entry.owner_id else "",
@@ -116,10 +123,11 @@ def snapshot_as_of(moment):
         ).values_list("id", flat=True)
     )
     links = _links_as_of([e.history_id for e in entries if e.id not in unknown], moment)
-    reasons = {}
-    for version in InclusionReason.history.filter(history_date__lte=moment).latest_of_each():
-        if version.history_type != "-":
-            reasons.setdefault(version.entry_id, []).append(version.reason)
+    reasons, exclusions = {}, {}
+    for model, found in ((InclusionReason, reasons), (ExclusionReason, exclusions)):
+        for version in model.history.filter(history_date__lte=moment).latest_of_each():
+            if version.history_type != "-":
+                found.setdefault(version.entry_id, []).append(version.reason)
     owners = {}
     user_ids = {e.owner_id for e in entries if e.owner_id}
     if user_ids:
@@ -139,6 +147,7 @@ def snapshot_as_of(moment):
             systems=systems,
             risks=risks,
             reasons=reasons.get(entry.id, []),
+            exclusions=exclusions.get(entry.id, []),
         )
         if entry.id in unknown:
             row["systems"] = row["risks"] = None
@@ -262,6 +271,8 @@ def display(field, value):
         return IMPLEMENTATION_LABELS.get(value, value)
     if field == "inclusion_reasons":
         return "; ".join(REASON_LABELS.get(v, v) for v in value or []) or "—"
+    if field == "exclusion_reasons":
+        return "; ".join(EXCLUSION_LABELS.get(v, v) for v in value or []) or "—"
     if isinstance(value, list):
         return "; ".join(value)
     return value or "—"
@@ -269,7 +280,7 @@ def display(field, value):
 
 def labelled(rows):
     """Rows with display labels added, for templates and exports."""
-    return [
+    rows = [
         {
             **row,
             "applicability_label": display("applicability", row["applicability"]),
@@ -277,9 +288,18 @@ def labelled(rows):
             "inclusion_labels": [
                 REASON_LABELS.get(v, v) for v in row.get("inclusion_reasons") or []
             ],
+            # Revisions frozen before exclusion reasons existed have none recorded.
+            "exclusion_labels": [
+                EXCLUSION_LABELS.get(v, v) for v in row.get("exclusion_reasons") or []
+            ],
         }
         for row in rows
     ]
+    for row in rows:
+        # The documents print one "Reasons" column: the service keeps reasons only for the
+        # decision taken, so at most one of the two lists has any.
+        row["reason_labels"] = row["inclusion_labels"] + row["exclusion_labels"]
+    return rows
 
 
 def snapshot_changes(older, newer):

@@ -9,6 +9,9 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
   regulatory, contractual, good practice) beside its justification: refused when an edit
   sends none, and the SoA is not submitted while any applicable control lacks one; an
   excluded control keeps none (they are removed when it is excluded);
+- likewise an excluded control names at least one exclusion reason (no assessed risk, outside
+  the scope, carried out by a supplier or customer, covered elsewhere); an applicable or
+  undecided control keeps none;
 - entries cannot change while the SoA is in review; changing an entry of an approved SoA
   opens a new draft (through the workflow, so the history says why);
 - an entry edit is one history version, its links to systems and risks included (the
@@ -47,6 +50,7 @@ from .models import (
     ControlledDocument,
     DocumentExport,
     DocumentSettings,
+    ExclusionReason,
     InclusionReason,
     Requirement,
     SoAEntry,
@@ -160,19 +164,42 @@ def check_entry(values):
     return errors
 
 
-def _clean_reasons(reasons):
-    reasons = list(dict.fromkeys(reasons or []))
-    unknown = [r for r in reasons if r not in InclusionReason.Reason.values]
+# Each reason list an entry carries: the data key, its model, the applicability it belongs to
+# and what a missing one says.
+REASON_LISTS = {
+    "inclusion_reasons": (
+        InclusionReason,
+        SoAEntry.Applicability.APPLICABLE,
+        "inclusion",
+        "Choose at least one reason for including this control: risk treatment, "
+        "a legal, regulatory or contractual requirement, or good practice.",
+    ),
+    "exclusion_reasons": (
+        ExclusionReason,
+        SoAEntry.Applicability.EXCLUDED,
+        "exclusion",
+        "Choose at least one reason for excluding this control: no assessed risk calls for "
+        "it, the activity is outside the scope, a supplier or customer carries it out, or "
+        "another control covers it.",
+    ),
+}
+
+
+def _clean_reasons(key, reasons):
+    model, _, word, _ = REASON_LISTS[key]
+    if isinstance(reasons, str) or not isinstance(reasons, list | tuple):
+        raise ValidationError({key: f"Send the {word} reasons as a list."})
+    reasons = list(dict.fromkeys(reasons))
+    unknown = [r for r in reasons if r not in model.Reason.values]
     if unknown:
-        raise ValidationError(
-            {"inclusion_reasons": f"Unknown inclusion reason: {', '.join(map(str, unknown))}."}
-        )
+        raise ValidationError({key: f"Unknown {word} reason: {', '.join(map(str, unknown))}."})
     return sorted(reasons)
 
 
 def soa_entry_update(entry, *, actor, data, expected_version, reason):
-    """Save an entry's fields and, when ``data`` has ``inclusion_reasons`` (a list of
-    ``InclusionReason.Reason`` values), its inclusion reasons, as one change."""
+    """Save an entry's fields and, when ``data`` has ``inclusion_reasons`` or
+    ``exclusion_reasons`` (lists of ``InclusionReason.Reason`` / ``ExclusionReason.Reason``
+    values), those reasons, as one change."""
     current = SoAEntry.objects.get(pk=entry.pk)
     values = {
         f: data.get(f, getattr(current, f))
@@ -180,16 +207,14 @@ def soa_entry_update(entry, *, actor, data, expected_version, reason):
     }
     errors = check_entry(values)
     data = dict(data)
-    reasons = None
-    if "inclusion_reasons" in data:
-        reasons = _clean_reasons(data.pop("inclusion_reasons"))
-        if values["applicability"] == SoAEntry.Applicability.APPLICABLE and not reasons:
-            errors["inclusion_reasons"] = (
-                "Choose at least one reason for including this control: risk treatment, "
-                "a legal, regulatory or contractual requirement, or good practice."
-            )
-    if values["applicability"] != SoAEntry.Applicability.APPLICABLE:
-        reasons = []  # only an included control has reasons for its inclusion
+    chosen = {}
+    for key, (_, applicability, _, missing) in REASON_LISTS.items():
+        if key in data:
+            chosen[key] = _clean_reasons(key, data.pop(key) or [])
+            if values["applicability"] == applicability and not chosen[key]:
+                errors[key] = missing
+        if values["applicability"] != applicability:
+            chosen[key] = []  # reasons belong to the one decision they explain
     if errors:
         raise ValidationError(errors)
     if "evidence" in data:
@@ -199,8 +224,8 @@ def soa_entry_update(entry, *, actor, data, expected_version, reason):
         entry = records.record_update(
             entry, actor=actor, data=data, expected_version=expected_version, reason=reason
         )
-        if reasons is not None:
-            _set_inclusion_reasons(entry, reasons, actor=actor, reason=reason)
+        for key, reasons in chosen.items():
+            _set_reasons(REASON_LISTS[key][0], entry, reasons, actor=actor, reason=reason)
         if soa.status == StatementOfApplicability.Status.APPROVED:
             SOA_WORKFLOW.run(
                 soa, "reopen", actor=actor, reason=f"{entry.control.ref} changed: {reason}"
@@ -208,14 +233,14 @@ def soa_entry_update(entry, *, actor, data, expected_version, reason):
     return entry
 
 
-def _set_inclusion_reasons(entry, reasons, *, actor, reason):
-    have = {r.reason: r for r in InclusionReason.objects.filter(entry=entry)}
+def _set_reasons(model, entry, reasons, *, actor, reason):
+    have = {r.reason: r for r in model.objects.filter(entry=entry)}
     for code, row in have.items():
         if code not in reasons:
             records.tracked_delete(row, actor, reason)
     for code in reasons:
         if code not in have:
-            records.tracked_save(InclusionReason(entry=entry, reason=code), actor, reason)
+            records.tracked_save(model(entry=entry, reason=code), actor, reason)
 
 
 def _soa_open_for_change(what):

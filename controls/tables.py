@@ -1,5 +1,9 @@
+from typing import ClassVar
+
 import django_tables2 as tables
 from django.utils.html import format_html
+
+from aims_portal.records.export import ExportValue
 
 from .models import Control, ControlledDocument, Requirement, SoAEntry
 
@@ -74,6 +78,11 @@ class ControlTable(tables.Table):
     def value_implementation(self, value, record):
         return record.soa_entry.get_implementation_status_display()
 
+    export_values: ClassVar = {
+        "applicability": ExportValue(("soa_entry__applicability",)),
+        "implementation": ExportValue(("soa_entry__implementation_status",)),
+    }
+
 
 REQUIREMENT_TONES = {
     "met": "success",
@@ -102,6 +111,12 @@ class RequirementTable(tables.Table):
 
     def value_evidence_count(self, value, record):
         return value + len(record.evidence or ())
+
+    export_values: ClassVar = {
+        "evidence_count": ExportValue(
+            ("evidence_count", "evidence"), lambda count, evidence: count + len(evidence or ())
+        )
+    }
 
 
 class SoAEntryTable(tables.Table):

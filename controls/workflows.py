@@ -35,6 +35,16 @@ def soa_ready_for_review(soa) -> list[str]:
             f"Inclusion reasons missing for: {', '.join(unreasoned[:8])}"
             + ("…" if len(unreasoned) > 8 else "")
         )
+    unexplained = [
+        r["ref"]
+        for r in rows
+        if r["applicability"] == SoAEntry.Applicability.EXCLUDED and not r["exclusion_reasons"]
+    ]
+    if unexplained:
+        problems.append(
+            f"Exclusion reasons missing for: {', '.join(unexplained[:8])}"
+            + ("…" if len(unexplained) > 8 else "")
+        )
     latest = selectors.latest_revision()
     if latest is not None and not problems:
         frozen = SoARevision.objects.only("entries").get(pk=latest.pk).entries

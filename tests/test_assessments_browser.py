@@ -94,12 +94,21 @@ def test_approved_assessment_pdf_first_page(page, make_user, tmp_path):
     services.assessment_transition(assessment, "approve", actor=executive)
     log_in(page, "grace", factories.PASSWORD)
     page.goto(assessment.get_absolute_url())
-    assert page.get_by_role("link", name="PDF for sign-off").is_visible()
+    assert page.get_by_role("button", name="PDF for sign-off").is_visible()
     screenshot(page, "assessments-05-approved-detail")
-    response = page.request.get(f"/assessments/impact/{assessment.pk}/pdf/")
-    assert response.headers["content-type"] == "application/pdf"
+    # The PDF is a background job: its page shows the progress, then the download.
+    page.get_by_role("button", name="PDF for sign-off").click()
+    assert page.get_by_role(
+        "heading", name=f"Impact assessment {assessment.reference}"
+    ).is_visible()
+    page.get_by_role("link", name="Download PDF").wait_for()
+    assert page.locator("#document-progress").get_attribute("value") == "100"
+    screenshot(page, "assessments-06-document-job")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
     pdf = tmp_path / "assessment.pdf"
-    pdf.write_bytes(response.body())
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [
@@ -113,11 +122,11 @@ def test_approved_assessment_pdf_first_page(page, make_user, tmp_path):
             "1",
             "-singlefile",
             str(pdf),
-            str(SCREENSHOTS / "assessments-06-pdf-page-1"),
+            str(SCREENSHOTS / "assessments-07-pdf-page-1"),
         ],
         check=True,
     )
-    assert (SCREENSHOTS / "assessments-06-pdf-page-1.png").stat().st_size > 5000
+    assert (SCREENSHOTS / "assessments-07-pdf-page-1.png").stat().st_size > 5000
 
 
 def test_risk_acceptance_by_an_approver_other_than_the_owner(page, make_user):

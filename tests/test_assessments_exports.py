@@ -1,4 +1,5 @@
-"""Exports: the assessment PDF for sign-off and the risk register as XLSX and CSV."""
+"""Exports: the assessment PDF for sign-off and its Word file (background jobs with a page and
+a download) and the risk register as XLSX and CSV."""
 
 import io
 import subprocess
@@ -7,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from assessments import services
+from assessments.models import AssessmentExport
 
 from . import factories
 
@@ -22,6 +24,20 @@ def pdf_text(content, tmp_path):
     return " ".join(text.split())  # cells wrap: compare on single spaces
 
 
+def rendered(client, assessment, fmt="pdf"):
+    """Ask for the document as the page does (a background job, inline in tests), follow it
+    to its page and download the file."""
+    response = client.post(f"/assessments/impact/{assessment.pk}/document/", {"format": fmt})
+    assert response.status_code == 302, response.status_code
+    job = AssessmentExport.objects.order_by("-pk").first()
+    assert response["Location"] == job.get_absolute_url()
+    page = client.get(job.get_absolute_url())
+    assert page.status_code == 200 and "Ready" in page.content.decode()
+    download = client.get(f"/assessments/impact/documents/{job.pk}/download/")
+    assert download.status_code == 200
+    return download["Content-Type"], b"".join(download.streaming_content)
+
+
 @pytest.fixture
 def approved(lead, owner, executive):
     system = factories.ai_system(lead, name="Support <assistant>")
@@ -33,9 +49,9 @@ def approved(lead, owner, executive):
 def test_the_pdf_names_every_section_and_its_document_control(
     approved, executive, client_for, tmp_path
 ):
-    response = client_for(executive).get(f"/assessments/impact/{approved.pk}/pdf/")
-    assert response["Content-Type"] == "application/pdf"
-    text = pdf_text(response.content, tmp_path)
+    content_type, content = rendered(client_for(executive), approved)
+    assert content_type == "application/pdf"
+    text = pdf_text(content, tmp_path)
     for heading in (
         "Document control",
         "1. System context",
@@ -57,7 +73,7 @@ def test_the_pdf_names_every_section_and_its_document_control(
 
 def test_a_draft_pdf_says_it_is_not_approved(lead, client_for, tmp_path):
     draft = factories.impact_assessment(lead)
-    text = pdf_text(client_for(lead).get(f"/assessments/impact/{draft.pk}/pdf/").content, tmp_path)
+    text = pdf_text(rendered(client_for(lead), draft)[1], tmp_path)
     assert "not approved" in text
     assert "Not submitted" in text
 
@@ -65,7 +81,9 @@ def test_a_draft_pdf_says_it_is_not_approved(lead, client_for, tmp_path):
 def test_the_pdf_needs_the_export_grant(db, make_user, lead, client_for):
     draft = factories.impact_assessment(lead)
     nobody = make_user()
-    assert client_for(nobody).get(f"/assessments/impact/{draft.pk}/pdf/").status_code == 403
+    url = f"/assessments/impact/{draft.pk}/document/"
+    assert client_for(nobody).post(url, {"format": "pdf"}).status_code == 403
+    assert not AssessmentExport.objects.exists()
 
 
 def test_xlsx_export_holds_the_filtered_register_with_formulas_neutralised(lead, client_for):
@@ -103,10 +121,10 @@ def docx_text(content):
 
 def test_the_word_file_says_what_the_pdf_says(approved, executive, client_for, tmp_path):
     client = client_for(executive)
-    pdf = pdf_text(client.get(f"/assessments/impact/{approved.pk}/pdf/").content, tmp_path)
-    response = client.get(f"/assessments/impact/{approved.pk}/docx/")
-    assert response["Content-Type"].endswith("wordprocessingml.document")
-    word = docx_text(response.content)
+    pdf = pdf_text(rendered(client, approved)[1], tmp_path)
+    content_type, content = rendered(client, approved, "docx")
+    assert content_type.endswith("wordprocessingml.document")
+    word = docx_text(content)
     for expected in (
         approved.reference,
         "Document control",
@@ -124,4 +142,5 @@ def test_the_word_file_says_what_the_pdf_says(approved, executive, client_for, t
 
 def test_the_word_file_needs_the_export_grant(approved, make_user, client_for):
     nobody = make_user()
-    assert client_for(nobody).get(f"/assessments/impact/{approved.pk}/docx/").status_code == 403
+    url = f"/assessments/impact/{approved.pk}/document/"
+    assert client_for(nobody).post(url, {"format": "docx"}).status_code == 403

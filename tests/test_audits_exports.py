@@ -124,7 +124,7 @@ def test_an_unknown_format_is_refused_and_starts_nothing(started_audit, client, 
     response = client.post(
         f"/audits/audits/{started_audit.pk}/report/", {"format": "exe"}, follow=True
     )
-    assert "Unknown report format" in response.content.decode()
+    assert "Unknown document format" in response.content.decode()
     assert not ReportExport.objects.exists()
 
 

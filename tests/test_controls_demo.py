@@ -19,6 +19,9 @@ def test_demo_loads_a_decided_soa_with_a_revision_and_documents_and_is_idempoten
     demo.load(users)
     assert not SoAEntry.objects.filter(applicability="undecided").exists()
     assert SoAEntry.objects.filter(applicability="excluded").count() == 2
+    for entry in SoAEntry.objects.filter(applicability="excluded"):
+        assert entry.exclusion_reasons.exists(), entry.control.ref
+        assert not entry.inclusion_reasons.exists(), entry.control.ref
     assert SoARevision.objects.count() == 1
     assert ControlledDocument.objects.count() == 6  # the policy, standards, plans, records
     assert ControlledDocument.objects.get(ref="POL-001").status == "approved"

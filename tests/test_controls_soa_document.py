@@ -244,7 +244,13 @@ def test_draft_pdf_and_word_carry_everything_an_auditor_looks_for(
     settings_for(admin_user)
     digest = policy_with_file(lead, owner)
     factories.soa_decide_all(lead, justification="Reason {ref} applies.")
-    edit(lead, "A.5.5", applicability="excluded", justification="No public reach at all.")
+    edit(
+        lead,
+        "A.5.5",
+        applicability="excluded",
+        justification="No public reach at all.",
+        exclusion_reasons=["no_risk", "out_of_scope"],
+    )
     pdf = services.export_request(actor=lead, fmt="pdf")
     word = services.export_request(actor=lead, fmt="docx")
     assert pdf.status == word.status == "done"
@@ -259,6 +265,10 @@ def test_draft_pdf_and_word_carry_everything_an_auditor_looks_for(
     pdf_flat += f" {digest}"
     # The mark is on every page of the PDF.
     assert pdf_flat.count("D R A F T") + pdf_flat.count("DRAFT") >= pdf_flat.count("Page ")
+    # The exclusion reasons wrap in their narrow column: the PDF is read in reading order.
+    for text in (" ".join(reading.split()), word_flat):
+        assert "No assessed risk calls for it" in text, "exclusion reason"
+        assert "Activity outside the AIMS scope" in text, "exclusion reason"
     for text in (pdf_flat, word_flat):
         assert "Fabrikam Credit plc" in text
         assert "FAB-AIMS-SOA-7" in text
@@ -271,7 +281,7 @@ def test_draft_pdf_and_word_carry_everything_an_auditor_looks_for(
         assert "No public reach at all." in text
         assert digest in text, "evidence file hash"
         assert "POL-900 AI policy" in text
-        assert "Inclusion reasons" in text and "Legend" in text
+        assert "Reasons" in text and "Legend" in text
         assert "Each line is one field of one control" in text
         for ref in EXPECTED_IDS:
             assert ref in text, ref

@@ -83,7 +83,13 @@ def test_nothing_to_approve_without_changes(lead, executive):
 def test_revision_2_lists_what_changed_since_revision_1(lead, executive):
     factories.soa_decide_all(lead)
     factories.soa_approve(lead, executive)
-    edit(lead, "A.10.4", applicability="excluded", justification="We sell no AI to customers.")
+    edit(
+        lead,
+        "A.10.4",
+        applicability="excluded",
+        justification="We sell no AI to customers.",
+        exclusion_reasons=["out_of_scope"],
+    )
     edit(lead, "A.6.2.4", implementation_status="implemented")
     revision = factories.soa_approve(lead, executive)
     assert revision.number == 2
@@ -91,6 +97,7 @@ def test_revision_2_lists_what_changed_since_revision_1(lead, executive):
     assert changed == {
         ("A.10.4", "Applicability"),
         ("A.10.4", "Inclusion reasons"),  # an excluded control keeps none
+        ("A.10.4", "Exclusion reasons"),
         ("A.10.4", "Justification"),
         ("A.6.2.4", "Implementation"),
     }

@@ -110,3 +110,28 @@ def test_export_queries_do_not_grow_with_rows(client_for, lead, fmt, url):
         factories.ai_system(lead, slug=f"more-{n}")
         factories.risk(lead)
     assert count() == small
+
+
+def test_xlsx_header_is_bold_and_frozen_and_control_characters_are_dropped(client_for, lead):
+    factories.ai_system(lead, name="Bell\x07 & <tag>", slug="bell")
+    response = client_for(lead).get("/inventory/systems/?_export=xlsx")
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.active
+    assert sheet.title == "AI systems"
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.b and not sheet["A2"].font.b
+    assert sheet["B2"].value == "Bell & <tag>"
+
+
+def test_computed_columns_are_read_from_query_values(client_for, lead):
+    """Risks list their systems (many-to-many) and actions their due state: no cell needs a
+    model instance, so the export runs the same queries at 1 and 7 risks (above) and reads
+    the same cells as the page."""
+    from aims_portal.records.export import _plan
+
+    for rt in TYPES:
+        table = rt.table_class(rt.queryset())
+        computed = [
+            c.bound.name for c in _plan(table, ("actions",)) if not c.path and not c.declared
+        ]
+        assert computed == [], rt.url_path

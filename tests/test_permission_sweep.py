@@ -102,6 +102,13 @@ def report_owner_or_approver(user, record):
     )
 
 
+def document_owner_or_approver(user, record):
+    # Impact assessment documents are personal too; assessments approvers see everyone's.
+    return roles.can(user, "export", "assessments") and (
+        record.requested_by_id == user.pk or roles.can(user, "approve", "assessments")
+    )
+
+
 def holds_responsibility(user, record):
     from registry.golive import holds
     from registry.models.governance import Responsibility
@@ -264,11 +271,23 @@ RULES = {
     ),
     # --- assessments
     **record_pages("assessments", "assessment", "assessments", steps=True),
-    "assessments:assessment-pdf": page(
-        "assessments", get="export", model="assessments.ImpactAssessment"
+    "assessments:assessment-document": post_only(
+        "assessments", "export", model="assessments.ImpactAssessment"
     ),
-    "assessments:assessment-docx": page(
-        "assessments", get="export", model="assessments.ImpactAssessment"
+    "assessments:export-detail": page(
+        "assessments", get=document_owner_or_approver, model="assessments.AssessmentExport"
+    ),
+    "assessments:export-download": page(
+        "assessments",
+        get=document_owner_or_approver,
+        model="assessments.AssessmentExport",
+        sample=(("status", "done"),),
+    ),
+    "assessments:export-retry": page(
+        "assessments",
+        get=None,
+        post=document_owner_or_approver,
+        model="assessments.AssessmentExport",
     ),
     "assessments:assessment-revise": post_only(
         "assessments", "create", model="assessments.ImpactAssessment"
@@ -785,6 +804,14 @@ class PermissionSweep(TestCase):
                 audit=Audit.objects.order_by("pk").first(),
                 format=ReportExport.Format.PDF,
             )
+        from assessments.models import AssessmentExport, ImpactAssessment
+
+        if not AssessmentExport.objects.exists():
+            AssessmentExport.objects.create(
+                requested_by=lead,
+                assessment=ImpactAssessment.objects.order_by("pk").first(),
+                format=AssessmentExport.Format.PDF,
+            )
         # Identity: a group mapping and a user limited to one AI system.
         from identity import services as identity
 
@@ -810,6 +837,8 @@ class PermissionSweep(TestCase):
         cls._attach(DocumentExport, export, "exports/sweep-sample.csv", status="done")
         report = ReportExport.objects.order_by("pk").first()
         cls._attach(ReportExport, report, "reports/sweep-sample.pdf", status="done")
+        document = AssessmentExport.objects.order_by("pk").first()
+        cls._attach(AssessmentExport, document, "assessments/sweep-sample.pdf", status="done")
         cls._attach(ControlledDocument, None, "documents/sweep-sample.txt")
         cls._attach(EvidenceItem, None, "evidence/sweep-sample.txt", kind="file")
         from governance.models import TrainingRecord

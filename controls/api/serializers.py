@@ -8,6 +8,7 @@ from ..models import (
     ControlledDocument,
     CrosswalkMapping,
     DocumentExport,
+    ExclusionReason,
     InclusionReason,
     Requirement,
     SoAEntry,
@@ -86,6 +87,12 @@ class SoAEntrySerializer(RecordSerializer):
         required=False,
         help_text="Why an applicable control is included (at least one); empty when excluded.",
     )
+    exclusion_reasons = ReasonListField(
+        relation="exclusion_reasons",
+        child=serializers.ChoiceField(choices=ExclusionReason.Reason.choices),
+        required=False,
+        help_text="Why an excluded control is left out (at least one); empty otherwise.",
+    )
 
     class Meta(RecordSerializer.Meta):
         model = SoAEntry
@@ -96,6 +103,7 @@ class SoAEntrySerializer(RecordSerializer):
             "control_title",
             "applicability",
             "inclusion_reasons",
+            "exclusion_reasons",
             "justification",
             "implementation_status",
             "owner",
