@@ -95,7 +95,7 @@ def _varied(field, value, n):
     if isinstance(field, models.DateField):
         return value + datetime.timedelta(days=n)
     if isinstance(field, models.IntegerField):
-        return (value or 0) + n * 1_000
+        return value + n  # ``value`` is the column's largest, so copies never collide
     return None
 
 
@@ -129,6 +129,13 @@ def fill(rt, rows):
             return f"unique {'/'.join(names)} cannot be copied"
         if field.name not in varied:
             varied.append(field.name)
+    # Integer columns count on from their largest value: a small-integer column (a year, a
+    # sequence number) holds ten thousand more, where a wide step per copy overflows it.
+    largest = {
+        name: model._default_manager.aggregate(top=models.Max(name))["top"] or 0
+        for name in varied
+        if isinstance(model._meta.get_field(name), models.IntegerField)
+    }
     missing = rows - rt.queryset().count()
     batch = []
     for n in range(1, missing + 1):
@@ -140,7 +147,7 @@ def fill(rt, rows):
         }
         for name in varied:
             field = model._meta.get_field(name)
-            values[field.attname] = _varied(field, values[field.attname], n)
+            values[field.attname] = _varied(field, largest.get(name, values[field.attname]), n)
         for attname in emptied:
             values[attname] = None
         batch.append(model(**values))
