@@ -68,13 +68,22 @@ def item_keys():
     return {item.key for item in items()}
 
 
-def provider(key):
-    """Register ``func() -> list[Source] | tuple[list[Source], gap]`` for item ``key``."""
+def provider(key, *, first=False):
+    """Register ``func() -> list[Source] | tuple[list[Source], gap]`` for item ``key``.
+
+    ``first``: the record is the item's proper home (the approved scope statement rather
+    than the SoA's scope text), so its sources are listed, and its gap shown, before those
+    of providers registered without it.
+    """
     if key not in item_keys():
         raise ValueError(f"No documented-information item {key!r}.")
 
     def register(func):
-        _PROVIDERS.setdefault(key, []).append(func)
+        funcs = _PROVIDERS.setdefault(key, [])
+        if first:
+            funcs.insert(0, func)
+        else:
+            funcs.append(func)
         return func
 
     return register
@@ -108,9 +117,12 @@ def entries() -> list[Entry]:
                 if gap:
                     gaps.append(gap)
             sources.extend(found)
-        sources.extend(documents.get(item.key, ()))
+        # A document a provider already names (the AI policy) is not listed twice.
+        named = {source.url for source in sources}
+        sources.extend(s for s in documents.get(item.key, ()) if s.url not in named)
         gap = ""
         if not sources:
             gap = gaps[0] if gaps else "Nothing in the portal provides this yet."
         result.append(Entry(item, sources, gap))
     return result
+

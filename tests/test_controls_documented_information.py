@@ -43,7 +43,7 @@ def test_an_empty_portal_shows_every_item_as_a_gap():
     assert len(entries) == 17
     gaps = {e.item.key: e.gap for e in entries if not e.provided}
     assert gaps["statement-of-applicability"] == "No SoA revision has been approved yet."
-    assert gaps["competence-evidence"] == "Nothing in the portal provides this yet."
+    assert gaps["competence-evidence"] == "No training or competence record is kept."
 
 
 def test_an_approved_document_marked_with_an_item_provides_it(lead, executive):
