@@ -126,3 +126,21 @@ def entries() -> list[Entry]:
         result.append(Entry(item, sources, gap))
     return result
 
+
+STAGES = (
+    (1, "Read at the stage 1 review: the design of the AIMS"),
+    (2, "Sampled at stage 2 and after: records that show the AIMS running"),
+)
+
+
+def by_stage() -> dict:
+    """The entries grouped by audit stage, with how many are provided: what the page and
+    its PDF print."""
+    found = entries()
+    return {
+        "stages": [
+            (stage, title, [e for e in found if e.item.stage == stage]) for stage, title in STAGES
+        ],
+        "provided": sum(1 for e in found if e.provided),
+        "total": len(found),
+    }

@@ -190,14 +190,16 @@ def grow_management_system(lead, executive, system, n, start=0):
 
 
 def test_documented_information_with_management_system_records(measure, lead, executive):
-    """The governance providers read a fixed number of rows: the list, its API and the
-    readiness page run the same queries at two sizes."""
+    """The governance providers read a fixed number of rows: the list, its API, the
+    readiness page and a PDF job's page run the same queries at two sizes."""
     system = factories.ai_system(lead)
     grow_management_system(lead, executive, system, 2)
+    job = controls.information_list_export_request(actor=lead)
     urls = (
         "/controls/documented-information/",
         "/api/v1/controls/documented-information/",
         "/readiness/",
+        job.get_absolute_url(),
     )
     small = [measure(u) for u in urls]
     grow_management_system(lead, executive, system, 10, start=10)
