@@ -68,13 +68,22 @@ def item_keys():
     return {item.key for item in items()}
 
 
-def provider(key):
-    """Register ``func() -> list[Source] | tuple[list[Source], gap]`` for item ``key``."""
+def provider(key, *, first=False):
+    """Register ``func() -> list[Source] | tuple[list[Source], gap]`` for item ``key``.
+
+    ``first``: the record is the item's proper home (the approved scope statement rather
+    than the SoA's scope text), so its sources are listed, and its gap shown, before those
+    of providers registered without it.
+    """
     if key not in item_keys():
         raise ValueError(f"No documented-information item {key!r}.")
 
     def register(func):
-        _PROVIDERS.setdefault(key, []).append(func)
+        funcs = _PROVIDERS.setdefault(key, [])
+        if first:
+            funcs.insert(0, func)
+        else:
+            funcs.append(func)
         return func
 
     return register
@@ -108,9 +117,30 @@ def entries() -> list[Entry]:
                 if gap:
                     gaps.append(gap)
             sources.extend(found)
-        sources.extend(documents.get(item.key, ()))
+        # A document a provider already names (the AI policy) is not listed twice.
+        named = {source.url for source in sources}
+        sources.extend(s for s in documents.get(item.key, ()) if s.url not in named)
         gap = ""
         if not sources:
             gap = gaps[0] if gaps else "Nothing in the portal provides this yet."
         result.append(Entry(item, sources, gap))
     return result
+
+
+STAGES = (
+    (1, "Read at the stage 1 review: the design of the AIMS"),
+    (2, "Sampled at stage 2 and after: records that show the AIMS running"),
+)
+
+
+def by_stage() -> dict:
+    """The entries grouped by audit stage, with how many are provided: what the page and
+    its PDF print."""
+    found = entries()
+    return {
+        "stages": [
+            (stage, title, [e for e in found if e.item.stage == stage]) for stage, title in STAGES
+        ],
+        "provided": sum(1 for e in found if e.provided),
+        "total": len(found),
+    }

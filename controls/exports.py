@@ -1,4 +1,5 @@
-"""Rendering the SoA (current draft or a frozen revision) as PDF, CSV or XLSX.
+"""Rendering the SoA (current draft or a frozen revision) as PDF, CSV or XLSX, and the
+documented-information list as PDF.
 
 Every format prints the same document data, built once by ``document_data``; text from users
 is escaped by the template engine (PDF) and neutralised against formula injection (CSV,
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from aims_portal.records.export import neutralise
 
-from . import selectors
+from . import documented_information, selectors
 from .catalogue import soa_document
 from .models import SoARevision
 
@@ -349,3 +350,19 @@ def filename(job_format, revision=None):
     what = f"revision-{revision.number}" if revision else "draft"
     stamp = timezone.localdate().isoformat()
     return f"soa-{what}-{stamp}.{job_format}"
+
+
+def information_list_pdf(generated_by, progress=lambda percent: None) -> bytes:
+    """The documented-information list as it stands now, as a PDF."""
+    from weasyprint import HTML
+
+    context = {
+        **documented_information.by_stage(),
+        "generated_at": timezone.now(),
+        "generated_by": generated_by,
+    }
+    html = render_to_string("controls/documented_information_pdf.html", context)
+    progress(40)
+    document = HTML(string=html, base_url=None).render()
+    progress(80)
+    return document.write_pdf()

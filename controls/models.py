@@ -7,7 +7,9 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
+from aims_portal.document_jobs import DocumentJob, document_storage
 from aims_portal.history_links import LINKS_START_REASON
 from aims_portal.jobs import BackgroundJob, JobStates
 from aims_portal.models import TrackedModel, sort_indexes
@@ -396,6 +398,48 @@ class DocumentExport(TrackedModel, BackgroundJob):
 
     def get_absolute_url(self):
         return reverse("controls:export-detail", args=[self.pk])
+
+
+class InformationListExport(DocumentJob):
+    """A requested PDF of the documented-information list, rendered by a Celery task that
+    reports progress (aims_portal.document_jobs). The list is computed, not a record: the
+    file prints it as it stood when the worker rendered it."""
+
+    area = "controls"
+    routes = {
+        "status": "controls:information-export-detail",
+        "download": "controls:information-export-download",
+        "retry": "controls:information-export-retry",
+    }
+
+    file = models.FileField(upload_to="information/", storage=document_storage, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "documented-information list"
+        indexes = [
+            models.Index(
+                fields=["deadline"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="information_export_unfinished",
+            )
+        ]
+
+    @property
+    def source(self):
+        return None  # the whole list, computed when rendered
+
+    def __str__(self):
+        return f"Documented-information list ({self.get_format_display()})"
+
+    def get_absolute_url(self):
+        return reverse("controls:information-export-detail", args=[self.pk])
+
+    def filename(self):
+        return f"documented-information-{timezone.localdate().isoformat()}.{self.format}"
+
+    def repeat(self):
+        return InformationListExport(format=self.format)
 
 
 class InclusionReason(TrackedModel):

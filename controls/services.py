@@ -30,7 +30,9 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
   1 MB;
 - exports need the export grant; a revision export prints the frozen revision, never the
   current entries; an export is a background job (aims_portal.jobs: refused at once when
-  the broker is down, failed past its deadline) and only a failed one is tried again.
+  the broker is down, failed past its deadline) and only a failed one is tried again;
+- the documented-information list is a PDF only, rendered by a background job as well
+  (aims_portal.document_jobs), never inside the request that asks for it.
 """
 
 import hashlib
@@ -39,7 +41,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from aims_portal import jobs, roles
+from aims_portal import document_jobs, jobs, roles
 from aims_portal import services as records
 from aims_portal.uploads import upload_name_problem
 
@@ -52,6 +54,7 @@ from .models import (
     DocumentSettings,
     ExclusionReason,
     InclusionReason,
+    InformationListExport,
     Requirement,
     SoAEntry,
     SoARevision,
@@ -417,6 +420,30 @@ def export_retry(job: DocumentExport, *, actor) -> DocumentExport:
     if job.status != DocumentExport.Status.FAILED:
         raise ValidationError("Only a failed export can be tried again.")
     return export_request(actor=actor, fmt=job.format, revision=job.revision)
+
+
+def information_list_export_request(*, actor, fmt: str = "pdf") -> InformationListExport:
+    """Record a job rendering the documented-information list as a PDF and start it.
+
+    Raises ``aims_portal.jobs.QueueUnavailable`` when the broker cannot take it; the job is
+    then already marked failed with the reason.
+    """
+    from .tasks import render_information_list
+
+    roles.require(actor, "export", "controls")
+    if fmt != InformationListExport.Format.PDF:
+        raise ValidationError(
+            {"format": f"Unknown format “{fmt}”: the documented-information list is a PDF."}
+        )
+    job = InformationListExport(format=fmt)
+    return document_jobs.document_request(job, actor=actor, task=render_information_list)
+
+
+def information_list_export_retry(job: InformationListExport, *, actor) -> InformationListExport:
+    """Request a failed list again, as a new job."""
+    from .tasks import render_information_list
+
+    return document_jobs.document_retry(job, actor=actor, task=render_information_list)
 
 
 # --- document settings -------------------------------------------------------------------------

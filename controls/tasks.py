@@ -1,14 +1,16 @@
-"""Celery tasks of the controls app: rendering SoA exports with progress."""
+"""Celery tasks of the controls app: rendering SoA exports and the documented-information
+list with progress."""
 
 from celery import shared_task
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from aims_portal import jobs
+from aims_portal.document_jobs import document_render
 from aims_portal.services import tracked_save
 
 from . import exports
-from .models import DocumentExport
+from .models import DocumentExport, InformationListExport
 
 
 def _set(job_id, **fields):
@@ -38,3 +40,12 @@ def render_export(job_id):
     job.finished_at = timezone.now()
     tracked_save(job, job.requested_by, "Export rendered")
     return job.pk
+
+
+def _render_information_list(job, progress):
+    return exports.information_list_pdf(job.requested_by, progress)
+
+
+@shared_task(name="controls.render_information_list", ignore_result=True)
+def render_information_list(job_id):
+    return document_render(InformationListExport, job_id, _render_information_list)

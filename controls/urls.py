@@ -43,9 +43,24 @@ urlpatterns = [
         name="documented-information",
     ),
     path(
-        "documented-information/pdf/",
-        views.documented_information_pdf,
-        name="documented-information-pdf",
+        "documented-information/export/",
+        views.documented_information_export,
+        name="documented-information-export",
+    ),
+    path(
+        "documented-information/exports/<int:pk>/",
+        views.information_export_detail,
+        name="information-export-detail",
+    ),
+    path(
+        "documented-information/exports/<int:pk>/download/",
+        views.information_export_download,
+        name="information-export-download",
+    ),
+    path(
+        "documented-information/exports/<int:pk>/retry/",
+        views.information_export_retry,
+        name="information-export-retry",
     ),
     *soa_entries.urls(),
     *controls.urls(),

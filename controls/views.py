@@ -6,14 +6,13 @@ from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aims_portal import jobs, roles
+from aims_portal import document_jobs, jobs, roles
 from aims_portal.params import int_param
 from aims_portal.records.forms import attach_errors, save_edit
 from aims_portal.records.views import safe_next
@@ -28,7 +27,13 @@ from .forms import (
     SoADocumentForm,
     SoAEntryInlineForm,
 )
-from .models import ControlledDocument, DocumentExport, SoAEntry, SoARevision
+from .models import (
+    ControlledDocument,
+    DocumentExport,
+    InformationListExport,
+    SoAEntry,
+    SoARevision,
+)
 from .workflows import SOA_WORKFLOW
 
 AREA = "controls"
@@ -375,44 +380,58 @@ def document_settings_edit(request):
 # --- documented information -------------------------------------------------------------------
 
 
-def _information_context(request):
-    entries = documented_information.entries()
-    stages = [
-        (stage, title, [e for e in entries if e.item.stage == stage])
-        for stage, title in (
-            (1, "Read at the stage 1 review: the design of the AIMS"),
-            (2, "Sampled at stage 2 and after: records that show the AIMS running"),
-        )
-    ]
-    return {
-        "stages": stages,
-        "provided": sum(1 for e in entries if e.provided),
-        "total": len(entries),
-        "generated_at": timezone.now(),
-        "generated_by": request.user,
-    }
-
-
 def documented_information_list(request):
     """What a certification body asks to see, where each item lives, and the gaps."""
     _require(request)
-    context = _information_context(request)
+    context = documented_information.by_stage()
     context["can_export"] = roles.can(request.user, "export", AREA)
     return render(request, "controls/documented_information.html", context)
 
 
-def documented_information_pdf(request):
+@require_POST
+def documented_information_export(request):
+    """Start rendering the list as a PDF; answers with the job page at once."""
     _require(request, "export")
-    from weasyprint import HTML
+    try:
+        job = services.information_list_export_request(
+            actor=request.user, fmt=request.POST.get("format", "pdf")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("controls:documented-information")
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The PDF could not start. {error.message}")
+        return redirect("controls:documented-information")
+    return redirect(job.get_absolute_url())
 
-    html = render_to_string(
-        "controls/documented_information_pdf.html", _information_context(request)
-    )
-    response = HttpResponse(
-        HTML(string=html, base_url=None).write_pdf(), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = 'inline; filename="documented-information.pdf"'
-    return response
+
+def _information_job(request, pk):
+    return document_jobs.document_job_for(request.user, InformationListExport.objects, pk)
+
+
+def information_export_detail(request, pk):
+    job = _information_job(request, pk)
+    if request.htmx:
+        return render(request, "documents/_job_status.html", {"job": job})
+    return render(request, "controls/information_export_detail.html", {"job": job})
+
+
+def information_export_download(request, pk):
+    return document_jobs.document_download(_information_job(request, pk))
+
+
+@require_POST
+def information_export_retry(request, pk):
+    job = _information_job(request, pk)
+    try:
+        again = services.information_list_export_retry(job, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(job.get_absolute_url())
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The PDF could not start. {error.message}")
+        return redirect(job.get_absolute_url())
+    return redirect(again.get_absolute_url())
 
 
 def soa_entry_link(request):

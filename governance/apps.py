@@ -9,5 +9,12 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Management system"
 
     def ready(self):
-        # Registers dashboard cards, readiness checks, reminder sources and record types.
-        from . import dashboard, notifications, readiness, records  # noqa: F401
+        # Registers dashboard cards, documented-information providers, readiness checks,
+        # reminder sources and record types.
+        from . import (  # noqa: F401
+            dashboard,
+            information_sources,
+            notifications,
+            readiness,
+            records,
+        )

@@ -139,6 +139,15 @@ def test_a_lead_prepares_an_empty_portal_for_stage_1(page, people):
     ).to_be_visible()
     axe.check(page)
     screenshot(page, "certification-03-documented-information")
+    # The list's PDF is rendered by a background job: the button opens the job's page.
+    page.get_by_role("button", name="PDF").click()
+    expect(page.get_by_role("heading", name="Documented-information list (PDF)")).to_be_visible()
+    expect(page.get_by_role("link", name="Download PDF")).to_be_visible()
+    axe.check(page)
+    screenshot(page, "certification-03b-documented-information-pdf")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    assert download.value.suggested_filename.startswith("documented-information-")
 
     # The certification body, then its audits: stage 2 cannot come first.
     page.goto("/audits/certification/bodies/new/")

@@ -168,3 +168,40 @@ def test_certification_pages(measure, lead):
     grow_certification(lead, audit, 10, start=10)
     large = [measure(u) for u in urls]
     assert large == small
+
+
+def grow_management_system(lead, executive, system, n, start=0):
+    """``n`` more of each management-system record that provides an item of the list:
+    approved scope statements, approved policies with acknowledgements, RACI lines,
+    objectives with readings, training records."""
+    from governance import services as governance
+
+    from . import governance_data as data
+
+    competence = data.competence(lead, name=f"Competence {start}")
+    for i in range(start, start + n):
+        data.approved_scope(lead, executive, [system])
+        policy = data.policy(lead, executive, ref=f"POL-{i}")
+        governance.policy_acknowledge(policy, actor=lead)
+        data.raci(lead, lead, activity=f"Activity {i}")
+        objective = data.objective(lead, title=f"Objective {i}")
+        data.reading(lead, objective, 50 + i, days_ago=i)
+        data.training(lead, lead, competence, activity=f"Course {i}")
+
+
+def test_documented_information_with_management_system_records(measure, lead, executive):
+    """The governance providers read a fixed number of rows: the list, its API, the
+    readiness page and a PDF job's page run the same queries at two sizes."""
+    system = factories.ai_system(lead)
+    grow_management_system(lead, executive, system, 2)
+    job = controls.information_list_export_request(actor=lead)
+    urls = (
+        "/controls/documented-information/",
+        "/api/v1/controls/documented-information/",
+        "/readiness/",
+        job.get_absolute_url(),
+    )
+    small = [measure(u) for u in urls]
+    grow_management_system(lead, executive, system, 10, start=10)
+    large = [measure(u) for u in urls]
+    assert large == small

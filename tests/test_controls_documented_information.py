@@ -1,5 +1,6 @@
 """The documented-information list: computed live from the portal's records, gaps shown,
-apps and approved controlled documents providing items, the page, its PDF and the API."""
+apps and approved controlled documents providing items, the page, its PDF and the API
+(the PDF's background job: tests/test_controls_information_export.py)."""
 
 from datetime import date, timedelta
 
@@ -43,7 +44,7 @@ def test_an_empty_portal_shows_every_item_as_a_gap():
     assert len(entries) == 17
     gaps = {e.item.key: e.gap for e in entries if not e.provided}
     assert gaps["statement-of-applicability"] == "No SoA revision has been approved yet."
-    assert gaps["competence-evidence"] == "Nothing in the portal provides this yet."
+    assert gaps["competence-evidence"] == "No training or competence record is kept."
 
 
 def test_an_approved_document_marked_with_an_item_provides_it(lead, executive):
@@ -109,11 +110,13 @@ def test_page_pdf_and_api(client_for, auditor, owner, lead, executive):
     page = client.get("/controls/documented-information/").content.decode()
     assert "Evidence of competence" in page and "DOC-1 Competence matrix" in page
     assert "Gap" in page and "No SoA revision has been approved yet." in page
-    pdf = client.get("/controls/documented-information/pdf/")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    job = client.post("/controls/documented-information/export/")
+    assert job.status_code == 302 and "/controls/documented-information/exports/" in job["Location"]
+    pdf = client.get(f"{job['Location']}download/")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     api = client.get("/api/v1/controls/documented-information/").json()
     competence = next(row for row in api if row["key"] == "competence-evidence")
     assert competence["provided"] is True and competence["sources"][0]["label"].startswith("DOC-1")
     # A system owner may read the list but not export it.
     assert client_for(owner).get("/controls/documented-information/").status_code == 200
-    assert client_for(owner).get("/controls/documented-information/pdf/").status_code == 403
+    assert client_for(owner).post("/controls/documented-information/export/").status_code == 403

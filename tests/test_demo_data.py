@@ -51,3 +51,16 @@ def test_demo_roles_see_what_their_role_allows(seeded, client):
     client.login(username="owner", password=demo_password("owner"))
     assert client.get("/inventory/systems/new/").status_code == 200
     assert client.get("/admin/", follow=True).status_code == 403
+
+
+def test_the_registers_provide_every_documented_information_item(seeded):
+    from controls import documented_information
+
+    entries = {e.item.key: e for e in documented_information.entries()}
+    assert [key for key, e in entries.items() if not e.provided] == []
+    # The management-system registers, not only documents marked with an item, provide them.
+    assert entries["aims-scope"].sources[0].label.startswith("AIMS scope statement v")
+    assert (
+        entries["monitoring-results"].sources[0].label.startswith("Measurements of AI objectives: ")
+    )
+    assert entries["roles-responsibilities"].sources[0].label.startswith("RACI: ")

@@ -341,7 +341,22 @@ RULES = {
     **record_pages("controls", "requirement", "controls"),
     **record_pages("controls", "document", "controls", steps=True),
     "controls:documented-information": page("controls"),
-    "controls:documented-information-pdf": page("controls", get="export"),
+    "controls:documented-information-export": post_only("controls", "export"),
+    "controls:information-export-detail": page(
+        "controls", get=export_owner_or_approver, model="controls.InformationListExport"
+    ),
+    "controls:information-export-download": page(
+        "controls",
+        get=export_owner_or_approver,
+        model="controls.InformationListExport",
+        sample=(("status", "done"),),
+    ),
+    "controls:information-export-retry": page(
+        "controls",
+        get=None,
+        post=export_owner_or_approver,
+        model="controls.InformationListExport",
+    ),
     # --- audits
     **record_pages("audits", "programme", "audits"),
     **record_pages("audits", "audit", "audits", steps=True),
@@ -812,6 +827,12 @@ class PermissionSweep(TestCase):
                 assessment=ImpactAssessment.objects.order_by("pk").first(),
                 format=AssessmentExport.Format.PDF,
             )
+        from controls.models import InformationListExport
+
+        if not InformationListExport.objects.exists():
+            InformationListExport.objects.create(
+                requested_by=lead, format=InformationListExport.Format.PDF
+            )
         # Identity: a group mapping and a user limited to one AI system.
         from identity import services as identity
 
@@ -839,6 +860,10 @@ class PermissionSweep(TestCase):
         cls._attach(ReportExport, report, "reports/sweep-sample.pdf", status="done")
         document = AssessmentExport.objects.order_by("pk").first()
         cls._attach(AssessmentExport, document, "assessments/sweep-sample.pdf", status="done")
+        from controls.models import InformationListExport
+
+        listing = InformationListExport.objects.order_by("pk").first()
+        cls._attach(InformationListExport, listing, "information/sweep-sample.pdf", status="done")
         cls._attach(ControlledDocument, None, "documents/sweep-sample.txt")
         cls._attach(EvidenceItem, None, "evidence/sweep-sample.txt", kind="file")
         from governance.models import TrainingRecord
