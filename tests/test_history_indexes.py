@@ -11,7 +11,9 @@ The planner assumes a record's versions are spread evenly through the table. Whe
 holds a large share of it (several percent) it may still walk the table's newest versions
 backwards, which is right when that record's versions are spread out and costs the versions
 written since its last one when they are not: other records' versions outnumber this one's
-here a hundred to one, as in a table of many records."""
+here a hundred to one, as in a table of many records.
+
+The pages and the API also run the same number of queries at 100 and at 1,000 versions."""
 
 import pytest
 from django.apps import apps
@@ -150,3 +152,50 @@ def test_history_of_a_long_lived_record_reads_only_its_page(
         assert response.status_code == 200, url
         failures += _unbounded_reads(captured.captured_queries, model)
     assert not failures, "\n\n".join(failures)
+
+
+def _query_counts(client, urls):
+    counts = []
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts.append(len(captured))
+    return counts
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("model", "make", "page", "api"),
+    [
+        (AISystem, factories.ai_system, "registry/aisystem", "registry/systems"),
+        (Risk, factories.risk, "assessments/risk", "assessments/risks"),
+    ],
+)
+def test_history_query_counts_are_the_same_at_100_and_1000_versions(
+    postgres,  # noqa: F811
+    model,
+    make,
+    page,
+    api,
+    lead,
+    client_for,
+):
+    record = make(lead)
+    history = model.history.model
+    first = history.objects.filter(id=record.pk).order_by("history_id").first()
+    client = client_for(lead)
+    urls = [
+        f"/history/{page}/{record.pk}/",
+        f"/history/{page}/{record.pk}/?page=2",
+        f"/history/{page}/{record.pk}/?version={first.history_id}",
+        f"/api/v1/{api}/{record.pk}/history/",
+    ]
+    list_plans.clone_rows(history, first, 99)
+    client.get(urls[0])  # session and role caches warm
+    at_100 = _query_counts(client, urls)
+    list_plans.clone_rows(history, first, 900, start=100)
+    at_1000 = _query_counts(client, urls)
+    assert history.objects.filter(id=record.pk).count() == 1000
+    assert at_1000 == at_100
