@@ -1,5 +1,6 @@
 """The portal's user and the base every record type inherits from."""
 
+import hashlib
 import secrets
 import uuid
 from typing import ClassVar
@@ -33,6 +34,30 @@ class ChainedHistoricalRecords(HistoricalRecords):
             return super().create_history_model(model, inherited)
         finally:
             self.excluded_fields = excluded
+
+    def get_meta_options(self, model):
+        """The history table's indexes: a record's versions are read newest first, one page
+        at a time, and the version that started its link history is looked up (see
+        aims_portal.history). Without an index on (record, version) PostgreSQL walks the
+        versions of every record back from the newest, or reads all of this record's, to
+        find one page; without the partial index, finding the start of the links reads every
+        version of a record created after link history began."""
+        options = super().get_meta_options(model)
+        record = model._meta.pk.attname
+        indexes = [*options.get("indexes", ()), models.Index(fields=(record, "history_id"))]
+        reason = getattr(model, "_history_links_start_reason", None)
+        if reason is not None:
+            table = f"{model._meta.app_label}_historical{model._meta.model_name}"
+            digest = hashlib.md5(table.encode(), usedforsecurity=False).hexdigest()[:8]
+            indexes.append(
+                models.Index(
+                    fields=(record, "history_id"),
+                    condition=models.Q(history_change_reason=reason),
+                    name=f"history_links_start_{digest}",
+                )
+            )
+        options["indexes"] = tuple(indexes)
+        return options
 
     def create_historical_record(self, instance, history_type, using=None):
         with transaction.atomic(using=using, savepoint=False):

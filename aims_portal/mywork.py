@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Q, Value
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -159,12 +160,17 @@ def count_for(user, cap: int = BADGE_CAP) -> int:
     querysets = [qs for source in _SOURCES for qs in source.querysets(user)]
     if not querysets:
         return 0
-    # Each source's first cap + 1 rows, as an IN over a limited subquery: SQLite refuses a
-    # LIMIT directly inside a UNION.
-    ids = [
-        qs.model._base_manager.filter(pk__in=qs.order_by().values("pk")[: cap + 1])
-        .order_by()
-        .values_list(Value(1))
-        for qs in querysets
-    ]
+    if connection.features.supports_slicing_ordering_in_compound:
+        # Each source's first cap + 1 rows, the LIMIT inside the UNION: every part stops
+        # reading there.
+        ids = [qs.order_by().values_list(Value(1))[: cap + 1] for qs in querysets]
+    else:
+        # SQLite refuses a LIMIT directly inside a UNION: an IN over a limited subquery,
+        # which reads the whole table around it.
+        ids = [
+            qs.model._base_manager.filter(pk__in=qs.order_by().values("pk")[: cap + 1])
+            .order_by()
+            .values_list(Value(1))
+            for qs in querysets
+        ]
     return min(ids[0].union(*ids[1:], all=True).count(), cap + 1)
