@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('controls', '0013_exclusion_reasons'),
+        ('controls', '0014_information_list_exports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -63,5 +63,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='historicalstatementofapplicability',
             index=models.Index(fields=['id', 'history_id'], name='controls_hi_id_f273c5_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='historicalinformationlistexport',
+            index=models.Index(fields=['id', 'history_id'], name='controls_hi_id_12885d_idx'),
         ),
     ]
