@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from aims_portal.charts import HeatCell
 
 from .models import Impact, ImpactAssessment, Risk, ScoringMethod
+from .scoring_default import scoring_method_load_default
 
 AXES = {
     "inherent": ("inherent_likelihood", "inherent_impact"),
@@ -23,8 +24,6 @@ def scoring_method() -> ScoringMethod:
     """The scoring method in force (the default one is loaded on first use)."""
     method = ScoringMethod.objects.order_by("pk").first()
     if method is None:
-        from .services import scoring_method_load_default
-
         method = scoring_method_load_default()
     return method
 

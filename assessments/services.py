@@ -20,9 +20,6 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
   deadline); only a failed one is tried again.
 """
 
-from pathlib import Path
-
-import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -32,19 +29,11 @@ from aims_portal import document_jobs, roles
 from aims_portal import services as records
 from aims_portal.services import next_reference, tracked_delete, tracked_save
 
-from .models import AssessmentExport, Impact, ImpactAssessment, Risk, ScoringMethod
+from .models import AssessmentExport, Impact, ImpactAssessment, Risk
 from .selectors import open_revision, scoring_method
 from .workflows import assessment_workflow, risk_workflow
 
-DEFAULT_METHOD = Path(__file__).with_name("scoring_method.yaml")
-
 # --- scoring method -------------------------------------------------------------------------
-
-
-def scoring_method_load_default():
-    data = yaml.safe_load(DEFAULT_METHOD.read_text())
-    method = ScoringMethod(**data)
-    return tracked_save(method, None, "Default scoring method loaded")
 
 
 def _check_levels(data):

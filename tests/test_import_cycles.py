@@ -21,8 +21,6 @@ KNOWN = {
     frozenset(
         {"registry.attestation_selectors", "registry.models", "registry.models.attestations"}
     ),
-    # The scoring-method selector loads the default method on first read (a write).
-    frozenset({"assessments.selectors", "assessments.services", "assessments.workflows"}),
 }
 
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
         ('assessments', '0009_history_version_indexes'),
         ('audits', '0007_certification_cycle'),
         ('contenttypes', '0002_remove_content_type_name'),
-        ('controls', '0014_history_version_indexes'),
+        ('controls', '0015_history_version_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

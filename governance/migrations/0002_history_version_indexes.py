@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('controls', '0014_history_version_indexes'),
+        ('controls', '0015_history_version_indexes'),
         ('governance', '0001_initial'),
         ('registry', '0011_history_version_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
