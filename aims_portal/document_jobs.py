@@ -135,12 +135,19 @@ def document_render(
         jobs.fail(model, job_id, jobs.failure_reason(error))
         raise
     job.refresh_from_db()
-    job.file.save(job.filename(), ContentFile(content), save=False)
+    job.file.save(job_file_name(job, job.filename()), ContentFile(content), save=False)
     job.status = DocumentJob.Status.DONE
     job.progress = 100
     job.finished_at = timezone.now()
     tracked_save(job, job.requested_by, "Document rendered")
     return job.pk
+
+
+def job_file_name(job, filename: str) -> str:
+    """Where a job's file is kept: a folder per job, so the file keeps the name it is offered
+    under. In one shared folder, a second document of the same name on the same day was
+    stored, and downloaded, with a random suffix."""
+    return f"{job.pk}/{filename}"
 
 
 def document_job_for(user, queryset, pk) -> DocumentJob:

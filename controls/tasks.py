@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from aims_portal import jobs
-from aims_portal.document_jobs import document_render
+from aims_portal.document_jobs import document_render, job_file_name
 from aims_portal.services import tracked_save
 
 from . import exports
@@ -34,7 +34,8 @@ def render_export(job_id):
         jobs.fail(DocumentExport, job_id, jobs.failure_reason(error))
         raise
     job.refresh_from_db()
-    job.file.save(exports.filename(job.format, job.revision), ContentFile(content), save=False)
+    name = job_file_name(job, exports.filename(job.format, job.revision))
+    job.file.save(name, ContentFile(content), save=False)
     job.status = DocumentExport.Status.DONE
     job.progress = 100
     job.finished_at = timezone.now()

@@ -5,6 +5,7 @@ import io
 import subprocess
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from controls import services
@@ -149,3 +150,18 @@ def test_api_export_then_download(client_for, lead, executive):
     assert body["status"] == "done" and body["revision"] == 1
     download = client.get(body["download_url"])
     assert download.status_code == 200
+
+
+def test_a_second_export_of_the_same_name_downloads_under_that_name(client_for, lead):
+    """Two CSVs of the draft on one day share a name: each keeps it (no storage suffix)."""
+    client = client_for(lead)
+    services.export_request(actor=lead, fmt="csv")
+    services.export_request(actor=lead, fmt="csv")
+    first, second = DocumentExport.objects.order_by("pk")
+    names = [
+        client.get(f"/controls/exports/{job.pk}/download/")["Content-Disposition"]
+        for job in (first, second)
+    ]
+    expected = f'filename="soa-draft-{timezone.localdate().isoformat()}.csv"'
+    assert all(expected in name for name in names), names
+    assert first.file.name != second.file.name
