@@ -53,6 +53,8 @@ class Card:
     headline_url: str = ""
     # Buttons under the figures: (label, url) pairs, e.g. starting the work the card is about.
     actions: tuple = ()
+    # Buttons that send a POST (label, url, {field: value}): requests that start a job.
+    post_actions: tuple = ()
 
     @property
     def total(self):

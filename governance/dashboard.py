@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from aims_portal import charts
+from aims_portal import charts, roles
 from aims_portal.dashboard import Card, Row, card
 
 from . import selectors
@@ -26,6 +26,8 @@ def objectives_card(user):
             note="No AI objective is set yet (clause 6.2).",
             show_rows=False,
         )
+    export = reverse("governance:document-export")
+    report = (("Objectives report (PDF)", export, {"document": "objectives"}),)
     met = sum(1 for r in rows if r["status"] == "met")
     bars = [
         charts.Bar(
@@ -55,5 +57,5 @@ def objectives_card(user):
         ),
         note="Bars: each objective's latest reading as a percentage of its target (capped at "
         "100). The objectives report gives the readings over time.",
-        actions=(("Objectives report (PDF)", reverse("governance:objective-report")),),
+        post_actions=report if roles.can(user, "export", "governance") else (),
     )

@@ -10,6 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from aims_portal.document_jobs import DocumentJob, document_storage
 from aims_portal.history_links import LINKS_START_REASON
 from aims_portal.models import TrackedModel, sort_indexes
 from controls.models import ControlledDocument, private_storage
@@ -447,3 +448,72 @@ class Communication(TrackedModel):
 
     def get_absolute_url(self):
         return reverse("governance:communication-detail", args=[self.pk])
+
+
+class DocumentExport(DocumentJob):
+    """A requested PDF of one of the governance documents a certification body reads (the
+    scope statement, the objectives report, the training matrix), rendered by a Celery task
+    that reports progress (aims_portal.document_jobs). The objectives report and the training
+    matrix are computed, not records: the file prints them as they stood when rendered."""
+
+    area = AREA
+    routes: ClassVar[dict[str, str]] = {
+        "status": "governance:document-export-detail",
+        "download": "governance:document-export-download",
+        "retry": "governance:document-export-retry",
+    }
+
+    class Document(models.TextChoices):
+        SCOPE = "scope", "AIMS scope statement"
+        OBJECTIVES = "objectives", "AI objectives report"
+        TRAINING_MATRIX = "training_matrix", "Training matrix"
+
+    document = models.CharField(max_length=16, choices=Document.choices)
+    # Only the scope statement's PDF prints a record; the other two print the registers.
+    scope = models.ForeignKey(
+        ScopeStatement, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    file = models.FileField(upload_to="governance/", storage=document_storage, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "governance document"
+        indexes = [
+            models.Index(
+                fields=["deadline"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="governance_export_unfinished",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(document="scope", scope__isnull=False)
+                    | models.Q(document__in=["objectives", "training_matrix"], scope__isnull=True)
+                ),
+                name="governance_export_names_its_scope",
+            )
+        ]
+
+    @property
+    def source(self):
+        return self.scope  # None for the registers, computed when rendered
+
+    def __str__(self):
+        what = self.get_document_display()
+        if self.scope_id:
+            what = f"{what} v{self.scope.scope_version}"
+        return f"{what} ({self.get_format_display()})"
+
+    def get_absolute_url(self):
+        return reverse("governance:document-export-detail", args=[self.pk])
+
+    def filename(self):
+        if self.document == self.Document.SCOPE:
+            return f"aims-scope-v{self.scope.scope_version}.{self.format}"
+        stamp = timezone.localdate().isoformat()
+        name = "ai-objectives" if self.document == self.Document.OBJECTIVES else "training-matrix"
+        return f"{name}-{stamp}.{self.format}"
+
+    def repeat(self):
+        return DocumentExport(document=self.document, scope=self.scope, format=self.format)

@@ -147,7 +147,6 @@ scopes = RecordType(
     ),
     detail_template="governance/scope_detail.html",
     detail_context=scope_context,
-    extra_urls=(path("scope/<int:pk>/pdf/", views.scope_pdf, name="scope-pdf"),),
 )
 
 acknowledgements = RecordType(
@@ -237,7 +236,6 @@ objectives = ObjectiveRecordType(
     ),
     detail_template="governance/objective_detail.html",
     detail_context=objective_context,
-    extra_urls=(path("objectives/report/", views.objectives_pdf, name="objective-report"),),
 )
 
 measurements = RecordType(
@@ -315,7 +313,6 @@ training = RecordType(
     detail_template="governance/training_detail.html",
     extra_urls=(
         path("training/matrix/", views.training_matrix, name="training-matrix"),
-        path("training/matrix/pdf/", views.training_matrix_pdf, name="training-matrix-pdf"),
         path("training/<int:pk>/evidence/", views.training_evidence, name="training-evidence"),
         path(
             "training/<int:pk>/evidence/download/",

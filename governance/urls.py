@@ -1,5 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from . import views
 from .api import views as api
 from .records import (
     acknowledgements,
@@ -31,6 +33,17 @@ urlpatterns = [
         communications,
     )
     for url in record.urls()
+]
+# The governance PDFs, rendered as background jobs (governance.exports).
+urlpatterns += [
+    path("documents/export/", views.document_export, name="document-export"),
+    path("documents/<int:pk>/", views.document_export_detail, name="document-export-detail"),
+    path(
+        "documents/<int:pk>/download/",
+        views.document_export_download,
+        name="document-export-download",
+    ),
+    path("documents/<int:pk>/retry/", views.document_export_retry, name="document-export-retry"),
 ]
 
 # API: registered under /api/v1/ by aims_portal/urls.py.

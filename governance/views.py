@@ -1,73 +1,104 @@
 """Pages of the management-system registers beyond the generic record pages: the RACI and
-training matrices, the policy acknowledgement status, evidence files and the PDFs a
-certification body reads (scope statement, objectives report, training matrix)."""
+training matrices, the policy acknowledgement status, evidence files and the jobs that
+render the PDFs a certification body reads (scope statement, objectives report, training
+matrix)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from aims_portal import roles
+from aims_portal import document_jobs, jobs, roles
 from aims_portal.params import int_param
 from aims_portal.records.forms import attach_errors
 from aims_portal.services import StaleVersionError
 from controls.models import ControlledDocument
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import EvidenceFileForm
-from .models import AREA, Process, RaciAssignment, ScopeStatement, TrainingRecord
+from .models import (
+    AREA,
+    DocumentExport,
+    Process,
+    RaciAssignment,
+    ScopeStatement,
+    TrainingRecord,
+)
 
 
-def _pdf(template, context, filename):
-    from weasyprint import HTML
-
-    html = render_to_string(template, context)
-    response = HttpResponse(
-        HTML(string=html, base_url=None).write_pdf(), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _stamp(request):
-    return {"generated_at": timezone.now(), "generated_by": request.user}
-
-
-def scope_pdf(request, pk):
+@require_POST
+def document_export(request):
+    """Start rendering a governance PDF; answers with the job's page at once."""
     roles.require(request.user, "export", AREA)
-    scope = get_object_or_404(
-        ScopeStatement.objects.select_related("owner", "approved_by", "submitted_by"), pk=pk
-    )
-    context = {
-        "scope": scope,
-        "systems_in": list(scope.systems_in.order_by("name")),
-        "systems_out": list(scope.systems_out.order_by("name")),
-        "suppliers": list(scope.suppliers.order_by("name")),
-        **_stamp(request),
-    }
-    return _pdf("governance/scope_pdf.html", context, f"aims-scope-v{scope.scope_version}.pdf")
+    document = request.POST.get("document", "")
+    scope = None
+    if document == DocumentExport.Document.SCOPE:
+        scope = ScopeStatement.objects.filter(pk=int_param(request.POST.get("scope")) or 0).first()
+    back, _label = _document_page(document, scope)
+    try:
+        job = exports.document_export_request(
+            actor=request.user,
+            document=document,
+            scope=scope,
+            fmt=request.POST.get("format", "pdf"),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The PDF could not start. {error.message}")
+        return redirect(back)
+    return redirect(job.get_absolute_url())
 
 
-def objectives_pdf(request):
-    roles.require(request.user, "export", AREA)
-    objectives = list(selectors.objectives().order_by("reference"))
-    readings = selectors.readings_by_objective()
-    rows = [
-        {
-            "objective": o,
-            "status": selectors.objective_status(o),
-            "readings": readings.get(o.pk, [])[-6:],
-        }
-        for o in objectives
-    ]
-    stamp = timezone.localdate().isoformat()
-    return _pdf(
-        "governance/objectives_pdf.html",
-        {"rows": rows, **_stamp(request)},
-        f"ai-objectives-{stamp}.pdf",
+def _document_page(document, scope):
+    """The page that offers ``document`` and its name: where a refused request goes back
+    to, and the job page's breadcrumb."""
+    if document == DocumentExport.Document.SCOPE:
+        if scope is None:
+            return reverse("governance:scope-list"), "Scope statements"
+        return scope.get_absolute_url(), str(scope)
+    if document == DocumentExport.Document.TRAINING_MATRIX:
+        return reverse("governance:training-matrix"), "Training matrix"
+    return reverse("governance:objective-list"), "AI objectives"
+
+
+def _document_job(request, pk):
+    return document_jobs.document_job_for(
+        request.user, DocumentExport.objects.select_related("scope"), pk
     )
+
+
+def document_export_detail(request, pk):
+    job = _document_job(request, pk)
+    if request.htmx:
+        return render(request, "documents/_job_status.html", {"job": job})
+    origin, origin_label = _document_page(job.document, job.scope)
+    return render(
+        request,
+        "governance/document_export_detail.html",
+        {"job": job, "origin": origin, "origin_label": origin_label},
+    )
+
+
+def document_export_download(request, pk):
+    return document_jobs.document_download(_document_job(request, pk))
+
+
+@require_POST
+def document_export_retry(request, pk):
+    job = _document_job(request, pk)
+    try:
+        again = exports.document_export_retry(job, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(job.get_absolute_url())
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"The PDF could not start. {error.message}")
+        return redirect(job.get_absolute_url())
+    return redirect(again.get_absolute_url())
 
 
 def training_matrix(request):
@@ -76,16 +107,6 @@ def training_matrix(request):
         request,
         "governance/training_matrix.html",
         {"matrix": selectors.training_matrix(), "can": roles.can_list(request.user, AREA)},
-    )
-
-
-def training_matrix_pdf(request):
-    roles.require(request.user, "export", AREA)
-    stamp = timezone.localdate().isoformat()
-    return _pdf(
-        "governance/training_matrix_pdf.html",
-        {"matrix": selectors.training_matrix(), **_stamp(request)},
-        f"training-matrix-{stamp}.pdf",
     )
 
 

@@ -1,11 +1,13 @@
 """The management-system registers in a real browser: an executive reads the objectives on
 the dashboard and in a management review and acknowledges the AI policy; an auditor reads
-every new register read-only. axe checks every page visited."""
+every new register read-only and takes the scope statement's PDF. axe checks every page
+visited."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from . import factories
 from . import governance_data as data
@@ -85,7 +87,8 @@ def test_executive_reads_objectives_on_the_dashboard_and_in_a_review(page, make_
     axe.assert_clean()
 
 
-def test_auditor_reads_the_new_registers_read_only(page, make_user):
+def test_auditor_reads_the_new_registers_read_only(page, make_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the rendered PDF is kept there
     lead = make_user("governance_lead", username="grace")
     executive = make_user("executive", username="erin")
     owner = make_user("system_owner", username="omar")
@@ -125,6 +128,16 @@ def test_auditor_reads_the_new_registers_read_only(page, make_user):
     assert page.get_by_role("button", name="Approve").count() == 0
     axe.check(page, "Scope statement (auditor)")
     screenshot(page, "governance-15-auditor-scope-detail")
+    # An auditor may export: the scope's PDF is rendered by a background job, whose page
+    # offers the file.
+    page.get_by_role("button", name="Scope statement (PDF)").click()
+    expect(page.get_by_role("heading", name="AIMS scope statement v1.0 (PDF)")).to_be_visible()
+    expect(page.get_by_role("link", name="Download PDF")).to_be_visible()
+    axe.check(page, "Scope statement PDF job (auditor)")
+    screenshot(page, "governance-15b-auditor-scope-pdf-job")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    assert download.value.suggested_filename == "aims-scope-v1.0.pdf"
 
     page.goto("/governance/training/matrix/")
     assert page.get_by_role("heading", name="Training matrix").is_visible()

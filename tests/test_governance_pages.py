@@ -1,5 +1,6 @@
 """Pages and API of the management-system registers: exports, PDFs, evidence files, the
-acknowledgement page, read-only access and the readiness checks."""
+acknowledgement page, read-only access and the readiness checks (the PDFs' background jobs:
+tests/test_governance_document_export.py)."""
 
 import subprocess
 from datetime import timedelta
@@ -34,30 +35,42 @@ def test_lists_export_csv(client, lead):
     assert body.splitlines()[0].startswith("ID,Title,Kind")
 
 
-def test_scope_statement_pdf(client, lead, executive, auditor):
+def _pdf_job(client, fields) -> str:
+    """Ask for a governance PDF (a background job, done inline in tests) and read its file."""
+    job = client.post("/governance/documents/export/", fields)
+    assert job.status_code == 302 and "/governance/documents/" in job["Location"]
+    pdf = client.get(f"{job['Location']}download/")
+    assert pdf.status_code == 200
+    return _text(b"".join(pdf.streaming_content))
+
+
+def test_scope_statement_pdf(client, lead, executive, auditor, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     scope = data.approved_scope(lead, executive, [data.system(lead, name="Claims triage")])
     client.force_login(auditor)
-    response = client.get(f"/governance/scope/{scope.pk}/pdf/")
-    assert response["Content-Type"] == "application/pdf"
-    text = _text(response.content)
+    text = _pdf_job(client, {"document": "scope", "scope": scope.pk})
     assert "AIMS scope statement" in text and "Claims triage" in text and "Approved" in text
 
 
-def test_objectives_report_and_training_matrix_pdfs(client, lead, owner, executive):
+def test_objectives_report_and_training_matrix_pdfs(
+    client, lead, owner, executive, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     objective = data.objective(lead, title="Cut harmful answers")
     data.reading(lead, objective, 40, days_ago=20)
     competence = data.competence(lead, name="Operating the assistant")
     data.training(lead, owner, competence)
     client.force_login(executive)
-    text = _text(client.get("/governance/objectives/report/").content)
+    text = _pdf_job(client, {"document": "objectives"})
     assert "Cut harmful answers" in text and "Below target" in text and "40 %" in text
-    text = _text(client.get("/governance/training/matrix/pdf/").content)
+    text = _pdf_job(client, {"document": "training_matrix"})
     assert "Operating the assistant" in text and "Held since" in text
 
 
 def test_owners_cannot_export_pdfs_they_may_not_export(client, make_user):
     client.force_login(make_user(None, username="nobody"))
-    assert client.get("/governance/objectives/report/").status_code == 403
+    response = client.post("/governance/documents/export/", {"document": "objectives"})
+    assert response.status_code == 403
 
 
 def test_evidence_file_is_stored_with_its_hash(client, lead, owner, settings, tmp_path):

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from governance import models, services
+from governance import exports, models, services
 
 from . import governance_data as data
 
@@ -104,10 +104,23 @@ def _details():
     return [m.objects.order_by("pk").first().get_absolute_url() for m in DETAILS]
 
 
-def test_every_governance_page_keeps_its_query_count(measure, lead, executive, owner, make_user):
+def _pdf_jobs(lead):
+    """A job page of each governance PDF (rendered inline in tests)."""
+    scope = models.ScopeStatement.objects.order_by("pk").first()
+    return [
+        exports.document_export_request(actor=lead, document="scope", scope=scope),
+        exports.document_export_request(actor=lead, document="objectives"),
+        exports.document_export_request(actor=lead, document="training_matrix"),
+    ]
+
+
+def test_every_governance_page_keeps_its_query_count(
+    measure, lead, executive, owner, make_user, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     people = [lead, executive, owner]
     fill(lead, executive, people, 1)
-    details = _details()
+    details = _details() + [job.get_absolute_url() for job in _pdf_jobs(lead)]
     small = {url: measure(url) for url in URLS + details}
     more = [make_user("system_owner", username=f"staff{i}") for i in range(3)]
     fill(lead, executive, people + more, 6)

@@ -102,6 +102,13 @@ def report_owner_or_approver(user, record):
     )
 
 
+def governance_owner_or_approver(user, record):
+    # Governance PDFs are personal too; governance approvers see everyone's.
+    return roles.can(user, "export", "governance") and (
+        record.requested_by_id == user.pk or roles.can(user, "approve", "governance")
+    )
+
+
 def document_owner_or_approver(user, record):
     # Impact assessment documents are personal too; assessments approvers see everyone's.
     return roles.can(user, "export", "assessments") and (
@@ -387,18 +394,31 @@ RULES = {
     **record_pages("governance", "issue", "governance"),
     **record_pages("governance", "party", "governance"),
     **record_pages("governance", "scope", "governance", steps=True),
-    "governance:scope-pdf": page("governance", get="export", model="governance.ScopeStatement"),
     **record_pages("governance", "acknowledgement", "governance"),
     "governance:acknowledgement-status": page("governance", post=acknowledges),
     **record_pages("governance", "raci", "governance"),
     "governance:raci-matrix": page("governance"),
     **record_pages("governance", "objective", "governance"),
-    "governance:objective-report": page("governance", get="export"),
     **record_pages("governance", "measurement", "governance"),
     **record_pages("governance", "competence", "governance"),
     **record_pages("governance", "training", "governance"),
     "governance:training-matrix": page("governance"),
-    "governance:training-matrix-pdf": page("governance", get="export"),
+    "governance:document-export": post_only("governance", "export"),
+    "governance:document-export-detail": page(
+        "governance", get=governance_owner_or_approver, model="governance.DocumentExport"
+    ),
+    "governance:document-export-download": page(
+        "governance",
+        get=governance_owner_or_approver,
+        model="governance.DocumentExport",
+        sample=(("status", "done"),),
+    ),
+    "governance:document-export-retry": page(
+        "governance",
+        get=None,
+        post=governance_owner_or_approver,
+        model="governance.DocumentExport",
+    ),
     "governance:training-evidence": page(
         "governance", get="change", post="change", model="governance.TrainingRecord"
     ),
@@ -833,6 +853,14 @@ class PermissionSweep(TestCase):
             InformationListExport.objects.create(
                 requested_by=lead, format=InformationListExport.Format.PDF
             )
+        from governance.models import DocumentExport as GovernanceExport
+
+        if not GovernanceExport.objects.exists():
+            GovernanceExport.objects.create(
+                requested_by=lead,
+                document=GovernanceExport.Document.TRAINING_MATRIX,
+                format=GovernanceExport.Format.PDF,
+            )
         # Identity: a group mapping and a user limited to one AI system.
         from identity import services as identity
 
@@ -864,6 +892,10 @@ class PermissionSweep(TestCase):
 
         listing = InformationListExport.objects.order_by("pk").first()
         cls._attach(InformationListExport, listing, "information/sweep-sample.pdf", status="done")
+        from governance.models import DocumentExport as GovernanceExport
+
+        governance_pdf = GovernanceExport.objects.order_by("pk").first()
+        cls._attach(GovernanceExport, governance_pdf, "governance/sweep-sample.pdf", status="done")
         cls._attach(ControlledDocument, None, "documents/sweep-sample.txt")
         cls._attach(EvidenceItem, None, "evidence/sweep-sample.txt", kind="file")
         from governance.models import TrainingRecord
