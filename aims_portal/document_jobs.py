@@ -15,6 +15,7 @@ the broker is down, failed past the deadline):
 - only a failed job is tried again, as a new job of the same record and format.
 """
 
+import secrets
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -144,10 +145,11 @@ def document_render(
 
 
 def job_file_name(job, filename: str) -> str:
-    """Where a job's file is kept: a folder per job, so the file keeps the name it is offered
-    under. In one shared folder, a second document of the same name on the same day was
-    stored, and downloaded, with a random suffix."""
-    return f"{job.pk}/{filename}"
+    """Where a job's file is kept: a folder of its own (the job's id and a random part, so
+    that no earlier file can hold the name, even one left from another database), so the
+    file keeps the name it is offered under. In one shared folder, a second document of the
+    same name was stored, and downloaded, with a random suffix."""
+    return f"{job.pk}-{secrets.token_hex(6)}/{filename}"
 
 
 def document_job_for(user, queryset, pk) -> DocumentJob:
