@@ -20,11 +20,13 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 
 from . import jobs, roles
@@ -163,6 +165,21 @@ def document_job_for(user, queryset, pk) -> DocumentJob:
         # Document files are personal: others request their own.
         raise PermissionDenied("This document was requested by someone else.")
     return jobs.reap_overdue(job)
+
+
+def job_started(request, start: Callable[[], models.Model], *, what: str, back) -> HttpResponse:
+    """The answer to a request that starts a job (a new one or a retry): the page of the job
+    ``start()`` records, or ``back`` with why it did not start (refused, or the queue is
+    down; ``what`` names the document in that message, e.g. "The PDF")."""
+    try:
+        job = start()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    except jobs.QueueUnavailable as error:
+        messages.error(request, f"{what} could not start. {error.message}")
+        return redirect(back)
+    return redirect(job.get_absolute_url())
 
 
 def document_download(job: DocumentJob) -> FileResponse:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from aims_portal import charts, document_jobs, jobs, roles
+from aims_portal import charts, document_jobs, roles
 from aims_portal.params import int_param
 from aims_portal.records.export import xlsx_response
 from aims_portal.records.forms import attach_errors, limit_choices
@@ -279,17 +279,14 @@ def assessment_document(request, pk):
     """Start rendering the assessment as a PDF or Word document; answers with the job page."""
     roles.require(request.user, "export", ImpactAssessment.area)
     assessment = get_object_or_404(ImpactAssessment, pk=pk)
-    try:
-        job = services.assessment_export_request(
+    return document_jobs.job_started(
+        request,
+        lambda: services.assessment_export_request(
             assessment, actor=request.user, fmt=request.POST.get("format", "")
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(assessment.get_absolute_url())
-    except jobs.QueueUnavailable as error:
-        messages.error(request, f"The document could not start. {error.message}")
-        return redirect(assessment.get_absolute_url())
-    return redirect(job.get_absolute_url())
+        ),
+        what="The document",
+        back=assessment.get_absolute_url(),
+    )
 
 
 def _export_job(request, pk):
@@ -312,12 +309,9 @@ def export_download(request, pk):
 @require_POST
 def export_retry(request, pk):
     job = _export_job(request, pk)
-    try:
-        again = services.assessment_export_retry(job, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(job.get_absolute_url())
-    except jobs.QueueUnavailable as error:
-        messages.error(request, f"The document could not start. {error.message}")
-        return redirect(job.get_absolute_url())
-    return redirect(again.get_absolute_url())
+    return document_jobs.job_started(
+        request,
+        lambda: services.assessment_export_retry(job, actor=request.user),
+        what="The document",
+        back=job.get_absolute_url(),
+    )

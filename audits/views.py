@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from aims_portal import document_jobs, jobs, roles
+from aims_portal import document_jobs, roles
 from aims_portal.params import int_param
 from aims_portal.records.forms import attach_errors
 from aims_portal.records.views import RecordCreateView, RecordMixin
@@ -209,17 +209,14 @@ def evidence_download(request, pk):
 
 def _start_report(request, source):
     roles.require(request.user, "export", AREA)
-    try:
-        job = services.report_request(
+    return document_jobs.job_started(
+        request,
+        lambda: services.report_request(
             actor=request.user, source=source, fmt=request.POST.get("format", "")
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(source.get_absolute_url())
-    except jobs.QueueUnavailable as error:
-        messages.error(request, f"The report could not start. {error.message}")
-        return redirect(source.get_absolute_url())
-    return redirect(job.get_absolute_url())
+        ),
+        what="The report",
+        back=source.get_absolute_url(),
+    )
 
 
 def checklist_results(request, pk):
@@ -302,15 +299,12 @@ def report_download(request, pk):
 @require_POST
 def report_retry(request, pk):
     job = _report_job(request, pk)
-    try:
-        again = services.report_retry(job, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(job.get_absolute_url())
-    except jobs.QueueUnavailable as error:
-        messages.error(request, f"The report could not start. {error.message}")
-        return redirect(job.get_absolute_url())
-    return redirect(again.get_absolute_url())
+    return document_jobs.job_started(
+        request,
+        lambda: services.report_retry(job, actor=request.user),
+        what="The report",
+        back=job.get_absolute_url(),
+    )
 
 
 # --- the certification body's findings -------------------------------------------------------

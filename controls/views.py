@@ -253,17 +253,14 @@ def export_create(request):
     revision = None
     if number:
         revision = get_object_or_404(SoARevision, soa=soa_document(), number=number)
-    try:
-        job = services.export_request(
+    return document_jobs.job_started(
+        request,
+        lambda: services.export_request(
             actor=request.user, fmt=request.POST.get("format", ""), revision=revision
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("controls:soa")
-    except jobs.QueueUnavailable as error:
-        messages.error(request, f"The export could not start. {error.message}")
-        return redirect("controls:soa")
-    return redirect(job.get_absolute_url())
+        ),
+        what="The export",
+        back="controls:soa",
+    )
 
 
 def _job(request, pk):
@@ -278,15 +275,12 @@ def _job(request, pk):
 @require_POST
 def export_retry(request, pk):
     job = _job(request, pk)
-    try:
-        again = services.export_retry(job, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(job.get_absolute_url())
-    except jobs.QueueUnavailable as error:
-        messages.error(request, f"The export could not start. {error.message}")
-        return redirect(job.get_absolute_url())
-    return redirect(again.get_absolute_url())
+    return document_jobs.job_started(
+        request,
+        lambda: services.export_retry(job, actor=request.user),
+        what="The export",
+        back=job.get_absolute_url(),
+    )
 
 
 def export_detail(request, pk):
@@ -392,17 +386,14 @@ def documented_information_list(request):
 def documented_information_export(request):
     """Start rendering the list as a PDF; answers with the job page at once."""
     _require(request, "export")
-    try:
-        job = services.information_list_export_request(
+    return document_jobs.job_started(
+        request,
+        lambda: services.information_list_export_request(
             actor=request.user, fmt=request.POST.get("format", "pdf")
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("controls:documented-information")
-    except jobs.QueueUnavailable as error:
-        messages.error(request, f"The PDF could not start. {error.message}")
-        return redirect("controls:documented-information")
-    return redirect(job.get_absolute_url())
+        ),
+        what="The PDF",
+        back="controls:documented-information",
+    )
 
 
 def _information_job(request, pk):
@@ -423,15 +414,12 @@ def information_export_download(request, pk):
 @require_POST
 def information_export_retry(request, pk):
     job = _information_job(request, pk)
-    try:
-        again = services.information_list_export_retry(job, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(job.get_absolute_url())
-    except jobs.QueueUnavailable as error:
-        messages.error(request, f"The PDF could not start. {error.message}")
-        return redirect(job.get_absolute_url())
-    return redirect(again.get_absolute_url())
+    return document_jobs.job_started(
+        request,
+        lambda: services.information_list_export_retry(job, actor=request.user),
+        what="The PDF",
+        back=job.get_absolute_url(),
+    )
 
 
 def soa_entry_link(request):

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from aims_portal import document_jobs, jobs, roles
+from aims_portal import document_jobs, roles
 from aims_portal.params import int_param
 from aims_portal.records.forms import attach_errors
 from aims_portal.services import StaleVersionError
@@ -37,20 +37,17 @@ def document_export(request):
     if document == DocumentExport.Document.SCOPE:
         scope = ScopeStatement.objects.filter(pk=int_param(request.POST.get("scope")) or 0).first()
     back, _label = _document_page(document, scope)
-    try:
-        job = exports.document_export_request(
+    return document_jobs.job_started(
+        request,
+        lambda: exports.document_export_request(
             actor=request.user,
             document=document,
             scope=scope,
             fmt=request.POST.get("format", "pdf"),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(back)
-    except jobs.QueueUnavailable as error:
-        messages.error(request, f"The PDF could not start. {error.message}")
-        return redirect(back)
-    return redirect(job.get_absolute_url())
+        ),
+        what="The PDF",
+        back=back,
+    )
 
 
 def _document_page(document, scope):
@@ -90,15 +87,12 @@ def document_export_download(request, pk):
 @require_POST
 def document_export_retry(request, pk):
     job = _document_job(request, pk)
-    try:
-        again = exports.document_export_retry(job, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(job.get_absolute_url())
-    except jobs.QueueUnavailable as error:
-        messages.error(request, f"The PDF could not start. {error.message}")
-        return redirect(job.get_absolute_url())
-    return redirect(again.get_absolute_url())
+    return document_jobs.job_started(
+        request,
+        lambda: exports.document_export_retry(job, actor=request.user),
+        what="The PDF",
+        back=job.get_absolute_url(),
+    )
 
 
 def training_matrix(request):
