@@ -109,6 +109,15 @@ def local_tsa(tmp_path_factory):
         tsa.stop()
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Every test keeps the files it writes (rendered documents, uploads) in a folder of its
+    own, never in the portal's data folder, so no file outlives the test that made it or
+    meets a later one. Tests that need a known folder still set MEDIA_ROOT themselves."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
 WORKER_FIXTURES = {"worker", "db_worker", "webhook_worker"}
 
 
