@@ -61,7 +61,7 @@ def throughput(client, items, calls, keyed):
 
     cpu = time.process_time()
     try:
-        count, seconds, times = run(client, calls, body)
+        count, seconds, times, _, _ = run(client, calls, body)
     finally:
         client.credentials(HTTP_AUTHORIZATION=authorization)
     return count, seconds, statistics.median(times), time.process_time() - cpu
