@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 
 from . import (
     comments,
@@ -18,6 +19,7 @@ from . import (
     search,
     webhook_endpoints,
 )
+from .context_processors import header_counts
 from .event_types import EVENT_TYPES
 from .models import TrackedModel, WebhookDelivery, WebhookEndpoint
 from .params import int_param
@@ -25,7 +27,17 @@ from .services import StaleVersionError
 
 
 def my_work(request):
-    return render(request, "aims_portal/my_work.html", {"groups": mywork.groups_for(request.user)})
+    context = {"groups": mywork.groups_for(request.user), **header_counts(request.user)}
+    return render(request, "aims_portal/my_work.html", context)
+
+
+@require_safe
+@never_cache
+def header_badges(request):
+    """The header's my-work and notification buttons with their counts, which every page
+    fetches once it has loaded (so that no page waits for the counting)."""
+    context = header_counts(request.user)
+    return render(request, "components/header_badges.html", context)
 
 
 def search_page(request):

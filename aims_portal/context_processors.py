@@ -96,9 +96,10 @@ def navigation(user, path=""):
 
 
 def portal(request):
-    """The shell's context: navigation, roles and the two badges. Computed once per
-    request: a template rendered inside the page with the request (django-tables2 renders
-    each table so) runs the context processors again, and would count twice."""
+    """The shell's context: navigation and roles (the badges' counts come after the page,
+    from ``header_badges``). Computed once per request: a template rendered inside the page
+    with the request (django-tables2 renders each table so) runs the context processors
+    again, and would build the navigation twice."""
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
@@ -114,6 +115,14 @@ def _portal(request, user):
         "nav": navigation(user, request.path),
         "user_role_labels": [roles.role_label(r) for r in sorted(roles.user_roles(user))],
         "is_portal_admin": roles.can(user, "view", "administration"),
+    }
+
+
+def header_counts(user):
+    """The header badges' counts, with the flag that tells the shell they are given (else it
+    fetches them once the page has loaded)."""
+    return {
+        "header_counted": True,
         "unread_notifications": notifications.unread_count(user),
         "my_work_count": mywork.count_for(user),
     }

@@ -74,6 +74,7 @@ urlpatterns = [
         name="notification-settings",
     ),
     path("my-work/", collab_views.my_work, name="my-work"),
+    path("header-badges/", collab_views.header_badges, name="header-badges"),
     path("search/", collab_views.search_page, name="search"),
     path(
         "comments/<str:app_label>/<str:model_name>/<int:pk>/",

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 from django_otp import login as otp_login
 
 from . import charts, dashboard, history, notifications, readiness, roles, scopes, two_factor
+from .context_processors import header_counts
 from .forms import OTPCodeForm, PortalAuthenticationForm
 from .models import TrackedModel
 from .params import int_param
@@ -237,4 +238,5 @@ def notification_list(request):
     page = Paginator(request.user.notifications.all(), 25).get_page(
         int_param(request.GET.get("page"))
     )
-    return render(request, "aims_portal/notifications.html", {"page_obj": page})
+    context = {"page_obj": page, **header_counts(request.user)}
+    return render(request, "aims_portal/notifications.html", context)

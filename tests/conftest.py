@@ -109,13 +109,16 @@ def local_tsa(tmp_path_factory):
         tsa.stop()
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path_factory):
-    """Every test keeps the files it writes (rendered documents, uploads) in a folder of its
-    own, never in the portal's data folder, so no file outlives the test that made it or
-    meets a later one. Tests that need a known folder still set MEDIA_ROOT themselves."""
-    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
-    return settings.MEDIA_ROOT
+@pytest.fixture(scope="session", autouse=True)
+def media_root(tmp_path_factory):
+    """The files tests write (rendered documents, uploads) go to a folder of this run, never
+    to the portal's data folder, so no file outlives the run that made it or meets a later
+    one. Tests that need a folder of their own still set MEDIA_ROOT themselves."""
+    from django.test import override_settings
+
+    folder = tmp_path_factory.mktemp("media")
+    with override_settings(MEDIA_ROOT=folder):
+        yield folder
 
 
 WORKER_FIXTURES = {"worker", "db_worker", "webhook_worker"}

@@ -567,6 +567,7 @@ RULES = {
     **record_api("evidenceitem", "audits"),
     # --- working together: my work, notifications, search, comments, webhooks
     "my-work": Rule(None, {"GET": logged_in}),
+    "header-badges": Rule(None, {"GET": logged_in}),
     "search": Rule(None, {"GET": logged_in}),
     "notification-settings": Rule(None, {"GET": logged_in, "POST": logged_in}),
     # Whoever may view a record may comment on it (here an AI system: inventory).

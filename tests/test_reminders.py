@@ -59,7 +59,7 @@ def test_notifications_page_lists_and_marks_read(expiring_auditor, client_for):
     assert page.context["unread_notifications"] == 1
     client.post("/notifications/")
     assert notifications.unread_count(expiring_auditor) == 0
-    assert client.get("/").context["unread_notifications"] == 0
+    assert client.get("/header-badges/").context["unread_notifications"] == 0
 
 
 def test_notifications_are_private(expiring_auditor, lead, client_for):

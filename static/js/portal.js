@@ -78,3 +78,14 @@ document.addEventListener("htmx:afterSwap", (event) => {
   enhanceLinkSelects(event.target);
   enhanceRemoteSelects(event.target);
 });
+
+// The header badges are fetched after the page loads. If that request was sent elsewhere
+// (the session ended, a code is due), the header keeps its plain buttons: the page that
+// follows a click shows where to go.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  if (target && target.id === "header-badges") {
+    const answeredBy = new URL(event.detail.xhr.responseURL, window.location.href).pathname;
+    if (!answeredBy.endsWith("/header-badges/")) event.detail.shouldSwap = false;
+  }
+});
