@@ -74,7 +74,7 @@ def register_version() -> tuple | None:
     return Risk.history.order_by("-history_id").values_list("history_id", "history_date").first()
 
 
-def _count_both(queryset):
+def _count_both(queryset: QuerySet[Risk]) -> dict[str, dict[tuple[int, int], int]]:
     rows = (
         queryset.order_by()
         .values_list(*AXES["inherent"], *AXES["residual"])
