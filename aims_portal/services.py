@@ -24,7 +24,7 @@ Rules enforced here, for every record type:
   creating transaction, so concurrent creates never take the same one.
 """
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -42,7 +42,7 @@ M = TypeVar("M", bound=models.Model)
 class StaleVersionError(Exception):
     """The record changed after the editor loaded it; their save would overwrite that."""
 
-    def __init__(self, current):
+    def __init__(self, current: TrackedModel) -> None:
         self.current = current
         who = getattr(current.history.first(), "history_user", None)
         when = timezone.localtime(current.updated_at).strftime("%d %b %Y %H:%M")
@@ -53,7 +53,7 @@ class StaleVersionError(Exception):
         )
 
 
-def _apply(instance, data):
+def _apply(instance: models.Model, data: dict[str, Any]) -> dict[str, Any]:
     m2m = {}
     for field, value in data.items():
         model_field = instance._meta.get_field(field)
@@ -76,14 +76,14 @@ def check_links(instance: models.Model) -> None:
         raise ValidationError(problems)
 
 
-def _field(model, name):
+def _field(model: type[models.Model], name: str) -> models.Field | models.ForeignObjectRel | None:
     try:
         return model._meta.get_field(name)
     except FieldDoesNotExist:  # e.g. a property that reads the owner through the system
         return None
 
 
-def _system_ids(instance, m2m) -> set | None:
+def _system_ids(instance: TrackedModel, m2m: dict[str, Any]) -> set[int] | None:
     """Ids of the AI systems the record links (as about to be saved); None when this
     write does not set its many-to-many link."""
     name = type(instance).system_link
@@ -98,7 +98,7 @@ def _system_ids(instance, m2m) -> set | None:
     return {value} if value is not None else set()
 
 
-def _current_system_ids(instance) -> set:
+def _current_system_ids(instance: TrackedModel) -> set[int]:
     name = type(instance).system_link
     field = _field(type(instance), name) if name else None
     if field is None:
@@ -286,7 +286,7 @@ def tracked_delete(instance: models.Model, actor: User | None, reason: str) -> N
     instance.delete()
 
 
-def _locked_counter(key):
+def _locked_counter(key: str) -> ReferenceCounter:
     counter = ReferenceCounter.objects.select_for_update().filter(key=key).first()
     if counter is not None:
         return counter

@@ -5,14 +5,13 @@ import hashlib
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db.models import Count, QuerySet
 from django.utils.text import capfirst
 
 from aims_portal.charts import HeatCell
 
 from .models import Impact, ImpactAssessment, Risk, ScoringMethod
-from .scoring_default import scoring_method_load_default
 
 AXES = {
     "inherent": ("inherent_likelihood", "inherent_impact"),
@@ -21,10 +20,15 @@ AXES = {
 
 
 def scoring_method() -> ScoringMethod:
-    """The scoring method in force (the default one is loaded on first use)."""
+    """The scoring method in force. ``migrate`` loads the default one into a database that has
+    none (assessments.scoring_default), so a missing method means an unmigrated database: it
+    raises ImproperlyConfigured saying so rather than writing on a read."""
     method = ScoringMethod.objects.order_by("pk").first()
     if method is None:
-        method = scoring_method_load_default()
+        raise ImproperlyConfigured(
+            "No risk scoring method is defined: run `manage.py migrate`, which loads the "
+            "default one (assessments/scoring_method.yaml)."
+        )
     return method
 
 
@@ -70,7 +74,7 @@ def register_version() -> tuple | None:
     return Risk.history.order_by("-history_id").values_list("history_id", "history_date").first()
 
 
-def _count_both(queryset):
+def _count_both(queryset: QuerySet[Risk]) -> dict[str, dict[tuple[int, int], int]]:
     rows = (
         queryset.order_by()
         .values_list(*AXES["inherent"], *AXES["residual"])

@@ -20,6 +20,8 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
   deadline); only a failed one is tried again.
 """
 
+from typing import Any, NoReturn
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -27,16 +29,18 @@ from django.utils import timezone
 
 from aims_portal import document_jobs, roles
 from aims_portal import services as records
+from aims_portal.models import User
 from aims_portal.services import next_reference, tracked_delete, tracked_save
+from registry.models import AISystem
 
-from .models import AssessmentExport, Impact, ImpactAssessment, Risk
+from .models import AssessmentExport, Impact, ImpactAssessment, Risk, ScoringMethod
 from .selectors import open_revision, scoring_method
 from .workflows import assessment_workflow, risk_workflow
 
 # --- scoring method -------------------------------------------------------------------------
 
 
-def _check_levels(data):
+def _check_levels(data: dict) -> None:
     size = data["matrix_size"]
     levels = data["levels"]
     problems = []
@@ -58,7 +62,7 @@ def _check_levels(data):
         raise ValidationError({"levels": problems})
 
 
-def _highest_rating_in_use():
+def _highest_rating_in_use() -> int:
     risks = Risk.objects.aggregate(
         a=Max("inherent_likelihood"),
         b=Max("inherent_impact"),
@@ -74,7 +78,14 @@ def _highest_rating_in_use():
     return max([v for v in [*risks.values(), *impacts.values()] if v] or [0])
 
 
-def scoring_method_update(method, *, actor, data, expected_version, reason):
+def scoring_method_update(
+    method: ScoringMethod,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> ScoringMethod:
     merged = {
         "matrix_size": data.get("matrix_size", method.matrix_size),
         "levels": data.get("levels", method.levels),
@@ -90,11 +101,11 @@ def scoring_method_update(method, *, actor, data, expected_version, reason):
     )
 
 
-def scoring_method_create(*, actor, data):
+def scoring_method_create(*, actor: User, data: dict) -> NoReturn:
     raise ValidationError("There is one scoring method; edit it instead.")
 
 
-def _check_ratings(values, labels):
+def _check_ratings(values: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
     size = scoring_method().matrix_size
     problems = {}
     for name, value in values.items():
@@ -108,7 +119,7 @@ def _check_ratings(values, labels):
 RISK_RATINGS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
 
 
-def _prepare_risk(data, current=None):
+def _prepare_risk(data: dict, current: Risk | None = None) -> dict:
     values = {name: data.get(name, getattr(current, name, None)) for name in RISK_RATINGS}
     problems = _check_ratings(values, {})
     if problems:
@@ -121,16 +132,18 @@ def _prepare_risk(data, current=None):
 
 
 @transaction.atomic
-def risk_create(*, actor, data):
-    # The reference first: preparing may save the default scoring method, and the ledger
-    # lock its history takes must come after the counter's (see next_reference).
+def risk_create(*, actor: User, data: dict) -> Risk:
+    # The reference first: the ledger lock that any history write takes must come after the
+    # counter's (see next_reference).
     reference = next_reference(Risk, "RISK", yearly=False)
     data = _prepare_risk(dict(data))
     data["reference"] = reference
     return records.record_create(Risk, actor=actor, data=data)
 
 
-def risk_update(risk, *, actor, data, expected_version, reason):
+def risk_update(
+    risk: Risk, *, actor: User, data: dict, expected_version: int | str | None, reason: str
+) -> Risk:
     current = Risk.objects.get(pk=risk.pk)
     if current.status != Risk.Status.OPEN:
         raise ValidationError(
@@ -142,7 +155,14 @@ def risk_update(risk, *, actor, data, expected_version, reason):
     )
 
 
-def risk_transition(risk, name, *, actor, reason="", expected_version=None):
+def risk_transition(
+    risk: Risk,
+    name: str,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> Risk:
     changes = {}
     if name == "request_acceptance":
         changes = {"acceptance_requested_by": actor}
@@ -176,11 +196,13 @@ IMPACT_RATING_LABELS = {
 }
 
 
-def _next_assessment_reference():
+def _next_assessment_reference() -> str:
     return next_reference(ImpactAssessment, "IA")
 
 
-def _save_impacts(assessment, impacts, *, actor, reason):
+def _save_impacts(
+    assessment: ImpactAssessment, impacts: list[dict], *, actor: User | None, reason: str
+) -> None:
     """Make the assessment's impacts those of ``impacts`` (dicts, with "id" for kept ones)."""
     existing = {impact.pk: impact for impact in assessment.impacts.all()}
     problems = []
@@ -213,7 +235,7 @@ def _save_impacts(assessment, impacts, *, actor, reason):
 
 
 @transaction.atomic
-def assessment_create(*, actor, data, reason="Created"):
+def assessment_create(*, actor: User, data: dict, reason: str = "Created") -> ImpactAssessment:
     data = dict(data)
     impacts = data.pop("impacts", None) or []
     data["reference"] = _next_assessment_reference()
@@ -223,7 +245,14 @@ def assessment_create(*, actor, data, reason="Created"):
 
 
 @transaction.atomic
-def assessment_update(assessment, *, actor, data, expected_version, reason):
+def assessment_update(
+    assessment: ImpactAssessment,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> ImpactAssessment:
     """Save a draft: any field may still be empty; completeness is checked on submit."""
     data = dict(data)
     impacts = data.pop("impacts", None)
@@ -244,7 +273,14 @@ def assessment_update(assessment, *, actor, data, expected_version, reason):
 
 
 @transaction.atomic
-def assessment_transition(assessment, name, *, actor, reason="", expected_version=None):
+def assessment_transition(
+    assessment: ImpactAssessment,
+    name: str,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> ImpactAssessment:
     changes = {}
     now = timezone.now()
     if name == "submit":
@@ -274,7 +310,9 @@ def assessment_transition(assessment, name, *, actor, reason="", expected_versio
 
 
 @transaction.atomic
-def assessment_revise(assessment, *, actor, reason="New revision"):
+def assessment_revise(
+    assessment: ImpactAssessment, *, actor: User, reason: str = "New revision"
+) -> ImpactAssessment:
     """Start a new draft revision of an approved assessment; the approved one stays frozen."""
     current = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
     roles.require(actor, "create", ImpactAssessment.area)
@@ -316,7 +354,9 @@ RE_ASSESSMENT_FIELDS = {
 }
 
 
-def assessment_flag_reassessment(system, changed, *, actor=None):
+def assessment_flag_reassessment(
+    system: AISystem, changed: list[str], *, actor: User | None = None
+) -> list[ImpactAssessment]:
     """Flag the current assessments of ``system``: its ``changed`` fields (labels) moved."""
     reason = f"The system's {' and '.join(changed)} changed on {timezone.localdate():%d %b %Y}."
     flagged = []
@@ -333,7 +373,9 @@ def assessment_flag_reassessment(system, changed, *, actor=None):
 # --- documents ---------------------------------------------------------------------------------
 
 
-def assessment_export_request(assessment: ImpactAssessment, *, actor, fmt: str) -> AssessmentExport:
+def assessment_export_request(
+    assessment: ImpactAssessment, *, actor: User, fmt: str
+) -> AssessmentExport:
     """Record a job rendering ``assessment`` as a PDF or Word document and start it.
 
     Raises ``aims_portal.jobs.QueueUnavailable`` when the broker cannot take it; the job is
@@ -345,7 +387,7 @@ def assessment_export_request(assessment: ImpactAssessment, *, actor, fmt: str) 
     return document_jobs.document_request(job, actor=actor, task=render_document)
 
 
-def assessment_export_retry(job: AssessmentExport, *, actor) -> AssessmentExport:
+def assessment_export_retry(job: AssessmentExport, *, actor: User) -> AssessmentExport:
     """Request a failed document again, as a new job for the same assessment and format."""
     from .tasks import render_document
 

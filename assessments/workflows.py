@@ -1,11 +1,18 @@
 """The status workflows of impact assessments and risks, as data (aims_portal.workflow)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from aims_portal.workflow import Transition, Workflow
 
 from .selectors import assessment_problems
 
+if TYPE_CHECKING:
+    from .models import ImpactAssessment, Risk
 
-def _newer_revision_approved(assessment):
+
+def _newer_revision_approved(assessment: ImpactAssessment) -> list[str]:
     from .models import ImpactAssessment
 
     newer = ImpactAssessment.objects.filter(
@@ -16,7 +23,7 @@ def _newer_revision_approved(assessment):
     return [] if newer.exists() else ["Only a newer approved revision supersedes this one."]
 
 
-def _risk_acceptance_problems(risk):
+def _risk_acceptance_problems(risk: Risk) -> list[str]:
     problems = []
     if risk.treatment != risk.Treatment.ACCEPT and not risk.treatment_plan.strip():
         problems.append("Describe the treatment plan before asking for acceptance.")

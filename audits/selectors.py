@@ -2,21 +2,25 @@
 corrective actions and the live inputs of a management review. Each read runs a fixed
 number of queries whatever the number of records."""
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from aims_portal.models import User
 from assessments.models import ImpactAssessment, Risk
 from assessments.selectors import heat_map_counts, scoring_method
-from controls.models import ControlledDocument, SoAEntry, SoARevision
+from controls.models import Control, ControlledDocument, Requirement, SoAEntry, SoARevision
 from governance.selectors import objective_rows
 from registry.models import AISystem, Incident
 
 from .models import (
     Audit,
+    AuditProgramme,
     ChecklistLine,
     CorrectiveAction,
     EvidenceItem,
@@ -27,7 +31,14 @@ from .models import (
 # --- auditor independence ---------------------------------------------------------------------
 
 
-def independence_conflicts(auditors, *, systems=(), controls=(), requirements=(), programme=None):
+def independence_conflicts(
+    auditors: Iterable[User | None],
+    *,
+    systems: Iterable[AISystem] = (),
+    controls: Iterable[Control] = (),
+    requirements: Iterable[Requirement] = (),
+    programme: AuditProgramme | None = None,
+) -> dict[User, list[str]]:
     """{auditor: [what they own in this scope]}: the records an auditor would be judging as
     their own work. Ownership counts for SoA entries and controlled documents of the audited
     controls, AI systems in scope, their current impact assessments, risks tied to either, and,
@@ -68,7 +79,7 @@ def independence_conflicts(auditors, *, systems=(), controls=(), requirements=()
     return {by_id[pk]: sorted(set(items)) for pk, items in found.items() if items}
 
 
-def conflict_messages(conflicts):
+def conflict_messages(conflicts: dict[User, list[str]]) -> list[str]:
     return [
         f"{user} cannot audit this scope: they own {', '.join(items[:6])}"
         + (f" and {len(items) - 6} more" if len(items) > 6 else "")
@@ -77,11 +88,11 @@ def conflict_messages(conflicts):
     ]
 
 
-def audit_team(audit):
+def audit_team(audit: Audit) -> list[User]:
     return [audit.lead_auditor, *audit.auditors.all()]
 
 
-def independence_problems(audit):
+def independence_problems(audit: Audit) -> list[str]:
     """Independence, checked again from the saved audit (ownership may have moved since)."""
     return conflict_messages(
         independence_conflicts(
@@ -94,14 +105,14 @@ def independence_problems(audit):
     )
 
 
-def on_team(audit, user):
+def on_team(audit: Audit, user: User) -> bool:
     return audit.lead_auditor_id == user.pk or audit.auditors.filter(pk=user.pk).exists()
 
 
 # --- audits, checklists and findings ----------------------------------------------------------
 
 
-def _count_per_line(queryset):
+def _count_per_line(queryset: QuerySet) -> Coalesce:
     """How many rows of ``queryset`` point at the outer checklist line (0 when none), as a
     subquery: two joined counts would multiply findings by evidence items."""
     counted = (
@@ -114,7 +125,7 @@ def _count_per_line(queryset):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def checklist(audit):
+def checklist(audit: Audit) -> QuerySet[ChecklistLine]:
     """The audit's lines with how many findings and evidence items each has."""
     return audit.checklist.select_related("assessed_by").annotate(
         findings_count=_count_per_line(Finding.objects.all()),
@@ -122,7 +133,7 @@ def checklist(audit):
     )
 
 
-def _count_for(queryset, field, outer):
+def _count_for(queryset: QuerySet, field: str, outer: str) -> Coalesce:
     """How many rows of ``queryset`` have ``field`` equal to the outer row's ``outer``."""
     counted = (
         queryset.filter(**{field: OuterRef(outer)})
@@ -134,7 +145,7 @@ def _count_for(queryset, field, outer):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def checklist_with_criteria(audit):
+def checklist_with_criteria(audit: Audit) -> QuerySet[ChecklistLine]:
     """The audit's lines with what an auditor checks each against: the control's purpose and
     its SoA entry (owner, status), or the clause requirement (owner, status, notes), and how
     many evidence items the line, the SoA entry or the requirement carries. One query."""
@@ -149,7 +160,7 @@ def checklist_with_criteria(audit):
     )
 
 
-def result_counts(lines):
+def result_counts(lines: Iterable[ChecklistLine]) -> list[dict[str, Any]]:
     counts = {value: 0 for value in ChecklistLine.Result.values}
     for line in lines:
         counts[line.result] += 1
@@ -159,7 +170,7 @@ def result_counts(lines):
     ]
 
 
-def findings_by_kind(queryset=None):
+def findings_by_kind(queryset: QuerySet[Finding] | None = None) -> list[dict[str, Any]]:
     """[{kind, label, open, total}] over ``queryset`` (all findings by default)."""
     queryset = Finding.objects.all() if queryset is None else queryset
     figures = queryset.aggregate(
@@ -180,13 +191,13 @@ def findings_by_kind(queryset=None):
     ]
 
 
-def overdue_actions():
+def overdue_actions() -> QuerySet[CorrectiveAction]:
     return CorrectiveAction.objects.filter(
         status__in=CorrectiveAction.OPEN_STATUSES, due_date__lt=timezone.localdate()
     )
 
 
-def actions_by_status():
+def actions_by_status() -> tuple[list[dict[str, Any]], int]:
     today = timezone.localdate()
     figures = CorrectiveAction.objects.aggregate(
         **{f"s_{s}": Count("id", filter=Q(status=s)) for s in CorrectiveAction.Status.values},
@@ -205,7 +216,7 @@ def actions_by_status():
 # --- management review inputs -----------------------------------------------------------------
 
 
-def previous_review(review):
+def previous_review(review: ManagementReview) -> ManagementReview | None:
     """The last completed review before this one."""
     earlier = ManagementReview.objects.filter(status=ManagementReview.Status.COMPLETED).exclude(
         pk=review.pk
@@ -215,7 +226,7 @@ def previous_review(review):
     return earlier.order_by("-meeting_date", "-pk").first()
 
 
-def _action_row(action, today):
+def _action_row(action: CorrectiveAction, today: date) -> dict[str, Any]:
     return {
         "reference": action.reference,
         "title": action.title,
@@ -228,7 +239,7 @@ def _action_row(action, today):
     }
 
 
-def review_figures(review):
+def review_figures(review: ManagementReview) -> dict[str, Any]:
     """The clause 9.3 inputs the portal can count, as plain data: what a draft review shows
     live and what completing it freezes into ``figures``."""
     today = timezone.localdate()
@@ -357,6 +368,6 @@ def review_figures(review):
     }
 
 
-def review_inputs(review):
+def review_inputs(review: ManagementReview) -> dict[str, Any]:
     """What a review page or its minutes show: the frozen figures once completed, else live."""
     return review.figures if review.is_completed and review.figures else review_figures(review)

@@ -3,9 +3,12 @@ date), progress per group and the differences between two snapshots. Each read r
 number of queries whatever the number of entries, systems or evidence references."""
 
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Model, Prefetch, QuerySet
 
 from aims_portal.display import list_diff
 from aims_portal.history import version_links
@@ -45,8 +48,11 @@ IMPLEMENTATION_LABELS = dict(SoAEntry.Implementation.choices)
 REASON_LABELS = dict(InclusionReason.Reason.choices)
 EXCLUSION_LABELS = dict(ExclusionReason.Reason.choices)
 
+# One SoA entry as plain data (see entry_data): what a revision freezes and a page shows.
+EntryRow = dict[str, Any]
 
-def soa_entries():
+
+def soa_entries() -> QuerySet[SoAEntry]:
     """Current entries with everything a page, an export or a snapshot shows."""
     return SoAEntry.objects.select_related("control", "owner").prefetch_related(
         Prefetch("systems", queryset=AISystem.objects.order_by("name").only("id", "name", "slug")),
@@ -58,7 +64,14 @@ def soa_entries():
     )
 
 
-def entry_data(entry, control=None, systems=None, risks=None, reasons=None, exclusions=None):
+def entry_data(
+    entry: SoAEntry,
+    control: Control | None = None,
+    systems: list[str] | None = None,
+    risks: list[str] | None = None,
+    reasons: list[str] | None = None,
+    exclusions: list[str] | None = None,
+) -> EntryRow:
     """One entry as plain data: what a revision freezes and what exports print."""
     control = control or entry.control
     if reasons is None:
@@ -87,7 +100,7 @@ def entry_data(entry, control=None, systems=None, risks=None, reasons=None, excl
     }
 
 
-def current_snapshot():
+def current_snapshot() -> list[EntryRow]:
     return [entry_data(entry) for entry in soa_entries()]
 
 
@@ -95,13 +108,13 @@ def current_snapshot():
 LINK_HISTORY_START_REASON = SoAEntry._history_links_start_reason
 
 
-def first_recorded():
+def first_recorded() -> datetime | None:
     """When the first SoA entry was recorded (None before any): the earliest date an
     as-of view can show."""
     return SoAEntry.history.order_by("history_date").values_list("history_date", flat=True).first()
 
 
-def snapshot_as_of(moment):
+def snapshot_as_of(moment: datetime) -> list[EntryRow]:
     """The entries as they stood at ``moment``, rebuilt from their history: their fields and
     their links to AI systems and risks, the linked records named as they were then.
 
@@ -157,7 +170,9 @@ def snapshot_as_of(moment):
     return rows
 
 
-def _links_as_of(history_ids, moment):
+def _links_as_of(
+    history_ids: list[int], moment: datetime
+) -> dict[int, tuple[list[str], list[str]]]:
     """{history_id: (system names, risk labels)} of those entry versions, the linked
     systems and risks named as they were at ``moment`` (as now if they have no history)."""
     system_links = version_links(SoAEntry, SoAEntry._meta.get_field("systems"), history_ids)
@@ -181,7 +196,13 @@ def _links_as_of(history_ids, moment):
     }
 
 
-def _names_as_of(model, ids, moment, fields, label):
+def _names_as_of(
+    model: type[Model],
+    ids: set[int],
+    moment: datetime,
+    fields: tuple[str, ...],
+    label: Callable[[dict[str, Any]], str],
+) -> dict[int, str]:
     """{pk: label} of those records as they were at ``moment``: one query, or two when
     some have no history row by then (created before history was kept)."""
     if not ids:
@@ -204,7 +225,7 @@ def _names_as_of(model, ids, moment, fields, label):
     return names
 
 
-def controls_sort_key(ref):
+def controls_sort_key(ref: str) -> str:
     from .catalogue import sort_key
 
     return sort_key(ref)
@@ -222,14 +243,14 @@ class GroupProgress:
     partial: int
 
     @property
-    def percent(self):
+    def percent(self) -> int:
         """Implemented share of the applicable controls (partial counts half)."""
         if not self.applicable:
             return 0
         return round(100 * (self.implemented + 0.5 * self.partial) / self.applicable)
 
 
-def progress_by_group(rows):
+def progress_by_group(rows: Iterable[EntryRow]) -> list[GroupProgress]:
     groups = OrderedDict()
     for row in rows:
         g = groups.setdefault(
@@ -249,7 +270,7 @@ def progress_by_group(rows):
     return list(groups.values())
 
 
-def overall_progress(groups):
+def overall_progress(groups: Iterable[GroupProgress]) -> GroupProgress:
     total = GroupProgress("", "All controls", 0, 0, 0, 0, 0, 0)
     for g in groups:
         for name in ("total", "applicable", "excluded", "undecided", "implemented", "partial"):
@@ -257,14 +278,14 @@ def overall_progress(groups):
     return total
 
 
-def display_items(field, values):
+def display_items(field: str, values: Iterable[Any]) -> list[str]:
     """The items of a list field as a reader sees them."""
     if field == "inclusion_reasons":
         return [REASON_LABELS.get(v, v) for v in values]
     return [str(v) for v in values]
 
 
-def display(field, value):
+def display(field: str, value: Any) -> str:
     if field == "applicability":
         return APPLICABILITY_LABELS.get(value, value)
     if field == "implementation_status":
@@ -278,7 +299,7 @@ def display(field, value):
     return value or "—"
 
 
-def labelled(rows):
+def labelled(rows: Iterable[EntryRow]) -> list[EntryRow]:
     """Rows with display labels added, for templates and exports."""
     rows = [
         {
@@ -302,7 +323,7 @@ def labelled(rows):
     return rows
 
 
-def snapshot_changes(older, newer):
+def snapshot_changes(older: list[EntryRow] | None, newer: list[EntryRow]) -> list[dict[str, Any]]:
     """What changed from ``older`` to ``newer`` (lists of entry dicts), per control and field."""
     before = {row["ref"]: row for row in older or []}
     changes = []
@@ -324,7 +345,9 @@ def snapshot_changes(older, newer):
     return changes
 
 
-def _change(row, field, old, new, items=None):
+def _change(
+    row: EntryRow, field: str, old: str, new: str, items: dict | None = None
+) -> dict[str, Any]:
     return {
         "ref": row["ref"],
         "title": row["title"],
@@ -340,11 +363,11 @@ def _change(row, field, old, new, items=None):
 DOCUMENT_FIELDS = OrderedDict([("title", "Title"), ("scope", "Scope")])
 
 
-def document_fields(soa):
+def document_fields(soa: StatementOfApplicability) -> dict[str, str]:
     return {name: getattr(soa, name) for name in DOCUMENT_FIELDS}
 
 
-def documents_at(moments):
+def documents_at(moments: list[datetime]) -> list[dict[str, str]]:
     """The SoA's title and scope as they stood at each of ``moments``, from its history (one
     query). A revision's are those at its approval: they cannot change while in review."""
     soa = soa_document()
@@ -364,12 +387,12 @@ def documents_at(moments):
     return found
 
 
-def revision_document(revision):
+def revision_document(revision: SoARevision) -> dict[str, str]:
     """Title and scope as approved in ``revision``."""
     return documents_at([revision.approved_at])[0]
 
 
-def document_changes(older, newer):
+def document_changes(older: dict[str, str] | None, newer: dict[str, str]) -> list[dict[str, str]]:
     """Changes of the SoA's own fields, in the form of ``snapshot_changes`` rows."""
     if not older:
         return []
@@ -386,7 +409,7 @@ def document_changes(older, newer):
     ]
 
 
-def revision_changes(older, newer):
+def revision_changes(older: SoARevision, newer: SoARevision) -> list[dict[str, Any]]:
     """What changed from revision ``older`` to revision ``newer``: title, scope, entries."""
     before, after = documents_at([older.approved_at, newer.approved_at])
     return [
@@ -395,15 +418,15 @@ def revision_changes(older, newer):
     ]
 
 
-def revisions():
+def revisions() -> QuerySet[SoARevision]:
     return SoARevision.objects.select_related("approved_by", "submitted_by").defer("entries")
 
 
-def latest_revision():
+def latest_revision() -> SoARevision | None:
     return revisions().order_by("-number").first()
 
 
-def revision(number):
+def revision(number: int) -> SoARevision:
     return SoARevision.objects.select_related("approved_by", "submitted_by").get(
         soa=soa_document(), number=number
     )

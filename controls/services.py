@@ -36,13 +36,16 @@ Rules enforced here (on top of aims_portal.services: roles, optimistic locking, 
 """
 
 import hashlib
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from aims_portal import document_jobs, jobs, roles
 from aims_portal import services as records
+from aims_portal.models import User
 from aims_portal.uploads import upload_name_problem
 
 from . import documented_information, selectors
@@ -65,13 +68,13 @@ from .workflows import DOCUMENT_WORKFLOW, SOA_WORKFLOW
 # --- catalogue --------------------------------------------------------------------------------
 
 
-def _check_control(data):
+def _check_control(data: dict) -> None:
     ref = data.get("ref", "")
     if ref and not ref.replace(".", "").replace("-", "").isalnum():
         raise ValidationError({"ref": "Use letters, digits, dots and dashes only, e.g. X.1.2."})
 
 
-def control_create(*, actor, data):
+def control_create(*, actor: User, data: dict) -> Control:
     """An additional control (beyond Annex A), with its SoA entry."""
     _check_control(data)
     data = {**data, "sort_key": sort_key(data.get("ref", ""))}
@@ -81,7 +84,14 @@ def control_create(*, actor, data):
     return control
 
 
-def control_update(control, *, actor, data, expected_version, reason):
+def control_update(
+    control: Control,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> Control:
     _check_control(data)
     if "ref" in data:
         data = {**data, "sort_key": sort_key(data["ref"])}
@@ -93,7 +103,7 @@ def control_update(control, *, actor, data, expected_version, reason):
 REQUIREMENT_STATE = ("status", "owner", "evidence", "last_reviewed")
 
 
-def check_requirement(values):
+def check_requirement(values: dict[str, Any]) -> dict[str, str]:
     """Problems with a requirement's compliance values (field -> value), field -> message."""
     errors = {}
     status = values.get("status") or Requirement.Status.NOT_STARTED
@@ -113,13 +123,13 @@ def check_requirement(values):
     return errors
 
 
-def _clean_evidence(data):
+def _clean_evidence(data: dict) -> dict:
     if "evidence" in data:
         return {**data, "evidence": [e.strip() for e in data["evidence"] or () if e and e.strip()]}
     return data
 
 
-def requirement_create(*, actor, data):
+def requirement_create(*, actor: User, data: dict) -> Requirement:
     data = _clean_evidence({**data, "sort_key": sort_key(data.get("ref", ""))})
     errors = check_requirement(data)
     if errors:
@@ -127,7 +137,14 @@ def requirement_create(*, actor, data):
     return records.record_create(Requirement, actor=actor, data=data)
 
 
-def requirement_update(requirement, *, actor, data, expected_version, reason):
+def requirement_update(
+    requirement: Requirement,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> Requirement:
     """Rules: a requirement past "not started" has an owner; "met" needs evidence (a
     reference or an attached evidence item) and a review date not in the future."""
     if "ref" in data:
@@ -147,7 +164,7 @@ def requirement_update(requirement, *, actor, data, expected_version, reason):
 # --- SoA entries ------------------------------------------------------------------------------
 
 
-def check_entry(values):
+def check_entry(values: dict[str, Any]) -> dict[str, str]:
     """Problems with an entry's values (dict of field -> value), as a field -> message dict."""
     errors = {}
     applicability = values.get("applicability")
@@ -188,7 +205,7 @@ REASON_LISTS = {
 }
 
 
-def _clean_reasons(key, reasons):
+def _clean_reasons(key: str, reasons: Any) -> list[str]:
     model, _, word, _ = REASON_LISTS[key]
     if isinstance(reasons, str) or not isinstance(reasons, list | tuple):
         raise ValidationError({key: f"Send the {word} reasons as a list."})
@@ -199,7 +216,14 @@ def _clean_reasons(key, reasons):
     return sorted(reasons)
 
 
-def soa_entry_update(entry, *, actor, data, expected_version, reason):
+def soa_entry_update(
+    entry: SoAEntry,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> SoAEntry:
     """Save an entry's fields and, when ``data`` has ``inclusion_reasons`` or
     ``exclusion_reasons`` (lists of ``InclusionReason.Reason`` / ``ExclusionReason.Reason``
     values), those reasons, as one change."""
@@ -236,7 +260,14 @@ def soa_entry_update(entry, *, actor, data, expected_version, reason):
     return entry
 
 
-def _set_reasons(model, entry, reasons, *, actor, reason):
+def _set_reasons(
+    model: type[InclusionReason] | type[ExclusionReason],
+    entry: SoAEntry,
+    reasons: list[str],
+    *,
+    actor: User,
+    reason: str,
+) -> None:
     have = {r.reason: r for r in model.objects.filter(entry=entry)}
     for code, row in have.items():
         if code not in reasons:
@@ -246,7 +277,7 @@ def _set_reasons(model, entry, reasons, *, actor, reason):
             records.tracked_save(model(entry=entry, reason=code), actor, reason)
 
 
-def _soa_open_for_change(what):
+def _soa_open_for_change(what: str) -> StatementOfApplicability:
     """The SoA, locked; refused while it is in review."""
     soa = StatementOfApplicability.objects.select_for_update().get(pk=soa_document().pk)
     if soa.status == StatementOfApplicability.Status.IN_REVIEW:
@@ -256,7 +287,7 @@ def _soa_open_for_change(what):
     return soa
 
 
-def soa_entry_create(*, actor, data):
+def soa_entry_create(*, actor: User, data: dict) -> NoReturn:
     raise ValidationError(
         "SoA entries are created with their control: add a control to the catalogue instead."
     )
@@ -268,7 +299,14 @@ def soa_entry_create(*, actor, data):
 SCOPE_MAX_LENGTH = 5000
 
 
-def soa_document_update(soa, *, actor, data, expected_version, reason):
+def soa_document_update(
+    soa: StatementOfApplicability,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> StatementOfApplicability:
     """Change the SoA's own fields (title, scope) under the same rules as its entries."""
     data = {f: (data[f] or "").strip() for f in selectors.DOCUMENT_FIELDS if f in data}
     if "title" in data and not data["title"]:
@@ -294,7 +332,14 @@ def soa_document_update(soa, *, actor, data, expected_version, reason):
 
 
 @transaction.atomic
-def soa_transition(soa, name, *, actor, reason="", expected_version=None):
+def soa_transition(
+    soa: StatementOfApplicability,
+    name: str,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> StatementOfApplicability:
     """Take an SoA workflow step; approving freezes the next numbered revision."""
     changes = {}
     if name == "submit":
@@ -307,7 +352,9 @@ def soa_transition(soa, name, *, actor, reason="", expected_version=None):
     return soa
 
 
-def soa_revision_freeze(soa, *, actor, note=""):
+def soa_revision_freeze(
+    soa: StatementOfApplicability, *, actor: User, note: str = ""
+) -> SoARevision:
     previous = SoARevision.objects.filter(soa=soa).order_by("-number").first()
     rows = selectors.current_snapshot()
     revision = SoARevision(
@@ -331,7 +378,7 @@ def soa_revision_freeze(soa, *, actor, note=""):
 # --- controlled documents ---------------------------------------------------------------------
 
 
-def _check_document(data):
+def _check_document(data: dict) -> None:
     if data.get("review_date") and data["review_date"] < timezone.localdate():
         raise ValidationError({"review_date": "The next review date is in the past."})
     information = data.get("information") or ""
@@ -341,12 +388,19 @@ def _check_document(data):
         )
 
 
-def document_create(*, actor, data):
+def document_create(*, actor: User, data: dict) -> ControlledDocument:
     _check_document(data)
     return records.record_create(ControlledDocument, actor=actor, data=data)
 
 
-def document_update(document, *, actor, data, expected_version, reason):
+def document_update(
+    document: ControlledDocument,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> ControlledDocument:
     current = ControlledDocument.objects.get(pk=document.pk)
     if current.status != ControlledDocument.Status.DRAFT:
         raise ValidationError(
@@ -358,7 +412,14 @@ def document_update(document, *, actor, data, expected_version, reason):
     )
 
 
-def document_attach_file(document, *, actor, upload, expected_version, reason):
+def document_attach_file(
+    document: ControlledDocument,
+    *,
+    actor: User,
+    upload: UploadedFile,
+    expected_version: int | str | None,
+    reason: str,
+) -> ControlledDocument:
     """Store a new file for a draft document, with its SHA-256 in the record's history."""
     if problem := upload_name_problem(upload.name):
         raise ValidationError({"file": problem})
@@ -375,7 +436,14 @@ def document_attach_file(document, *, actor, upload, expected_version, reason):
     )
 
 
-def document_transition(document, name, *, actor, reason="", expected_version=None):
+def document_transition(
+    document: ControlledDocument,
+    name: str,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> ControlledDocument:
     changes = {}
     if name == "submit":
         changes = {"submitted_by": actor}
@@ -394,7 +462,7 @@ def document_transition(document, name, *, actor, reason="", expected_version=No
 # --- exports ----------------------------------------------------------------------------------
 
 
-def export_request(*, actor, fmt, revision=None) -> DocumentExport:
+def export_request(*, actor: User, fmt: str, revision: SoARevision | None = None) -> DocumentExport:
     """Record an export job and start it (inline when there is no Celery broker).
 
     Raises ``aims_portal.jobs.QueueUnavailable`` when the broker cannot take it; the job is
@@ -415,14 +483,14 @@ def export_request(*, actor, fmt, revision=None) -> DocumentExport:
     return job
 
 
-def export_retry(job: DocumentExport, *, actor) -> DocumentExport:
+def export_retry(job: DocumentExport, *, actor: User) -> DocumentExport:
     """Request a failed export again, as a new job with the same format and revision."""
     if job.status != DocumentExport.Status.FAILED:
         raise ValidationError("Only a failed export can be tried again.")
     return export_request(actor=actor, fmt=job.format, revision=job.revision)
 
 
-def information_list_export_request(*, actor, fmt: str = "pdf") -> InformationListExport:
+def information_list_export_request(*, actor: User, fmt: str = "pdf") -> InformationListExport:
     """Record a job rendering the documented-information list as a PDF and start it.
 
     Raises ``aims_portal.jobs.QueueUnavailable`` when the broker cannot take it; the job is
@@ -439,7 +507,9 @@ def information_list_export_request(*, actor, fmt: str = "pdf") -> InformationLi
     return document_jobs.document_request(job, actor=actor, task=render_information_list)
 
 
-def information_list_export_retry(job: InformationListExport, *, actor) -> InformationListExport:
+def information_list_export_retry(
+    job: InformationListExport, *, actor: User
+) -> InformationListExport:
     """Request a failed list again, as a new job."""
     from .tasks import render_information_list
 
@@ -452,7 +522,7 @@ LOGO_MAX_BYTES = 1024 * 1024
 LOGO_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
-def _check_logo(upload):
+def _check_logo(upload: UploadedFile) -> None:
     if problem := upload_name_problem(upload.name):
         raise ValidationError({"logo": problem})
     if upload.size > LOGO_MAX_BYTES:
@@ -463,7 +533,13 @@ def _check_logo(upload):
         raise ValidationError({"logo": "Upload the logo as a PNG or JPEG image."})
 
 
-def document_settings_update(*, actor, data, expected_version=None, reason="Updated"):
+def document_settings_update(
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None = None,
+    reason: str = "Updated",
+) -> DocumentSettings:
     """Create or change the one row of document settings (administrators only)."""
     roles.require(actor, "change", DocumentSettings.area)
     data = dict(data)

@@ -11,6 +11,7 @@ from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subque
 from django.utils import timezone
 
 from aims_portal import roles
+from aims_portal.models import User
 from assessments.models import ImpactAssessment
 from controls.models import ControlledDocument, SoAEntry
 from registry.models import AISystem
@@ -40,7 +41,7 @@ def approved_scope() -> ScopeStatement | None:
     )
 
 
-def staff() -> QuerySet:
+def staff() -> QuerySet[User]:
     """People the AI policy applies to: active users holding a role other than auditor
     (auditors read the AIMS from outside it)."""
     names = [r for r in roles.role_names() if r != roles.AUDITOR]
@@ -52,18 +53,18 @@ def staff() -> QuerySet:
     )
 
 
-def is_staff_member(user) -> bool:
+def is_staff_member(user: User) -> bool:
     return bool(roles.user_roles(user) - {roles.AUDITOR})
 
 
-def policies() -> QuerySet:
+def policies() -> QuerySet[ControlledDocument]:
     """Approved policy documents: each one's current version must be acknowledged."""
     return ControlledDocument.objects.filter(
         kind=ControlledDocument.Kind.POLICY, status=ControlledDocument.Status.APPROVED
     ).order_by("ref")
 
 
-def unacknowledged(document) -> QuerySet:
+def unacknowledged(document: ControlledDocument) -> QuerySet[User]:
     """Staff who have not acknowledged the document's current version."""
     done = PolicyAcknowledgement.objects.filter(
         document=document, doc_version=document.doc_version, person=OuterRef("pk")
@@ -94,7 +95,7 @@ def acknowledgement_summary() -> list[dict]:
     return rows
 
 
-def objectives() -> QuerySet:
+def objectives() -> QuerySet[Objective]:
     """Objectives with their latest reading (value and date) annotated: one query."""
     latest = Measurement.objects.filter(objective=OuterRef("pk")).order_by("-measured_on", "-pk")
     return Objective.objects.select_related("owner").annotate(
@@ -120,7 +121,7 @@ NOT_MEASURED = ObjectiveStatus("not_measured", "Not measured yet", "secondary")
 STATUSES = (MET, OFF_TRACK, OVERDUE, NOT_MEASURED)
 
 
-def objective_status(objective, today: date | None = None) -> ObjectiveStatus:
+def objective_status(objective: Objective, today: date | None = None) -> ObjectiveStatus:
     """Where an objective (annotated by ``objectives()``) stands today."""
     today = today or timezone.localdate()
     value = getattr(objective, "latest_value", None)
@@ -131,7 +132,7 @@ def objective_status(objective, today: date | None = None) -> ObjectiveStatus:
     return OVERDUE if objective.due_date < today else OFF_TRACK
 
 
-def progress(objective) -> int:
+def progress(objective: Objective) -> int:
     """The latest reading as a whole percentage of the target, 0 to 100 (for an "at most"
     objective, 100 once the reading is at or under the target)."""
     value = getattr(objective, "latest_value", None)
@@ -182,7 +183,7 @@ def _percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(100) * part / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _assessed_production():
+def _assessed_production() -> Decimal | None:
     production = AISystem.objects.filter(stage=AISystem.Stage.PRODUCTION)
     approved = ImpactAssessment.objects.filter(
         system=OuterRef("pk"), status=ImpactAssessment.Status.APPROVED
@@ -190,20 +191,20 @@ def _assessed_production():
     return _percent(production.filter(Exists(approved)).count(), production.count())
 
 
-def _soa_implemented():
+def _soa_implemented() -> Decimal | None:
     applicable = SoAEntry.objects.filter(applicability=SoAEntry.Applicability.APPLICABLE)
     done = applicable.filter(implementation_status=SoAEntry.Implementation.IMPLEMENTED)
     return _percent(done.count(), applicable.count())
 
 
-def _training_current():
+def _training_current() -> Decimal | None:
     records = TrainingRecord.objects.all()
     today = timezone.localdate()
     current = records.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
     return _percent(current.count(), records.count())
 
 
-def _policy_acknowledged():
+def _policy_acknowledged() -> Decimal | None:
     rows = acknowledgement_summary()
     return _percent(sum(r["acknowledged"] for r in rows), sum(r["staff"] for r in rows))
 
@@ -231,7 +232,7 @@ class Cell:
     record: TrainingRecord | None = None
 
 
-def cell_for(record, today) -> Cell:
+def cell_for(record: TrainingRecord | None, today: date) -> Cell:
     if record is None:
         return Cell("missing", "No record")
     if record.expires_on is None:
@@ -243,7 +244,7 @@ def cell_for(record, today) -> Cell:
     return Cell("current", f"Valid to {record.expires_on:%d %b %Y}", record)
 
 
-def latest_records() -> dict:
+def latest_records() -> dict[tuple[int, int], TrainingRecord]:
     """{(person id, competence id): the latest training record}, from one query."""
     latest = {}
     for record in TrainingRecord.objects.select_related("competence", "person").order_by(
@@ -273,7 +274,7 @@ def training_matrix() -> dict:
     return {"competences": competences, "rows": rows, "today": today}
 
 
-def readings_by_objective() -> dict:
+def readings_by_objective() -> dict[int, list[Measurement]]:
     """{objective id: its measurements, oldest first}, from one query."""
     readings = {}
     for m in Measurement.objects.order_by("measured_on", "pk"):

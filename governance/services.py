@@ -23,14 +23,18 @@ locking, history and the reason for every change):
 import calendar
 import hashlib
 from datetime import date
+from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from aims_portal import roles
 from aims_portal import services as records
+from aims_portal.models import TrackedModel, User
 from aims_portal.uploads import upload_name_problem
+from controls.models import ControlledDocument
 
 from . import selectors
 from .models import (
@@ -50,7 +54,7 @@ from .models import (
 from .workflows import SCOPE_WORKFLOW
 
 
-def _numbered(model, prefix, *, actor, data):
+def _numbered(model: type[TrackedModel], prefix: str, *, actor: User, data: dict) -> TrackedModel:
     roles.require(actor, "create", AREA)
     return records.record_create(
         model,
@@ -59,7 +63,7 @@ def _numbered(model, prefix, *, actor, data):
     )
 
 
-def _leads_only(actor, action, what):
+def _leads_only(actor: User, action: str, what: str) -> None:
     if roles.own_only(actor, action, AREA):
         raise PermissionDenied(f"Only governance leads keep {what}.")
 
@@ -67,21 +71,35 @@ def _leads_only(actor, action, what):
 # --- context (4.1, 4.2) -------------------------------------------------------------------
 
 
-def issue_create(*, actor, data) -> ContextIssue:
+def issue_create(*, actor: User, data: dict) -> ContextIssue:
     return _numbered(ContextIssue, "CTX", actor=actor, data=data)
 
 
-def issue_update(issue, *, actor, data, expected_version, reason) -> ContextIssue:
+def issue_update(
+    issue: ContextIssue,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> ContextIssue:
     return records.record_update(
         issue, actor=actor, data=data, expected_version=expected_version, reason=reason
     )
 
 
-def party_create(*, actor, data) -> InterestedParty:
+def party_create(*, actor: User, data: dict) -> InterestedParty:
     return _numbered(InterestedParty, "IP", actor=actor, data=data)
 
 
-def party_update(party, *, actor, data, expected_version, reason) -> InterestedParty:
+def party_update(
+    party: InterestedParty,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> InterestedParty:
     return records.record_update(
         party, actor=actor, data=data, expected_version=expected_version, reason=reason
     )
@@ -90,8 +108,8 @@ def party_update(party, *, actor, data, expected_version, reason) -> InterestedP
 # --- scope (4.3) --------------------------------------------------------------------------
 
 
-def _check_scope(data, current=None):
-    def ids(name):
+def _check_scope(data: dict, current: ScopeStatement | None = None) -> None:
+    def ids(name: str) -> set[int]:
         if name in data:
             return {getattr(s, "pk", s) for s in data[name] or ()}
         return set(getattr(current, name).values_list("pk", flat=True)) if current else set()
@@ -102,14 +120,21 @@ def _check_scope(data, current=None):
         )
 
 
-def scope_create(*, actor, data) -> ScopeStatement:
+def scope_create(*, actor: User, data: dict) -> ScopeStatement:
     _leads_only(actor, "create", "the scope statement")
     _check_scope(data)
     data = {k: v for k, v in data.items() if k not in ("status", "approved_by", "approved_at")}
     return records.record_create(ScopeStatement, actor=actor, data=data)
 
 
-def scope_update(scope, *, actor, data, expected_version, reason) -> ScopeStatement:
+def scope_update(
+    scope: ScopeStatement,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> ScopeStatement:
     _leads_only(actor, "change", "the scope statement")
     current = ScopeStatement.objects.get(pk=scope.pk)
     if current.status != ScopeStatement.Status.DRAFT:
@@ -122,7 +147,14 @@ def scope_update(scope, *, actor, data, expected_version, reason) -> ScopeStatem
     )
 
 
-def scope_transition(scope, name, *, actor, reason="", expected_version=None) -> ScopeStatement:
+def scope_transition(
+    scope: ScopeStatement,
+    name: str,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> ScopeStatement:
     changes = {}
     if name == "submit":
         changes = {"submitted_by": actor}
@@ -139,7 +171,7 @@ def scope_transition(scope, name, *, actor, reason="", expected_version=None) ->
 
 
 @transaction.atomic
-def policy_acknowledge(document, *, actor) -> PolicyAcknowledgement:
+def policy_acknowledge(document: ControlledDocument, *, actor: User) -> PolicyAcknowledgement:
     """Record that ``actor`` read the current version of an approved policy document."""
     if not selectors.is_staff_member(actor):
         raise PermissionDenied("Only staff of the organisation acknowledge its AI policy.")
@@ -157,15 +189,22 @@ def policy_acknowledge(document, *, actor) -> PolicyAcknowledgement:
     return records.tracked_save(ack, actor, f"Read version {document.doc_version}")
 
 
-def acknowledgement_create(*, actor, data) -> PolicyAcknowledgement:
+def acknowledgement_create(*, actor: User, data: dict) -> PolicyAcknowledgement:
     return policy_acknowledge(data["document"], actor=actor)
 
 
-def acknowledgement_update(ack, *, actor, data, expected_version, reason):
+def acknowledgement_update(
+    ack: PolicyAcknowledgement,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> NoReturn:
     raise ValidationError("An acknowledgement is a statement made once: it cannot be changed.")
 
 
-def _check_raci(actor, data, current=None):
+def _check_raci(actor: User, data: dict, current: RaciAssignment | None = None) -> None:
     system = data.get("system", current.system if current else None)
     if roles.own_only(actor, "change" if current else "create", AREA) and system is None:
         raise PermissionDenied("Only governance leads keep the RACI of AIMS processes.")
@@ -190,12 +229,19 @@ def _check_raci(actor, data, current=None):
         )
 
 
-def raci_create(*, actor, data) -> RaciAssignment:
+def raci_create(*, actor: User, data: dict) -> RaciAssignment:
     _check_raci(actor, data)
     return records.record_create(RaciAssignment, actor=actor, data=data)
 
 
-def raci_update(line, *, actor, data, expected_version, reason) -> RaciAssignment:
+def raci_update(
+    line: RaciAssignment,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> RaciAssignment:
     _check_raci(actor, data, RaciAssignment.objects.select_related("system").get(pk=line.pk))
     return records.record_update(
         line, actor=actor, data=data, expected_version=expected_version, reason=reason
@@ -205,17 +251,24 @@ def raci_update(line, *, actor, data, expected_version, reason) -> RaciAssignmen
 # --- objectives and measurement (6.2, 9.1) ------------------------------------------------
 
 
-def objective_create(*, actor, data) -> Objective:
+def objective_create(*, actor: User, data: dict) -> Objective:
     return _numbered(Objective, "OBJ", actor=actor, data=data)
 
 
-def objective_update(objective, *, actor, data, expected_version, reason) -> Objective:
+def objective_update(
+    objective: Objective,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> Objective:
     return records.record_update(
         objective, actor=actor, data=data, expected_version=expected_version, reason=reason
     )
 
 
-def _check_measurement(actor, objective, source):
+def _check_measurement(actor: User, objective: Objective, source: str) -> None:
     if objective.metric != Metric.MANUAL and source != Measurement.Source.COMPUTED:
         raise ValidationError(
             {
@@ -232,7 +285,9 @@ def _check_measurement(actor, objective, source):
         )
 
 
-def measurement_create(*, actor, data, source=Measurement.Source.MANUAL) -> Measurement:
+def measurement_create(
+    *, actor: User, data: dict, source: str = Measurement.Source.MANUAL
+) -> Measurement:
     roles.require(actor, "create", AREA)
     objective = data.get("objective")
     if objective is None:
@@ -242,7 +297,14 @@ def measurement_create(*, actor, data, source=Measurement.Source.MANUAL) -> Meas
     return records.record_create(Measurement, actor=actor, data=data)
 
 
-def measurement_update(measurement, *, actor, data, expected_version, reason) -> Measurement:
+def measurement_update(
+    measurement: Measurement,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> Measurement:
     current = Measurement.objects.select_related("objective").get(pk=measurement.pk)
     if current.source == Measurement.Source.COMPUTED:
         raise ValidationError(
@@ -290,7 +352,7 @@ def measurements_compute(today: date | None = None) -> int:
 # --- support (7.2 to 7.4) -----------------------------------------------------------------
 
 
-def _check_competence(actor, data, current=None):
+def _check_competence(actor: User, data: dict, current: Competence | None = None) -> None:
     system = data.get("system", current.system if current else None)
     if roles.own_only(actor, "change" if current else "create", AREA) and system is None:
         raise PermissionDenied("Only governance leads set the competences roles require.")
@@ -300,12 +362,19 @@ def _check_competence(actor, data, current=None):
         )
 
 
-def competence_create(*, actor, data) -> Competence:
+def competence_create(*, actor: User, data: dict) -> Competence:
     _check_competence(actor, data)
     return _numbered(Competence, "COMP", actor=actor, data=data)
 
 
-def competence_update(competence, *, actor, data, expected_version, reason) -> Competence:
+def competence_update(
+    competence: Competence,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> Competence:
     _check_competence(actor, data, Competence.objects.get(pk=competence.pk))
     return records.record_update(
         competence, actor=actor, data=data, expected_version=expected_version, reason=reason
@@ -321,7 +390,7 @@ def add_months(day: date, months: int) -> date:
     )
 
 
-def _training_data(data, current=None):
+def _training_data(data: dict, current: TrainingRecord | None = None) -> dict:
     competence = data.get("competence", current.competence if current else None)
     completed = data.get("completed_on", current.completed_on if current else None)
     expires = data.get("expires_on", current.expires_on if current else None)
@@ -335,11 +404,18 @@ def _training_data(data, current=None):
     return data
 
 
-def training_create(*, actor, data) -> TrainingRecord:
+def training_create(*, actor: User, data: dict) -> TrainingRecord:
     return records.record_create(TrainingRecord, actor=actor, data=_training_data(data))
 
 
-def training_update(record, *, actor, data, expected_version, reason) -> TrainingRecord:
+def training_update(
+    record: TrainingRecord,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> TrainingRecord:
     current = TrainingRecord.objects.select_related("competence").get(pk=record.pk)
     return records.record_update(
         record,
@@ -350,7 +426,14 @@ def training_update(record, *, actor, data, expected_version, reason) -> Trainin
     )
 
 
-def training_attach_evidence(record, *, actor, upload, expected_version, reason):
+def training_attach_evidence(
+    record: TrainingRecord,
+    *,
+    actor: User,
+    upload: UploadedFile,
+    expected_version: int | str | None,
+    reason: str,
+) -> TrainingRecord:
     """Store the evidence file of a training record, with its SHA-256 in the history."""
     if problem := upload_name_problem(upload.name):
         raise ValidationError({"evidence": problem})
@@ -367,11 +450,18 @@ def training_attach_evidence(record, *, actor, upload, expected_version, reason)
     )
 
 
-def communication_create(*, actor, data) -> Communication:
+def communication_create(*, actor: User, data: dict) -> Communication:
     return records.record_create(Communication, actor=actor, data=data)
 
 
-def communication_update(item, *, actor, data, expected_version, reason) -> Communication:
+def communication_update(
+    item: Communication,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> Communication:
     return records.record_update(
         item, actor=actor, data=data, expected_version=expected_version, reason=reason
     )

@@ -1,15 +1,14 @@
 """Reads for the user management pages: one query set per page, whatever the user count."""
 
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from aims_portal.models import User
+
 from .models import AccessScope, ExternalIdentity
 
-User = get_user_model()
 
-
-def users(*, q: str = "", role: str = "", status: str = "") -> QuerySet:
+def users(*, q: str = "", role: str = "", status: str = "") -> QuerySet[User]:
     """Users with what the management list shows: roles, scope, sign-on, two-factor."""
     rows = User.objects.annotate(
         has_two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
@@ -34,7 +33,7 @@ def users(*, q: str = "", role: str = "", status: str = "") -> QuerySet:
     return rows.order_by("username")
 
 
-def scope_record(user) -> AccessScope | None:
+def scope_record(user: User) -> AccessScope | None:
     """The user's scope record, empty or not (prefetched by ``users``, else one query)."""
     try:
         return user.access_scope
@@ -42,7 +41,7 @@ def scope_record(user) -> AccessScope | None:
         return None
 
 
-def scope_of(user) -> AccessScope | None:
+def scope_of(user: User) -> AccessScope | None:
     """The user's scope when it limits anything."""
     scope = scope_record(user)
     if scope is None or (not scope.teams.all() and not scope.systems.all()):

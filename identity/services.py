@@ -14,9 +14,9 @@ Rules enforced here (the user management pages, the API and sign-on all call the
   held: a group removed at the provider removes its role at the next login.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
@@ -30,15 +30,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from aims_portal import roles
-from aims_portal.models import APIToken
+from aims_portal.models import APIToken, User
 from aims_portal.services import record_create, record_retire, record_update, tracked_save
+from registry.models import AISystem, Team
 
 from .models import AccessScope, ExternalIdentity, GroupRoleMapping, grantable_roles
 
-User = get_user_model()
 
-
-def _require_admin(actor) -> None:
+def _require_admin(actor: User) -> None:
     roles.require(actor, "change", "administration")
 
 
@@ -53,13 +52,13 @@ def role_choices() -> list[tuple[str, str]]:
     return grantable_roles()
 
 
-def held_roles(user) -> set[str]:
+def held_roles(user: User) -> set[str]:
     """The roles and responsibilities ``user`` holds (from prefetched groups when there)."""
     known = dict(grantable_roles())
     return {group.name for group in user.groups.all() if group.name in known}
 
 
-def _set_roles(user, wanted: set[str]) -> tuple[set[str], set[str]]:
+def _set_roles(user: User, wanted: set[str]) -> tuple[set[str], set[str]]:
     known = dict(grantable_roles())
     unknown = wanted - set(known)
     if unknown:
@@ -74,7 +73,7 @@ def _set_roles(user, wanted: set[str]) -> tuple[set[str], set[str]]:
     return added, removed
 
 
-def _roles_text(added, removed) -> str:
+def _roles_text(added: set[str], removed: set[str]) -> str:
     labels = dict(grantable_roles())
     parts = []
     if added:
@@ -85,7 +84,7 @@ def _roles_text(added, removed) -> str:
 
 
 @transaction.atomic
-def user_roles_set(user, *, actor, roles_wanted, reason: str):
+def user_roles_set(user: User, *, actor: User, roles_wanted: Iterable[str], reason: str) -> User:
     """Give ``user`` exactly ``roles_wanted`` (matrix roles and responsibilities)."""
     _require_admin(actor)
     reason = _reason(reason)
@@ -98,7 +97,14 @@ def user_roles_set(user, *, actor, roles_wanted, reason: str):
 
 
 @transaction.atomic
-def user_invite(*, actor, email: str, first_name: str = "", last_name: str = "", roles_wanted=()):
+def user_invite(
+    *,
+    actor: User,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    roles_wanted: Iterable[str] = (),
+) -> User:
     """Create an account for ``email`` and send it a link to choose a password."""
     _require_admin(actor)
     email = (email or "").strip().lower()
@@ -118,7 +124,7 @@ def user_invite(*, actor, email: str, first_name: str = "", last_name: str = "",
     return user
 
 
-def set_password_url(user) -> str:
+def set_password_url(user: User) -> str:
     from django.conf import settings
 
     uid = urlsafe_base64_encode(force_bytes(user.pk))
@@ -127,7 +133,7 @@ def set_password_url(user) -> str:
     return f"{settings.PORTAL_BASE_URL}{path}"
 
 
-def _send_invitation(user, actor, link):
+def _send_invitation(user: User, actor: User, link: str) -> None:
     body = render_to_string(
         "identity/invitation_email.txt", {"user": user, "actor": actor, "link": link}
     )
@@ -145,7 +151,7 @@ def _free_username(stem: str) -> str:
     return f"{stem}{n}"
 
 
-def end_sessions(user) -> int:
+def end_sessions(user: User) -> int:
     """Delete every live session of ``user``; returns how many were ended."""
     ended = 0
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
@@ -156,7 +162,7 @@ def end_sessions(user) -> int:
 
 
 @transaction.atomic
-def user_deactivate(user, *, actor, reason: str):
+def user_deactivate(user: User, *, actor: User, reason: str) -> User:
     """Close the account now: no login, no session, no API token; history is kept."""
     _require_admin(actor)
     reason = _reason(reason)
@@ -172,7 +178,7 @@ def user_deactivate(user, *, actor, reason: str):
 
 
 @transaction.atomic
-def user_reactivate(user, *, actor, reason: str):
+def user_reactivate(user: User, *, actor: User, reason: str) -> User:
     _require_admin(actor)
     reason = _reason(reason)
     if user.is_active:
@@ -183,8 +189,13 @@ def user_reactivate(user, *, actor, reason: str):
 
 @transaction.atomic
 def user_access_window_set(
-    user, *, actor, access_from: datetime | None, access_until: datetime | None, reason: str
-):
+    user: User,
+    *,
+    actor: User,
+    access_from: datetime | None,
+    access_until: datetime | None,
+    reason: str,
+) -> User:
     """Bound when ``user`` may log in (external auditors); None leaves that side open."""
     _require_admin(actor)
     reason = _reason(reason)
@@ -195,7 +206,15 @@ def user_access_window_set(
 
 
 @transaction.atomic
-def access_scope_set(user, *, actor, teams, systems, note: str = "", reason: str):
+def access_scope_set(
+    user: User,
+    *,
+    actor: User,
+    teams: Iterable[Team],
+    systems: Iterable[AISystem],
+    note: str = "",
+    reason: str,
+) -> AccessScope | None:
     """Limit ``user`` to the systems of ``teams`` and to ``systems``; both empty lifts the
     limit (the scope record stays, empty, with its history)."""
     _require_admin(actor)
@@ -239,7 +258,7 @@ def mapped_roles(groups: set[str]) -> set[str]:
 
 
 @transaction.atomic
-def sso_sign_in(claims: dict, *, issuer: str):
+def sso_sign_in(claims: dict, *, issuer: str) -> User:
     """The portal user for a provider login: found by (issuer, subject), else linked by a
     verified e-mail, else created. Their name and e-mail follow the provider; their roles
     become exactly those the groups map to."""
@@ -289,11 +308,18 @@ def sso_sign_in(claims: dict, *, issuer: str):
 # --- group mappings (record type services) ----------------------------------------------
 
 
-def group_mapping_create(*, actor, data):
+def group_mapping_create(*, actor: User, data: dict) -> GroupRoleMapping:
     return record_create(GroupRoleMapping, actor=actor, data=data)
 
 
-def group_mapping_update(mapping, *, actor, data, expected_version, reason):
+def group_mapping_update(
+    mapping: GroupRoleMapping,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> GroupRoleMapping:
     if mapping.retired_at is not None:
         raise ValidationError(f"{mapping} is retired and can no longer be edited.")
     return record_update(
@@ -301,5 +327,7 @@ def group_mapping_update(mapping, *, actor, data, expected_version, reason):
     )
 
 
-def group_mapping_retire(mapping, *, actor, reason):
+def group_mapping_retire(
+    mapping: GroupRoleMapping, *, actor: User, reason: str
+) -> GroupRoleMapping:
     return record_retire(mapping, actor=actor, reason=reason)

@@ -1,6 +1,7 @@
 """Registry reads shared by pages and the API."""
 
 from aims_portal import history
+from aims_portal.models import User
 from aims_portal.scopes import restrict
 
 from . import golive, policy
@@ -10,14 +11,18 @@ from .models import AISystem, ChangeRequest
 LOOKUP_LIMIT = 20
 
 
-def system_denials(system: AISystem, policies=None) -> list:
+def system_denials(
+    system: AISystem, policies: policy.PolicySet | None = None
+) -> list[policy.Denial]:
     """The current registry-policy denials of a stored system (its data sources included),
     with the portal's facts beside the document as user policies expect."""
     doc = system_document(system)
     return policy.evaluate(policy.portal_input(doc, golive.portal_facts(system, doc)), policies)
 
 
-def go_live_denials(system: AISystem, policies=None) -> list | None:
+def go_live_denials(
+    system: AISystem, policies: policy.PolicySet | None = None
+) -> list[golive.Problem] | None:
     """What would stop the system going to production now: the policies and the go-live
     gate (stage order, impact assessment, sign-offs), the check an owner needs before
     requesting it. None for a system already in production or retired."""
@@ -29,7 +34,7 @@ def go_live_denials(system: AISystem, policies=None) -> list | None:
     return golive.check_change(change, policies)
 
 
-def system_lookup(text: str, user, limit: int = LOOKUP_LIMIT) -> list[dict]:
+def system_lookup(text: str, user: User, limit: int = LOOKUP_LIMIT) -> list[dict]:
     """Systems ``user`` may see whose name or ID contains ``text``, by name, at most
     ``limit``: what a searchable filter offers instead of a menu of every system."""
     from django.db.models import Q

@@ -1,11 +1,15 @@
 """Helpers shared by the audits services."""
 
+from typing import Any
+
+from django.db import models
+
 from aims_portal.services import next_reference, tracked_save  # noqa: F401 (re-exported)
 
 AREA = "audits"
 
 
-def merged(data, current, name, many=False):
+def merged(data: dict, current: models.Model | None, name: str, many: bool = False) -> Any:
     """The value ``name`` will have: from ``data`` if sent, else the current record's."""
     if name in data:
         return data[name]

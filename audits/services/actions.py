@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aims_portal import services as records
+from aims_portal.models import User
 
 from .. import selectors
 from ..models import CorrectiveAction, Finding, ManagementReview
@@ -14,7 +15,7 @@ from ._common import merged, next_reference
 # --- corrective actions -----------------------------------------------------------------------
 
 
-def _check_action(data, current=None):
+def _check_action(data: dict, current: CorrectiveAction | None = None) -> None:
     finding = merged(data, current, "finding")
     review = merged(data, current, "review")
     if bool(finding) == bool(review):
@@ -29,14 +30,21 @@ def _check_action(data, current=None):
 
 
 @transaction.atomic
-def corrective_action_create(*, actor, data):
+def corrective_action_create(*, actor: User, data: dict) -> CorrectiveAction:
     data = dict(data)
     _check_action(data)
     data["reference"] = next_reference(CorrectiveAction, "CA")
     return records.record_create(CorrectiveAction, actor=actor, data=data)
 
 
-def corrective_action_update(action, *, actor, data, expected_version, reason):
+def corrective_action_update(
+    action: CorrectiveAction,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> CorrectiveAction:
     current = CorrectiveAction.objects.get(pk=action.pk)
     if current.status not in CorrectiveAction.OPEN_STATUSES:
         raise ValidationError(
@@ -49,7 +57,14 @@ def corrective_action_update(action, *, actor, data, expected_version, reason):
     )
 
 
-def corrective_action_transition(action, name, *, actor, reason="", expected_version=None):
+def corrective_action_transition(
+    action: CorrectiveAction,
+    name: str,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> CorrectiveAction:
     """One step of the action's workflow; ``verify`` and ``not_effective`` are the
     effectiveness check, with ``reason`` saying what was checked and what it showed."""
     now = timezone.now()
@@ -71,7 +86,14 @@ def corrective_action_transition(action, name, *, actor, reason="", expected_ver
     )
 
 
-def corrective_action_verify(action, *, actor, effective, notes, expected_version=None):
+def corrective_action_verify(
+    action: CorrectiveAction,
+    *,
+    actor: User,
+    effective: bool,
+    notes: str,
+    expected_version: int | str | None = None,
+) -> CorrectiveAction:
     """Record the effectiveness check: effective moves the action on, not effective sends it
     back to work."""
     return corrective_action_transition(
@@ -87,13 +109,20 @@ def corrective_action_verify(action, *, actor, effective, notes, expected_versio
 
 
 @transaction.atomic
-def review_create(*, actor, data):
+def review_create(*, actor: User, data: dict) -> ManagementReview:
     data = dict(data)
     data["reference"] = next_reference(ManagementReview, "MR", width=2)
     return records.record_create(ManagementReview, actor=actor, data=data)
 
 
-def review_update(review, *, actor, data, expected_version, reason):
+def review_update(
+    review: ManagementReview,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> ManagementReview:
     current = ManagementReview.objects.get(pk=review.pk)
     if current.is_completed:
         raise ValidationError(f"{current} is completed: its minutes and figures are frozen.")
@@ -104,7 +133,14 @@ def review_update(review, *, actor, data, expected_version, reason):
 
 
 @transaction.atomic
-def review_transition(review, name, *, actor, reason="", expected_version=None):
+def review_transition(
+    review: ManagementReview,
+    name: str,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> ManagementReview:
     changes = {}
     if name == "complete":
         changes = {
@@ -117,7 +153,13 @@ def review_transition(review, name, *, actor, reason="", expected_version=None):
     )
 
 
-def review_complete(review, *, actor, reason="", expected_version=None):
+def review_complete(
+    review: ManagementReview,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> ManagementReview:
     return review_transition(
         review, "complete", actor=actor, reason=reason, expected_version=expected_version
     )

@@ -1,11 +1,14 @@
 """Audit programme, audits and their checklists, findings."""
 
+from typing import Any, NoReturn
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from aims_portal import roles
 from aims_portal import services as records
+from aims_portal.models import User
 from controls.catalogue import sort_key
 
 from .. import selectors
@@ -16,11 +19,18 @@ from ._common import AREA, merged, next_reference, tracked_save
 # --- audit programme --------------------------------------------------------------------------
 
 
-def programme_create(*, actor, data):
+def programme_create(*, actor: User, data: dict) -> AuditProgramme:
     return records.record_create(AuditProgramme, actor=actor, data=data)
 
 
-def programme_update(programme, *, actor, data, expected_version, reason):
+def programme_update(
+    programme: AuditProgramme,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> AuditProgramme:
     year = data.get("year")
     if year is not None and year != programme.year:
         outside = programme.audits.exclude(planned_start__year=year)
@@ -36,7 +46,7 @@ def programme_update(programme, *, actor, data, expected_version, reason):
 # --- audits -----------------------------------------------------------------------------------
 
 
-def _check_audit(data, current=None):
+def _check_audit(data: dict, current: Audit | None = None) -> None:
     """Dates, criteria, team roles and independence of the audit as it would be saved."""
     values = {
         name: merged(data, current, name, many)
@@ -81,7 +91,7 @@ def _check_audit(data, current=None):
         raise ValidationError({"auditors": selectors.conflict_messages(conflicts)})
 
 
-def checklist_sync(audit, *, actor, reason):
+def checklist_sync(audit: Audit, *, actor: User, reason: str) -> None:
     """Make the checklist one line per criterion: add new ones, drop unused ones."""
     wanted = {}
     for requirement in audit.requirements.all():
@@ -125,7 +135,7 @@ def checklist_sync(audit, *, actor, reason):
 
 
 @transaction.atomic
-def audit_create(*, actor, data):
+def audit_create(*, actor: User, data: dict) -> Audit:
     data = dict(data)
     _check_audit(data)
     data["reference"] = next_reference(Audit, "AUD", width=2)
@@ -135,7 +145,14 @@ def audit_create(*, actor, data):
 
 
 @transaction.atomic
-def audit_update(audit, *, actor, data, expected_version, reason):
+def audit_update(
+    audit: Audit,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> Audit:
     current = Audit.objects.select_related("programme").get(pk=audit.pk)
     if not current.is_open:
         raise ValidationError(
@@ -150,7 +167,14 @@ def audit_update(audit, *, actor, data, expected_version, reason):
     return audit
 
 
-def audit_transition(audit, name, *, actor, reason="", expected_version=None):
+def audit_transition(
+    audit: Audit,
+    name: str,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> Audit:
     changes = {}
     if name == "start":
         changes = {"started_at": timezone.localdate()}
@@ -166,7 +190,7 @@ def audit_transition(audit, name, *, actor, reason="", expected_version=None):
 # --- checklist --------------------------------------------------------------------------------
 
 
-def _require_team_in_progress(audit, actor, what):
+def _require_team_in_progress(audit: Audit, actor: User, what: str) -> None:
     roles.require(actor, "change", AREA)
     if audit.status != Audit.Status.IN_PROGRESS:
         raise ValidationError(
@@ -177,12 +201,19 @@ def _require_team_in_progress(audit, actor, what):
         raise PermissionDenied(f"Only the audit team of {audit.reference} can {what}.")
 
 
-def checklist_line_create(*, actor, data):
+def checklist_line_create(*, actor: User, data: dict) -> NoReturn:
     raise ValidationError("Checklist lines come from the audit criteria: change the audit instead.")
 
 
 @transaction.atomic
-def checklist_line_update(line, *, actor, data, expected_version, reason):
+def checklist_line_update(
+    line: ChecklistLine,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> ChecklistLine:
     current = ChecklistLine.objects.select_related("audit").get(pk=line.pk)
     _require_team_in_progress(current.audit, actor, "record checklist results")
     result = data.get("result", current.result)
@@ -210,7 +241,9 @@ RESULTS_REASON = "Result recorded on the audit's checklist"
 
 
 @transaction.atomic
-def checklist_results_record(audit, *, actor, results) -> list:
+def checklist_results_record(
+    audit: Audit, *, actor: User, results: dict[ChecklistLine, dict[str, Any]]
+) -> list[ChecklistLine]:
     """Results for many lines of one audit in one submit. ``results`` maps each line to
     ``{"result", "notes", "expected_version"}``; lines whose values did not change are left
     alone. Either every change is saved or none: a refusal on any line (named by its
@@ -252,7 +285,7 @@ KIND_NEEDS_RESULT = {
 }
 
 
-def _check_kind(kind, line):
+def _check_kind(kind: str | None, line: ChecklistLine) -> None:
     needed = KIND_NEEDS_RESULT.get(kind)
     if line.result == ChecklistLine.Result.NOT_ASSESSED:
         raise ValidationError({"checklist_line": f"Record a result for {line.ref} first."})
@@ -268,7 +301,7 @@ def _check_kind(kind, line):
 
 
 @transaction.atomic
-def finding_raise(*, actor, data):
+def finding_raise(*, actor: User, data: dict) -> Finding:
     """Raise a finding from an internal audit's checklist line, or (with
     ``certification_audit``) record one from the certification body's report."""
     data = dict(data)
@@ -294,7 +327,14 @@ def finding_raise(*, actor, data):
     return records.record_create(Finding, actor=actor, data=data, reason="Raised")
 
 
-def finding_update(finding, *, actor, data, expected_version, reason):
+def finding_update(
+    finding: Finding,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> Finding:
     current = Finding.objects.select_related("checklist_line").get(pk=finding.pk)
     if current.status != Finding.Status.OPEN:
         raise ValidationError(f"{current} is closed: reopen it to change it.")
@@ -308,7 +348,14 @@ def finding_update(finding, *, actor, data, expected_version, reason):
     )
 
 
-def finding_transition(finding, name, *, actor, reason="", expected_version=None):
+def finding_transition(
+    finding: Finding,
+    name: str,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> Finding:
     changes = {"closed_at": timezone.now() if name == "close" else None}
     return finding_workflow.run(
         finding,

@@ -21,12 +21,15 @@ Rules enforced here:
   cannot be raised on a cancelled audit.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from aims_portal import roles
 from aims_portal import services as records
+from aims_portal.models import User
 
 from ..models import Certificate, CertificationAudit, CertificationBody, Finding
 from ._common import AREA, next_reference
@@ -45,17 +48,26 @@ MAX_CYCLE = 50  # three years each
 # --- certification bodies ---------------------------------------------------------------------
 
 
-def certification_body_create(*, actor, data):
+def certification_body_create(*, actor: User, data: dict) -> CertificationBody:
     return records.record_create(CertificationBody, actor=actor, data=data)
 
 
-def certification_body_update(body, *, actor, data, expected_version, reason):
+def certification_body_update(
+    body: CertificationBody,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> CertificationBody:
     return records.record_update(
         body, actor=actor, data=data, expected_version=expected_version, reason=reason
     )
 
 
-def certification_body_retire(body, *, actor, reason):
+def certification_body_retire(
+    body: CertificationBody, *, actor: User, reason: str
+) -> CertificationBody:
     if body.audits.filter(status=Status.PLANNED).exists():
         raise ValidationError(
             f"{body} has planned audits: cancel them or move them to another body first."
@@ -66,11 +78,11 @@ def certification_body_retire(body, *, actor, reason):
 # --- certification audits ---------------------------------------------------------------------
 
 
-def _sequence(cycle):
+def _sequence(cycle: int) -> tuple[str, ...]:
     return CYCLE_ONE if cycle == 1 else LATER_CYCLES
 
 
-def _predecessor(kind, cycle):
+def _predecessor(kind: str, cycle: int) -> tuple[str, int] | None:
     """(kind, cycle) of the audit this one follows, or None for stage 1."""
     sequence = _sequence(cycle)
     position = sequence.index(kind)
@@ -81,7 +93,7 @@ def _predecessor(kind, cycle):
     return None
 
 
-def _successor(kind, cycle):
+def _successor(kind: str, cycle: int) -> tuple[str, int]:
     sequence = _sequence(cycle)
     position = sequence.index(kind)
     if position + 1 < len(sequence):
@@ -89,7 +101,7 @@ def _successor(kind, cycle):
     return Kind.RECERTIFICATION, cycle + 1
 
 
-def _active(kind, cycle, exclude_pk=None):
+def _active(kind: str, cycle: int, exclude_pk: int | None = None) -> CertificationAudit | None:
     found = CertificationAudit.objects.filter(kind=kind, cycle=cycle).exclude(
         status=Status.CANCELLED
     )
@@ -98,11 +110,11 @@ def _active(kind, cycle, exclude_pk=None):
     return found.order_by("pk").first()
 
 
-def _label(kind):
+def _label(kind: str) -> str:
     return Kind(kind).label.split(" (")[0].split(",")[0].lower()
 
 
-def check_certification_audit(values, pk=None):
+def check_certification_audit(values: dict[str, Any], pk: int | None = None) -> dict[str, str]:
     """Problems with a certification audit as it would be saved (field -> value dict), as a
     field -> message dict."""
     errors = {}
@@ -152,7 +164,7 @@ def check_certification_audit(values, pk=None):
     return errors
 
 
-def _check_completion(values, kind, cycle):
+def _check_completion(values: dict[str, Any], kind: str, cycle: int) -> dict[str, str]:
     errors = {}
     done, outcome, start = (
         values.get("completed_on"),
@@ -190,7 +202,7 @@ FIELDS = (
 
 
 @transaction.atomic
-def certification_audit_create(*, actor, data):
+def certification_audit_create(*, actor: User, data: dict) -> CertificationAudit:
     data = {**data, "status": data.get("status") or Status.PLANNED}
     errors = check_certification_audit(data)
     if errors:
@@ -200,7 +212,14 @@ def certification_audit_create(*, actor, data):
 
 
 @transaction.atomic
-def certification_audit_update(audit, *, actor, data, expected_version, reason):
+def certification_audit_update(
+    audit: CertificationAudit,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> CertificationAudit:
     current = CertificationAudit.objects.select_for_update().get(pk=audit.pk)
     if current.status != Status.PLANNED:
         raise ValidationError(
@@ -218,7 +237,7 @@ def certification_audit_update(audit, *, actor, data, expected_version, reason):
 # --- certificates -----------------------------------------------------------------------------
 
 
-def check_certificate(values):
+def check_certificate(values: dict[str, Any]) -> dict[str, str]:
     errors = {}
     granted_by, issued, expires = (
         values.get("granted_by"),
@@ -242,7 +261,7 @@ def check_certificate(values):
     return errors
 
 
-def certificate_create(*, actor, data):
+def certificate_create(*, actor: User, data: dict) -> Certificate:
     data = dict(data)
     errors = check_certificate(data)
     if errors:
@@ -252,7 +271,14 @@ def certificate_create(*, actor, data):
     return records.record_create(Certificate, actor=actor, data=data)
 
 
-def certificate_update(certificate, *, actor, data, expected_version, reason):
+def certificate_update(
+    certificate: Certificate,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> Certificate:
     current = Certificate.objects.select_related("granted_by").get(pk=certificate.pk)
     values = {
         name: data.get(name, getattr(current, name))
@@ -273,7 +299,7 @@ def certificate_update(certificate, *, actor, data, expected_version, reason):
 
 
 @transaction.atomic
-def certification_finding_raise(*, actor, data):
+def certification_finding_raise(*, actor: User, data: dict) -> Finding:
     """Record a finding from the body's report; it then follows the findings workflow."""
     roles.require(actor, "create", AREA)
     data = dict(data)

@@ -7,11 +7,13 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import Resolver404, resolve
 
 from aims_portal import roles
 from aims_portal import services as records
+from aims_portal.models import TrackedModel, User
 from aims_portal.uploads import upload_name_problem
 
 from ..models import EvidenceItem
@@ -36,7 +38,7 @@ DEFAULT_TYPES = {
 }
 
 
-def upload_limits():
+def upload_limits() -> tuple[int, dict[str, bytes | None]]:
     """(max bytes, {extension: signature}): settings may override the defaults."""
     return (
         getattr(settings, "AUDITS_EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES),
@@ -44,7 +46,7 @@ def upload_limits():
     )
 
 
-def check_upload(upload):
+def check_upload(upload: UploadedFile | None) -> None:
     """Refuse a file that is too big, of a type not allowed, or not what its name says."""
     max_bytes, types = upload_limits()
     if upload is None:
@@ -79,7 +81,7 @@ def check_upload(upload):
         )
 
 
-def file_digest(upload):
+def file_digest(upload: UploadedFile) -> str:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -87,7 +89,7 @@ def file_digest(upload):
     return digest.hexdigest()
 
 
-def resolve_portal_record(link, actor):
+def resolve_portal_record(link: str | None, actor: User) -> tuple[TrackedModel, ContentType]:
     """The record a portal page address points to: (record, content type), or a field error."""
     path = urlparse((link or "").strip()).path
     problem = ValidationError(
@@ -112,7 +114,7 @@ def resolve_portal_record(link, actor):
     return record, ContentType.objects.get_for_model(record_type.model)
 
 
-def _target(data):
+def _target(data: dict) -> tuple[str, TrackedModel]:
     chosen = [name for name in TARGETS if data.get(name)]
     if len(chosen) != 1:
         raise ValidationError(
@@ -131,7 +133,9 @@ def _target(data):
     return name, target
 
 
-def evidence_may_add(actor, target_name: str | None = None, target=None) -> bool:
+def evidence_may_add(
+    actor: User, target_name: str | None = None, target: TrackedModel | None = None
+) -> bool:
     """Whoever may create audit records may attach evidence; the owner of a corrective
     action may also attach evidence to that action (the proof that it was done)."""
     if roles.can(actor, "create", AREA):
@@ -144,7 +148,7 @@ def evidence_may_add(actor, target_name: str | None = None, target=None) -> bool
 
 
 @transaction.atomic
-def evidence_add(*, actor, data):
+def evidence_add(*, actor: User, data: dict) -> EvidenceItem:
     """File, link or portal-record pointer; everything is checked before a byte is stored."""
     data = dict(data)
     if not roles.can(actor, "create", AREA):
@@ -198,11 +202,18 @@ def evidence_add(*, actor, data):
     )
 
 
-def evidence_create(*, actor, data):
+def evidence_create(*, actor: User, data: dict) -> EvidenceItem:
     return evidence_add(actor=actor, data=data)
 
 
-def evidence_update(item, *, actor, data, expected_version, reason):
+def evidence_update(
+    item: EvidenceItem,
+    *,
+    actor: User,
+    data: dict,
+    expected_version: int | str | None,
+    reason: str,
+) -> EvidenceItem:
     current = EvidenceItem.objects.get(pk=item.pk)
     if current.retired_at:
         raise ValidationError(f"“{current}” is withdrawn and can no longer be changed.")
@@ -215,5 +226,5 @@ def evidence_update(item, *, actor, data, expected_version, reason):
     )
 
 
-def evidence_retire(item, *, actor, reason):
+def evidence_retire(item: EvidenceItem, *, actor: User, reason: str) -> EvidenceItem:
     return records.record_retire(item, actor=actor, reason=reason)

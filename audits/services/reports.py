@@ -1,11 +1,12 @@
 from django.core.exceptions import ValidationError
 
 from aims_portal import document_jobs
+from aims_portal.models import User
 
 from ..models import Audit, ManagementReview, ReportExport
 
 
-def report_request(*, actor, source: Audit | ManagementReview, fmt: str) -> ReportExport:
+def report_request(*, actor: User, source: Audit | ManagementReview, fmt: str) -> ReportExport:
     """Record a report job (an audit's report or a review's minutes) and start it.
 
     Raises ``aims_portal.jobs.QueueUnavailable`` when the broker cannot take it; the job is
@@ -23,7 +24,7 @@ def report_request(*, actor, source: Audit | ManagementReview, fmt: str) -> Repo
     return document_jobs.document_request(job, actor=actor, task=render_report)
 
 
-def report_retry(job: ReportExport, *, actor) -> ReportExport:
+def report_retry(job: ReportExport, *, actor: User) -> ReportExport:
     """Request a failed report again, as a new job for the same record and format."""
     from ..tasks import render_report
 

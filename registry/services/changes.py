@@ -19,6 +19,8 @@ Rules enforced here:
   and a material change records a new model version (lineage).
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -35,7 +37,7 @@ from .inventory import record_model_version, system_write
 PRODUCTION = AISystem.Stage.PRODUCTION
 
 
-def _check_request(actor, system, data):
+def _check_request(actor: User, system: AISystem, data: dict[str, Any]) -> None:
     if not (
         roles.can(actor, "change", "inventory", system) and roles.can(actor, "create", "inventory")
     ):
@@ -96,13 +98,13 @@ def change_request_update(
     )
 
 
-def _approver_role(actor):
+def _approver_role(actor: User) -> str:
     held = [r for r in roles.role_names() if r in roles.user_roles(actor)]
     granted = [r for r in held if roles.matrix().grant(r, "inventory", "approve")]
     return roles.role_label((granted or held or [roles.ADMIN])[0])
 
 
-def _apply(change, actor):
+def _apply(change: ChangeRequest, actor: User) -> None:
     reason = f"CR-{change.pk} approved by {actor}: {change.get_kind_display().lower()}"
     system = change.system
     if change.kind == ChangeRequest.Kind.STAGE:

@@ -14,14 +14,15 @@ Rules enforced here:
   for that stage is already waiting.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from aims_portal.models import User
 
@@ -70,14 +71,14 @@ class ImportResult:
     unchanged: list = field(default_factory=list)
     change_requests: list = field(default_factory=list)
 
-    def summary(self):
+    def summary(self) -> str:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.change_requests)} change requests raised"
         )
 
 
-def _get(doc, path):
+def _get(doc: dict[str, Any], path: tuple[str, ...]) -> Any:
     for key in path:
         doc = doc[key]
     return doc
@@ -91,7 +92,9 @@ class Owner:
     team: object = None
 
 
-def _resolve(files):
+def _resolve(
+    files: list[yaml_io.SystemFile],
+) -> tuple[list[tuple[yaml_io.SystemFile, Owner | None, Supplier | None]], list[str]]:
     """Owner and supplier objects for each file, or every problem found."""
     User = get_user_model()
     names = {f.doc["owner"] for f in files if f.doc["owner"]}
@@ -126,7 +129,7 @@ def _resolve(files):
     return resolved, problems
 
 
-def _value(doc, path, model_field):
+def _value(doc: dict[str, Any], path: tuple[str, ...], model_field: str) -> Any:
     value = _get(doc, path)
     if value is None:
         # A key the file leaves out: the field's default (environment: development), or "".
@@ -136,7 +139,7 @@ def _value(doc, path, model_field):
     return value
 
 
-def _system_data(doc, owner, supplier):
+def _system_data(doc: dict[str, Any], owner: Owner, supplier: Supplier | None) -> dict[str, Any]:
     data = {field_: _value(doc, path, field_) for path, field_ in SYSTEM_FIELDS.items()}
     training = doc["data"]["training_sources"]
     return {
@@ -148,7 +151,9 @@ def _system_data(doc, owner, supplier):
     }
 
 
-def _sync_sources(system, existing, doc, actor, reason):
+def _sync_sources(
+    system: AISystem, existing: list[DataSource], doc: dict[str, Any], actor: User, reason: str
+) -> bool:
     """Make the system's active sources (``existing``, in order) those of ``doc``; whether
     anything changed."""
 
@@ -188,7 +193,7 @@ class _Stored:
     waiting: set
 
     @classmethod
-    def load(cls, slugs):
+    def load(cls, slugs: list[str]) -> "_Stored":
         systems = {
             s.slug: s
             for s in AISystem.objects.select_related("owner", "owner_team", "supplier").filter(
@@ -209,7 +214,16 @@ class _Stored:
         return cls(systems, sources, waiting)
 
 
-def _import_one(f, owner, supplier, actor, result, stored, policies, commit=""):
+def _import_one(
+    f: yaml_io.SystemFile,
+    owner: Owner,
+    supplier: Supplier | None,
+    actor: User,
+    result: ImportResult,
+    stored: _Stored,
+    policies: policy.PolicySet,
+    commit: str = "",
+) -> None:
 
     doc = f.doc
     reason = f"Synced from {f.name} at {commit[:12]}" if commit else f"Imported from {f.name}"
@@ -258,13 +272,13 @@ def _import_one(f, owner, supplier, actor, result, stored, policies, commit=""):
         result.change_requests.append(change)
 
 
-def _file_order(paths):
+def _file_order(paths: list) -> Callable[[str], int]:
     """Sort problems by file (in the order given), then as found: a file's problems together."""
     order = {Path(p).name: n for n, p in enumerate(paths)}
     return lambda problem: order.get(problem.split(":", 1)[0], len(order))
 
 
-def _stored_doc(system):
+def _stored_doc(system: AISystem) -> dict[str, Any]:
     return system_document(
         AISystem.objects.select_related("owner", "owner_team", "supplier").get(pk=system.pk)
     )
@@ -297,7 +311,7 @@ def import_files(paths: list, *, actor: User, commit: str = "") -> ImportResult:
     return result
 
 
-def export_all(systems=None) -> Iterator[tuple[str, str]]:
+def export_all(systems: QuerySet[AISystem] | None = None) -> Iterator[tuple[str, str]]:
     """(file name, YAML text) for every system of ``systems`` (by default all), in slug
     order."""
     systems = (

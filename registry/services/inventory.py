@@ -39,7 +39,7 @@ from ..models import (
 from ..workflows import incident_workflow
 
 
-def _check_review_dates(data):
+def _check_review_dates(data: dict) -> None:
     last, upcoming = data.get("last_reviewed"), data.get("next_review")
     if last and upcoming and upcoming < last:
         raise ValidationError({"next_review": "The next review cannot be before the last one."})
@@ -65,7 +65,7 @@ def supplier_retire(supplier: Supplier, *, actor: User, reason: str) -> Supplier
     return records.record_retire(supplier, actor=actor, reason=reason)
 
 
-def _check_system_data(data, current=None):
+def _check_system_data(data: dict, current: AISystem | None = None) -> None:
     if "stage" in data:
         raise ValidationError(
             {"stage": "The lifecycle stage changes only through a lifecycle change request."}
@@ -92,7 +92,9 @@ def ai_system_update(
     )
 
 
-def system_write(system: AISystem, *, actor: User | None, reason: str, **fields) -> AISystem:
+def system_write(
+    system: AISystem, *, actor: User | None, reason: str, **fields: object
+) -> AISystem:
     """Internal: set fields on a system as part of an approved step (history kept)."""
     current = AISystem.objects.select_for_update().get(pk=system.pk)
     for name, value in fields.items():
@@ -104,7 +106,7 @@ def system_write(system: AISystem, *, actor: User | None, reason: str, **fields)
 # --- records that belong to a system ------------------------------------------------------
 
 
-def _check_system_link(actor, system):
+def _check_system_link(actor: User, system: AISystem | None) -> None:
     if system is None:
         return
     if system.stage == AISystem.Stage.RETIRED:
@@ -225,14 +227,14 @@ def incident_transition(
 POLICY_MANAGERS = {roles.ADMIN, roles.GOVERNANCE_LEAD}
 
 
-def _check_policy_manager(actor):
+def _check_policy_manager(actor: User) -> None:
     # A policy applies to every system, so an owner could block everyone else's: only
     # administrators and governance leads manage them.
     if not POLICY_MANAGERS & roles.user_roles(actor):
         raise PermissionDenied("Only administrators and governance leads manage registry policies.")
 
 
-def _check_rego(data):
+def _check_rego(data: dict) -> None:
     if "rego" in data:
         problem = policy.check_rego(data.get("name") or "policy", data["rego"])
         if problem:
