@@ -132,6 +132,7 @@ class CertificationAuditFilterSet(WorkflowStatusFilterSet):
 
     kind = django_filters.ChoiceFilter(label="Audit", choices=CertificationAudit.Kind.choices)
     status = django_filters.ChoiceFilter(choices=CertificationAudit.Status.choices)
+    body = LookupFilter(queryset=CertificationBody.objects.all())
 
     class Meta:
         model = CertificationAudit
@@ -142,6 +143,7 @@ class CertificateFilterSet(WorkflowStatusFilterSet):
     search_fields = ("number", "scope")
 
     status = django_filters.ChoiceFilter(choices=Certificate.Status.choices)
+    body = LookupFilter(queryset=CertificationBody.objects.all())
     expiring = django_filters.ChoiceFilter(
         label="Expires",
         method="filter_expiring",

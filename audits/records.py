@@ -326,6 +326,7 @@ def certification_finding_link(audit, user):
 
 certification_bodies = RecordType(
     model=CertificationBody,
+    lookup=("name",),
     app_name="audits",
     url_name="certbody",
     url_path="certification/bodies",

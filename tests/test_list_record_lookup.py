@@ -28,7 +28,36 @@ SEARCHED_FILTERS = [
     ("/governance/measurements/", "objective", "/lookup/governance/objective/"),
     ("/governance/competences/", "system", "/lookup/registry/aisystem/"),
     ("/governance/training/", "competence", "/lookup/governance/competence/"),
+    ("/audits/certification/audits/", "body", "/lookup/audits/certificationbody/"),
+    ("/audits/certification/certificates/", "body", "/lookup/audits/certificationbody/"),
 ]
+
+# Record types the catalogue bounds to a few dozen rows: a menu of them stays short.
+BOUNDED = {"Control", "Requirement", "SoAEntry", "ScoringMethod"}
+
+
+def test_no_list_filter_offers_a_menu_of_a_growing_record_type():
+    """Every filter that chooses a record of a type that grows is a search box: a menu would
+    write one <option> per row into every list page (2,000 certification bodies made the
+    certificates page 219 kB and 17 times its floor)."""
+    import django_filters
+
+    from aims_portal.record_registry import registered_types
+    from aims_portal.records.filters import LookupFilter
+
+    growing = {rt.model for rt in registered_types() if rt.model.__name__ not in BOUNDED}
+    menus = [
+        f"{rt.list_url} {name}"
+        for rt in registered_types()
+        for name, declared in rt.filterset_class.base_filters.items()
+        if isinstance(
+            declared, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter
+        )
+        and not isinstance(declared, LookupFilter)
+        and not callable(declared.queryset)
+        and declared.queryset.model in growing
+    ]
+    assert not menus, menus
 
 
 @pytest.mark.parametrize(("url", "name", "lookup"), SEARCHED_FILTERS)
