@@ -6,12 +6,11 @@ class AimsPortalConfig(AppConfig):
     verbose_name = "AIMS portal"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deploy checks)
-        from .ledger import signals
+        from . import (  # noqa: F401  (the webhook delivery task)
+            checks,
+            search,
+            webhooks,
+        )
         from .records import columns  # noqa: F401  (before any app builds its tables)
-
-        signals.connect()
-
-        from . import search, webhooks  # noqa: F401  (the webhook delivery task)
 
         search.connect()

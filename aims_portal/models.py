@@ -423,13 +423,3 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return self.title
-
-
-from .ledger.models import (  # noqa: E402,F401
-    Checkpoint,
-    EvidenceBundle,
-    HeldCheckpoint,
-    LedgerEntry,
-    RetiredValue,
-    VerificationRun,
-)

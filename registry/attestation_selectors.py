@@ -7,7 +7,7 @@ ledger's (covered_model, covered_id) index.
 
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 
-from aims_portal.ledger.models import LedgerEntry
+from integrity.models import LedgerEntry
 
 from .models import Attestation, AttestationToken
 

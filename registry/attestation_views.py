@@ -14,7 +14,7 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aims_portal import roles
-from aims_portal.ledger import verify_receipt
+from integrity import verify_receipt
 
 from . import attestation_selectors as selectors
 from . import attestations as services

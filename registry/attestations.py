@@ -15,7 +15,7 @@ Rules enforced here (the API, the pages and the benchmark all call these functio
   problem named by index and field, and nothing is written;
 - registered attestations enter the integrity ledger in the same transaction, under one
   ledger lock per batch, and are never updated or deleted; each answer carries a receipt
-  signed by the ledger key (aims_portal.ledger.receipts);
+  signed by the ledger key (integrity.receipts);
 - a POST with an ``Idempotency-Key`` registers at most once per (token, key): a retry gets
   the first answer back, a reuse of the key for another request is refused
   (``attestations_register_once``);
@@ -39,11 +39,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from aims_portal import roles
-from aims_portal.ledger import bulk as ledger_bulk
-from aims_portal.ledger import receipts
-from aims_portal.ledger.models import LedgerEntry
-from aims_portal.ledger.verify_bundle import canonical_json
 from aims_portal.services import tracked_save
+from integrity import bulk as ledger_bulk
+from integrity import receipts
+from integrity.models import LedgerEntry
+from integrity.verify_bundle import canonical_json
 
 from .models import (
     AISystem,

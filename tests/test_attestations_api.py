@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from aims_portal.ledger.models import LedgerEntry
+from integrity.models import LedgerEntry
 from registry import services
 from registry.attestations import MAX_BATCH, attestation_token_create
 from registry.models import Attestation

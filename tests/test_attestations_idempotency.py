@@ -11,7 +11,7 @@ from django.db import connection, connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from aims_portal.ledger.models import LedgerEntry
+from integrity.models import LedgerEntry
 from registry import services
 from registry.attestations import attestation_token_create
 from registry.models import Attestation, AttestationIdempotencyKey

@@ -787,9 +787,9 @@ class PermissionSweep(TestCase):
     @classmethod
     def _extra_samples(cls, users):
         """Records the demo data may not hold but some URLs name."""
-        from aims_portal.ledger import bundles
-        from aims_portal.ledger.models import EvidenceBundle
         from controls.models import DocumentExport
+        from integrity import bundles
+        from integrity.models import EvidenceBundle
         from registry import attestations
         from registry.models import AISystem, Attestation, AttestationToken, Team
 

@@ -22,8 +22,8 @@ from rest_framework.utils.encoders import JSONEncoder
 from aims_portal.api import MatrixPermission
 from aims_portal.api_input import AttestationPagination, PortalJSONParser
 from aims_portal.auth_backends import PortalTokenAuthentication
-from aims_portal.ledger.receipts import NotCoveredYet
 from aims_portal.scopes import restrict
+from integrity.receipts import NotCoveredYet
 
 from .. import attestation_selectors as selectors
 from .. import attestations as services

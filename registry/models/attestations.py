@@ -3,7 +3,7 @@
 An attestation says: this AI system, running this model version, turned an input with this
 SHA-256 into an output with that SHA-256, and the gateway decided this about it. The portal
 never sees the input or output themselves, only their hashes. Each attestation is a link of
-the integrity ledger (``aims_portal.ledger.coverage``), so it cannot be changed, removed or
+the integrity ledger (``integrity.coverage``), so it cannot be changed, removed or
 slipped in afterwards without verification naming it.
 """
 
@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from aims_portal.ledger import coverage
 from aims_portal.models import TrackedModel
+from integrity import coverage
 
 from .inventory import AISystem
 from .lineage import ModelVersion, SystemOwned
@@ -29,7 +29,7 @@ class AttestationToken(SystemOwned, TrackedModel):
     """
 
     area = "inventory"
-    # Written without a version (aims_portal.ledger.current_state does not compare it).
+    # Written without a version (integrity.current_state does not compare it).
     _history_unversioned_fields: ClassVar[tuple[str, ...]] = ("last_used_at",)
 
     system = models.ForeignKey(

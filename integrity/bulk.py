@@ -14,6 +14,7 @@ from django.db import connections, models, router
 
 from . import services
 from .canonical import canonical_instance
+from .migration_state import ledger_has_tree
 
 # Field types whose canonical JSON value PostgreSQL reads back as the same value.
 _DIRECT = (
@@ -90,3 +91,14 @@ def insert_and_append(kind: str, instances: list) -> tuple[list, list]:
     pks = [i.pk for i in instances]
     positions = services.append_hashed(kind, model._meta.label_lower, pks, hashed, using)
     return positions, hashed
+
+
+def chain_history_rows(apps, rows, using):
+    """Chain history rows a data migration wrote in bulk (``rows``: instances of one
+    migration-state history model), in the migration's transaction, as the signal handlers
+    do for rows the portal writes."""
+    if not rows:
+        return
+    label = rows[0]._meta.label_lower
+    rows = [(row.pk, canonical_instance(row)) for row in rows]
+    services.append_rows("history", label, rows, using, with_tree=ledger_has_tree(apps))

@@ -11,9 +11,10 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import jobs, roles, scopes
-from ..params import int_param
-from . import bundles, selectors, services, signing
+from aims_portal import jobs, roles, scopes
+from aims_portal.params import int_param
+
+from . import bundles, job_start, selectors, services, signing
 from . import verify_receipt as tlog
 from .models import Checkpoint, EvidenceBundle, HeldCheckpoint
 
@@ -40,7 +41,7 @@ def integrity(request):
             "origin": settings.LEDGER_ORIGIN,
         }
     )
-    return render(request, "ledger/integrity.html", context)
+    return render(request, "integrity/integrity.html", context)
 
 
 # Sequence numbers outgrow the 32-bit ids that int_param allows by default.
@@ -67,7 +68,7 @@ def entries(request):
     filters = {"model": record_label, "record": record_id or ""}
     return render(
         request,
-        "ledger/entries.html",
+        "integrity/entries.html",
         {
             "page": page,
             "types": types,
@@ -81,7 +82,7 @@ def entries(request):
 @require_POST
 def verify(request):
     try:
-        run = services.verification_start(actor=request.user)
+        run = job_start.verification_start(actor=request.user)
     except jobs.QueueUnavailable as error:
         messages.error(request, f"Verification could not start. {error.message}")
         return redirect("ledger:integrity")
@@ -180,7 +181,7 @@ def checkpoint_check(request):
 @require_POST
 def bundle_create(request):
     try:
-        bundle = bundles.bundle_request(actor=request.user, area=request.POST.get("area", ""))
+        bundle = job_start.bundle_request(actor=request.user, area=request.POST.get("area", ""))
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("ledger:integrity")
@@ -203,7 +204,7 @@ def _own_bundle(request, pk):
 def bundle_retry(request, pk):
     bundle = _own_bundle(request, pk)
     try:
-        again = bundles.bundle_retry(bundle, actor=request.user)
+        again = job_start.bundle_retry(bundle, actor=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("ledger:bundle", pk=bundle.pk)
@@ -215,7 +216,7 @@ def bundle_retry(request, pk):
 
 def bundle_detail(request, pk):
     bundle = _own_bundle(request, pk)
-    template = "ledger/bundle_status.html" if request.htmx else "ledger/bundle.html"
+    template = "integrity/bundle_status.html" if request.htmx else "integrity/bundle.html"
     return render(request, template, {"bundle": bundle})
 
 

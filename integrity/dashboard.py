@@ -2,7 +2,8 @@
 
 from django.urls import reverse
 
-from ..dashboard import Card, Row, card
+from aims_portal.dashboard import Card, Row, card
+
 from .models import Checkpoint, VerificationRun
 from .selectors import head
 

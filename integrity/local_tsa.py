@@ -1,6 +1,6 @@
 """A local RFC 3161 time-stamping authority for tests and the demo.
 
-    python -m aims_portal.ledger.local_tsa --port 8318 --dir var/tsa
+    python -m integrity.local_tsa --port 8318 --dir var/tsa
 
 On first start it creates, in DIR, a CA and a TSA key and certificate (ECDSA P-256; the TSA
 certificate has the critical time-stamping extended key usage), ``tsa-chain.pem`` (TSA
@@ -47,7 +47,7 @@ MAX_QUERY_BYTES = 64 * 1024
 POLICY_OID = "2.25.15540349897214527377027349829003584700"
 CHAIN_FILE = "tsa-chain.pem"
 OPENSSL_TIMEOUT = 20
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 # --- keys and certificates ---------------------------------------------------------------------
@@ -391,7 +391,7 @@ def start(directory: Path, port: int = 0, timeout: float = 30.0) -> LocalTSA:
     directory.mkdir(parents=True, exist_ok=True)
     log_path = directory / "tsa.log"
     with open(log_path, "ab") as log:
-        command = [sys.executable, "-m", "aims_portal.ledger.local_tsa"]
+        command = [sys.executable, "-m", "integrity.local_tsa"]
         command += ["--port", str(port), "--dir", str(directory), "--stop-on-stdin-eof"]
         # Its stdin is a pipe only this process holds: if this process dies without stop(),
         # the pipe closes and the server ends instead of lingering.

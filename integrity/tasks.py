@@ -2,11 +2,12 @@
 
 from celery import shared_task
 
-from .. import jobs
+from aims_portal import jobs
+
 from .models import EvidenceBundle, VerificationRun
 
 
-@shared_task(name="aims_portal.ledger.checkpoint")
+@shared_task(name="integrity.checkpoint")
 def checkpoint():
     """Scheduled by Celery beat: sign and time-stamp the tree head when the log has grown
     and the last checkpoint is older than LEDGER_CHECKPOINT_INTERVAL. When the
@@ -23,7 +24,7 @@ def checkpoint():
         return None  # logged by the service; retried on the next beat
 
 
-@shared_task(name="aims_portal.ledger.verify")
+@shared_task(name="integrity.verify")
 def verify_ledger(run_id=None):
     """A run requested from the page (``run_id``), or the nightly one (Celery beat)."""
     from . import services
@@ -37,7 +38,7 @@ def verify_ledger(run_id=None):
     return services.verification_run(run).status
 
 
-@shared_task(name="aims_portal.ledger.build_bundle", ignore_result=True)
+@shared_task(name="integrity.build_bundle", ignore_result=True)
 def build_bundle(bundle_id):
     from . import bundles
 

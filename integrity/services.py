@@ -27,7 +27,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections, router, transaction
 from django.utils import timezone
 
-from .. import jobs, roles
+from aims_portal import roles
+
 from . import selectors, signing, timestamping, tsa_verify
 from . import verify_receipt as tlog
 from .canonical import _datetime, canonical_instance
@@ -522,19 +523,6 @@ def _row_hashes_for(chunk):
 def _chunks_with_row_hashes(chunk_size):
     for chunk in selectors.entry_chunks(chunk_size, with_tree=True):
         yield chunk, _row_hashes_for(chunk)
-
-
-def verification_start(*, actor):
-    """Queue a verification run (inline when there is no broker); aims_portal.jobs says
-    how a run that cannot be queued or whose worker dies ends."""
-    roles.require(actor, "view", "ledger")
-    run = VerificationRun.objects.create(
-        triggered_by=actor, status=VerificationRun.Status.QUEUED, deadline=jobs.queue_deadline()
-    )
-    from .tasks import verify_ledger
-
-    jobs.enqueue(run, verify_ledger)
-    return run
 
 
 def verification_run(run=None, *, trusted=()):

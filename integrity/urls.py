@@ -1,8 +1,10 @@
-"""Integrity pages (mounted at /integrity/)."""
+"""Integrity pages (mounted at /integrity/) and the public ledger API (``api_paths``, mounted
+at the site's root by the portal's URL configuration)."""
 
 from django.urls import path
 
 from . import views
+from .api import ledger as ledger_api
 
 app_name = "ledger"
 
@@ -21,4 +23,22 @@ urlpatterns = [
     path("bundles/<int:pk>/", views.bundle_detail, name="bundle"),
     path("bundles/<int:pk>/download/", views.bundle_download, name="bundle-download"),
     path("bundles/<int:pk>/retry/", views.bundle_retry, name="bundle-retry"),
+]
+
+api_paths = [
+    path(
+        "api/v1/integrity/checkpoints/",
+        ledger_api.CheckpointList.as_view(),
+        name="api-checkpoints",
+    ),
+    path(
+        "api/v1/integrity/proofs/inclusion/",
+        ledger_api.InclusionProof.as_view(),
+        name="api-inclusion-proof",
+    ),
+    path(
+        "api/v1/integrity/proofs/consistency/",
+        ledger_api.ConsistencyProof.as_view(),
+        name="api-consistency-proof",
+    ),
 ]

@@ -8,7 +8,7 @@ comparison sees it.
 Rules enforced here, for every model with django-simple-history (the custom User model
 included, its fields kept out of history — password, last login — not compared):
 - a live row equals its latest version (highest ``history_id`` of its id) in every field the
-  history keeps, compared as canonical values (aims_portal.ledger.canonical), so that types,
+  history keeps, compared as canonical values (integrity.canonical), so that types,
   time zones and decimal places never raise a false alarm;
 - its links (the model's ``_history_m2m_fields``) equal the link rows of that version. The
   latest version of a live record always has its links recorded: where link history started

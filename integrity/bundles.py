@@ -21,10 +21,10 @@ import zipfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .. import jobs, roles, scopes
+from aims_portal import roles
+
 from . import coverage, evolution, selectors, services, signing, timestamping
 from .current_bundle import write_current_rows
 from .models import Checkpoint, EvidenceBundle
@@ -71,27 +71,6 @@ def bundle_dir():
 
 def bundle_path(bundle):
     return bundle_dir() / bundle.file_name
-
-
-def bundle_request(*, actor, area=""):
-    roles.require(actor, "export", "ledger")
-    scopes.require_whole_organisation(actor, "an evidence bundle")
-    if area and area not in dict(selectors.bundle_areas()):
-        raise ValidationError({"area": "Choose an area that has records, or the whole AIMS."})
-    bundle = EvidenceBundle.objects.create(
-        requested_by=actor, area=area, deadline=jobs.queue_deadline()
-    )
-    from .tasks import build_bundle
-
-    jobs.enqueue(bundle, build_bundle)
-    return bundle
-
-
-def bundle_retry(bundle, *, actor):
-    """Build a failed bundle again, as a new bundle of the same area."""
-    if bundle.status != EvidenceBundle.Status.FAILED:
-        raise ValidationError("Only a bundle that could not be built can be tried again.")
-    return bundle_request(actor=actor, area=bundle.area)
 
 
 def _progress(bundle, done, total):

@@ -15,8 +15,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
-from .models import Checkpoint
+from .. import services
+from ..models import Checkpoint
 
 
 class CheckpointSerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from aims_portal.ledger import services
+from integrity import services
 
 
 class Command(BaseCommand):

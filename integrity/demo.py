@@ -5,7 +5,7 @@ Idempotent: signs only when the chain moved, verifies only when it has not been 
 since the last checkpoint.
 """
 
-from . import selectors, services
+from . import job_start, selectors, services
 from .models import VerificationRun
 
 
@@ -15,4 +15,4 @@ def load(users):
     checkpoint = services.checkpoint_create(only_if_new=True)
     verified = VerificationRun.objects.filter(started_at__gte=checkpoint.signed_at).exists()
     if not verified:
-        services.verification_start(actor=users.get("auditor"))
+        job_start.verification_start(actor=users.get("auditor"))

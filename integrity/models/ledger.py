@@ -9,7 +9,7 @@ ledger entry or a checkpoint; the verification exists to catch whoever does it w
 from django.conf import settings
 from django.db import models
 
-from ..jobs import BackgroundJob, JobStates
+from aims_portal.jobs import BackgroundJob, JobStates
 
 
 class LedgerEntry(models.Model):
@@ -35,7 +35,7 @@ class LedgerEntry(models.Model):
     tree_nodes = models.BinaryField(default=b"")
 
     class Meta:
-        app_label = "aims_portal"
+        db_table = "aims_portal_ledgerentry"
         ordering = ["sequence"]
         verbose_name = "ledger entry"
         verbose_name_plural = "ledger entries"
@@ -56,7 +56,7 @@ class RetiredValue(models.Model):
     values = models.JSONField(help_text="attname -> canonical value")
 
     class Meta:
-        app_label = "aims_portal"
+        db_table = "aims_portal_retiredvalue"
         constraints = [
             models.UniqueConstraint(fields=["covered_model", "covered_id"], name="retired_once")
         ]
@@ -89,7 +89,7 @@ class Checkpoint(models.Model):
     )
 
     class Meta:
-        app_label = "aims_portal"
+        db_table = "aims_portal_checkpoint"
         ordering = ["-sequence", "-signed_at"]
         get_latest_by = "signed_at"
 
@@ -113,7 +113,7 @@ class HeldCheckpoint(models.Model):
     held_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        app_label = "aims_portal"
+        db_table = "aims_portal_heldcheckpoint"
         ordering = ["-held_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["user", "tree_size", "root_hash"], name="held_once")
@@ -152,7 +152,7 @@ class VerificationRun(BackgroundJob):
     job_states = JobStates(queued=Status.QUEUED, running=Status.RUNNING, failed=Status.ERROR)
 
     class Meta:
-        app_label = "aims_portal"
+        db_table = "aims_portal_verificationrun"
         ordering = ["-started_at", "-pk"]
         get_latest_by = "started_at"
         indexes = [
@@ -202,7 +202,7 @@ class EvidenceBundle(BackgroundJob):
     job_states = JobStates(queued=Status.QUEUED, running=Status.BUILDING, failed=Status.FAILED)
 
     class Meta:
-        app_label = "aims_portal"
+        db_table = "aims_portal_evidencebundle"
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(

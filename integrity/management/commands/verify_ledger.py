@@ -5,8 +5,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from aims_portal.ledger import services
-from aims_portal.ledger.models import VerificationRun
+from integrity import services
+from integrity.models import VerificationRun
 
 
 class Command(BaseCommand):

@@ -134,12 +134,13 @@ def retire_fields(apps, schema_editor, app_label, model_name, fields, chunk_size
     already the one without them. Every other row keeps its values, so a changed row is
     still reported as changed."""
     from .canonical import canonical_row, row_spec
+    from .migration_state import state_model
     from .verify_bundle import content_hash
 
     using = schema_editor.connection.alias
     history = apps.get_model(app_label, f"Historical{model_name}")
-    kept_model = apps.get_model("aims_portal", "RetiredValue")
-    entries = apps.get_model("aims_portal", "LedgerEntry").objects.using(using)
+    kept_model = state_model(apps, "RetiredValue")
+    entries = state_model(apps, "LedgerEntry").objects.using(using)
     label = history._meta.label_lower
     attnames = {history._meta.get_field(name).attname for name in fields}
     names, _ = row_spec(history)
@@ -183,9 +184,11 @@ def retire_fields(apps, schema_editor, app_label, model_name, fields, chunk_size
 def restore_fields(apps, schema_editor, app_label, model_name, fields):
     """The reverse of ``retire_fields``, once the reversed migration has added the fields
     back: put the kept values back into the history rows and forget them."""
+    from .migration_state import state_model
+
     using = schema_editor.connection.alias
     history = apps.get_model(app_label, f"Historical{model_name}")
-    kept_model = apps.get_model("aims_portal", "RetiredValue")
+    kept_model = state_model(apps, "RetiredValue")
     label = history._meta.label_lower
     by_attname = {
         history._meta.get_field(name).attname: history._meta.get_field(name) for name in fields

@@ -18,8 +18,9 @@ from django.utils import dateformat, timezone
 from django.utils.text import capfirst
 from simple_history.models import HistoricalChanges
 
-from .. import roles
-from ..models import TrackedModel
+from aims_portal import roles
+from aims_portal.models import TrackedModel
+
 from . import coverage, evolution
 from .canonical import canonical_row, row_spec
 from .models import Checkpoint, EvidenceBundle, LedgerEntry, VerificationRun

@@ -8,7 +8,7 @@ The bundle holds two streams, both in ledger order:
 
 - ``records.jsonl``: the history rows, each ``{"sequence", "model", "id", "row"}`` (``model``
   is the history table's label, ``row`` its canonical dict);
-- the live rows written by ``aims_portal.ledger.current_bundle.current_rows``, one item per
+- the live rows written by ``integrity.current_bundle.current_rows``, one item per
   live row (or per link, or per record whose live row is gone), each naming the ledger
   ``sequence`` of the history row it must equal. Items whose row has no recorded version
   come last, with ``sequence`` None.
