@@ -14,6 +14,8 @@ from identity import sso
 from identity import views as identity_views
 from identity.urls import api_router as identity_api
 from integrity.urls import api_paths as integrity_api_paths
+from integrity.urls import api_router as integrity_api
+from integrity.urls import attestation_urls
 from registry.urls import api_router as registry_api
 
 from . import api_tokens, collab_api, collab_views, views
@@ -35,6 +37,7 @@ for app_router in (
     governance_api,
     audits_api,
     identity_api,
+    integrity_api,
 ):
     api.registry.extend(app_router.registry)
 
@@ -99,6 +102,7 @@ urlpatterns = [
         name="record-history-diff",
     ),
     path("inventory/", include("registry.urls")),
+    path("inventory/", include(attestation_urls)),
     path("assessments/", include("assessments.urls")),
     path("controls/", include("controls.urls")),
     path("governance/", include("governance.urls")),

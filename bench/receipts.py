@@ -37,8 +37,7 @@ from django.test.utils import setup_test_environment
 from integrity import receipts, signing
 from integrity import services as ledger
 from integrity import verify_receipt as tlog
-from integrity.models import LedgerEntry
-from registry.models import Attestation
+from integrity.models import Attestation, LedgerEntry
 
 BATCH = 1000
 TARGET = 5000

@@ -14,6 +14,7 @@ from django.db import connections, models, router
 
 from . import services
 from .canonical import canonical_instance
+from .labels import ledger_label
 from .migration_state import ledger_has_tree
 
 # Field types whose canonical JSON value PostgreSQL reads back as the same value.
@@ -89,7 +90,7 @@ def insert_and_append(kind: str, instances: list) -> tuple[list, list]:
         for instance in instances:
             instance._state.adding, instance._state.db = False, using
     pks = [i.pk for i in instances]
-    positions = services.append_hashed(kind, model._meta.label_lower, pks, hashed, using)
+    positions = services.append_hashed(kind, ledger_label(model), pks, hashed, using)
     return positions, hashed
 
 
@@ -99,6 +100,6 @@ def chain_history_rows(apps, rows, using):
     do for rows the portal writes."""
     if not rows:
         return
-    label = rows[0]._meta.label_lower
+    label = ledger_label(rows[0])
     rows = [(row.pk, canonical_instance(row)) for row in rows]
     services.append_rows("history", label, rows, using, with_tree=ledger_has_tree(apps))

@@ -27,6 +27,7 @@ from aims_portal import roles
 
 from . import coverage, evolution, selectors, services, signing, timestamping
 from .current_bundle import write_current_rows
+from .labels import ledger_label
 from .models import Checkpoint, EvidenceBundle
 
 # The offline verifier and the modules it imports, shipped side by side in every bundle.
@@ -111,7 +112,7 @@ def bundle_build(bundle_id, chunk_size=5000):
 
 def _build(bundle, chunk_size):
     models = selectors.models_for_area(bundle.area)
-    labels = {m._meta.label_lower for m in models}
+    labels = {ledger_label(m) for m in models}
     head = selectors.head() or {"sequence": 0, "entry_hash": ""}
     total = head["sequence"]
     exported_at = timezone.now()
@@ -159,7 +160,7 @@ def _build(bundle, chunk_size):
                         _write_lines(rows, [item])
                 _progress(bundle, entries, total)
             for model in models:
-                label = model._meta.label_lower
+                label = ledger_label(model)
                 stray = selectors.uncovered(model).values_list("pk", flat=True)
                 for pk, row in selectors.canonical_rows(label, list(stray[:10_000])).items():
                     records += 1

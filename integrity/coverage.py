@@ -17,6 +17,8 @@ entry can only have been inserted behind the portal's back.
 from dataclasses import dataclass
 from typing import Any
 
+from .labels import ledger_label
+
 
 @dataclass(frozen=True)
 class LedgeredModel:
@@ -29,7 +31,7 @@ class LedgeredModel:
 
     @property
     def label(self):
-        return self.model._meta.label_lower
+        return ledger_label(self.model)
 
 
 _registered: dict[str, LedgeredModel] = {}
@@ -49,4 +51,4 @@ def ledgered_models():
 
 def lookup(model):
     """The registration of ``model`` (a model class), or None."""
-    return _registered.get(model._meta.label_lower)
+    return _registered.get(ledger_label(model))

@@ -30,6 +30,7 @@ from django.db.models import Exists, Max, OuterRef, Q, Subquery
 
 from . import selectors
 from .current_state import LinkSpec, ModelSpec, canonical, model_spec, tracked_history_models
+from .labels import ledger_label
 from .models import LedgerEntry
 from .verify_current import DELETION, record_label
 
@@ -69,7 +70,7 @@ def _record_item(spec: ModelSpec, sequence, history_id, live: dict | None, kept:
         "model": spec.label,
         "id": kept[spec.pk],
         "field": None,
-        "history_model": spec.history._meta.label_lower,
+        "history_model": ledger_label(spec.history),
         "version": history_id,
         "record": _label(spec, kept[spec.pk], live or kept),
         "row": live,
@@ -78,7 +79,7 @@ def _record_item(spec: ModelSpec, sequence, history_id, live: dict | None, kept:
 
 def _record_stream(spec: ModelSpec, up_to: int | None, covered: bool, chunk: int) -> Iterator:
     """Items of the records whose latest version is (``covered``) or is not in the ledger."""
-    history_label = spec.history._meta.label_lower
+    history_label = ledger_label(spec.history)
     alive = Exists(spec.live._base_manager.filter(pk=OuterRef(spec.pk)))
     versions = (
         spec.history._base_manager.filter(history_id__in=_latest_ids(spec))
@@ -124,7 +125,7 @@ def _link_item(spec: ModelSpec, link: LinkSpec, sequence, history_id, source, ta
         "model": spec.label,
         "id": source,
         "field": link.name,
-        "history_model": link.history._meta.label_lower,
+        "history_model": ledger_label(link.history),
         "version": history_id,
         "record": record_label(spec.verbose_name, source, name),
         "target": link.target_label,
@@ -144,7 +145,7 @@ def _name_of_version(spec: ModelSpec, ref: str):
 def _link_stream(spec: ModelSpec, link: LinkSpec, up_to: int | None, chunk: int) -> Iterator:
     """Items of the link rows of latest versions, in ledger order, each saying whether that
     link still exists."""
-    label = link.history._meta.label_lower
+    label = ledger_label(link.history)
     exists = Exists(
         link.through._base_manager.filter(
             **{link.source: OuterRef(link.source), link.target: OuterRef(link.target)}
@@ -188,7 +189,7 @@ def _added_links(spec: ModelSpec, link: LinkSpec, up_to: int | None, chunk: int)
     )
     if up_to is not None:
         rows = rows.annotate(
-            version_seq=_sequence_of(spec.history._meta.label_lower, "version")
+            version_seq=_sequence_of(ledger_label(spec.history), "version")
         ).filter(version_seq__lte=up_to)
     rows = rows.order_by(link.source, link.target).values_list(
         link.source, link.target, "version", "name"

@@ -39,6 +39,7 @@ from django.db.models.functions import Cast
 
 from . import selectors
 from .canonical import row_spec
+from .labels import ledger_label
 from .verify_current import (
     DELETION,
     deleted,
@@ -116,7 +117,7 @@ def model_spec(history: type[models.Model]) -> ModelSpec:
     return ModelSpec(
         history=history,
         live=live,
-        label=live._meta.label_lower,
+        label=ledger_label(live),
         verbose_name=str(live._meta.verbose_name),
         pk=pk,
         fields=fields,

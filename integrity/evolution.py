@@ -33,9 +33,9 @@ was hashed in, so the offline verifiers hash exactly what they are given.
 
 from functools import cache
 
-from django.apps import apps
 from simple_history.models import HistoricalChanges
 
+from .labels import ledger_label, model_for
 from .verify_bundle import content_hash
 
 
@@ -77,10 +77,7 @@ def removed_fields(label):
 
 
 def _resolve(label):
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
+    return model_for(label)
 
 
 def older_forms(row, epochs):
@@ -141,7 +138,7 @@ def retire_fields(apps, schema_editor, app_label, model_name, fields, chunk_size
     history = apps.get_model(app_label, f"Historical{model_name}")
     kept_model = state_model(apps, "RetiredValue")
     entries = state_model(apps, "LedgerEntry").objects.using(using)
-    label = history._meta.label_lower
+    label = ledger_label(history)
     attnames = {history._meta.get_field(name).attname for name in fields}
     names, _ = row_spec(history)
     pk_index = names.index(history._meta.pk.attname)
@@ -189,7 +186,7 @@ def restore_fields(apps, schema_editor, app_label, model_name, fields):
     using = schema_editor.connection.alias
     history = apps.get_model(app_label, f"Historical{model_name}")
     kept_model = state_model(apps, "RetiredValue")
-    label = history._meta.label_lower
+    label = ledger_label(history)
     by_attname = {
         history._meta.get_field(name).attname: history._meta.get_field(name) for name in fields
     }

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from . import evolution, services, signing
 from .canonical import _datetime, canonical_instance
+from .labels import ledger_label
 from .models import Checkpoint, LedgerEntry
 from .verify_bundle import canonical_json
 
@@ -67,7 +68,7 @@ def receipts_build(
             .get()
         )
     origin = settings.LEDGER_ORIGIN
-    label = instances[0]._meta.label_lower
+    label = ledger_label(instances[0])
     key = signing.private_key()
     if hashed is None:
         hashed = [_hashed(row) for row in map(canonical_instance, instances)]
@@ -184,7 +185,7 @@ def receipt_for(instance, subject: ReceiptSubject) -> dict | None:
     """The receipt of one row already in the ledger, rebuilt from its entry (two queries);
     None when no entry covers the row."""
     entry = (
-        LedgerEntry.objects.filter(covered_model=instance._meta.label_lower, covered_id=instance.pk)
+        LedgerEntry.objects.filter(covered_model=ledger_label(instance), covered_id=instance.pk)
         .values("sequence", "entry_hash", "prev_hash", "kind", "content_hash")
         .first()
     )
@@ -192,7 +193,7 @@ def receipt_for(instance, subject: ReceiptSubject) -> dict | None:
         return None
     # The row as its entry hashed it, should fields have been added to the model since.
     row, _ = evolution.hashed_form(
-        instance._meta.label_lower, canonical_instance(instance), entry["content_hash"]
+        ledger_label(instance), canonical_instance(instance), entry["content_hash"]
     )
     return receipts_build(
         entry["kind"],

@@ -23,6 +23,7 @@ from aims_portal.models import TrackedModel
 
 from . import coverage, evolution
 from .canonical import canonical_row, row_spec
+from .labels import ledger_label, model_for
 from .models import Checkpoint, EvidenceBundle, LedgerEntry, VerificationRun
 from .verify_bundle import content_hash
 
@@ -43,7 +44,7 @@ def historical_models():
     return tuple(
         sorted(
             (m for m in apps.get_models() if issubclass(m, HistoricalChanges)),
-            key=lambda m: m._meta.label_lower,
+            key=ledger_label,
         )
     )
 
@@ -62,7 +63,7 @@ def model_area(historical_model):
     if base is not None and base._meta.auto_created:
         base = base._meta.auto_created  # m2m history: the area of the model with the link
     area = getattr(base, "area", None)
-    if area is None and base is not None and base._meta.label_lower == "aims_portal.user":
+    if area is None and base is not None and ledger_label(base) == "aims_portal.user":
         area = "administration"
     return area
 
@@ -104,10 +105,8 @@ def entry_chunks(chunk_size=5000, start_after=0, *, with_tree=False, using=None)
 
 
 def resolve_model(label):
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
+    """The model a ledger label names, or None."""
+    return model_for(label)
 
 
 IDENTITY_TYPES = (
@@ -201,7 +200,7 @@ def row_hashes(label, expected):
 
 def uncovered(model):
     """Rows of a covered table that no ledger entry covers (inserted behind the portal)."""
-    label = model._meta.label_lower
+    label = ledger_label(model)
     covered = LedgerEntry.objects.filter(covered_model=label, covered_id=OuterRef("pk"))
     return (
         model._base_manager.annotate(in_ledger=Exists(covered))
@@ -216,7 +215,7 @@ def uncovered_rows(limit):
     for model in covered_models():
         if len(found) >= limit:
             break
-        label = model._meta.label_lower
+        label = ledger_label(model)
         pks = uncovered(model).values_list("pk", flat=True)[: limit - len(found)]
         found.extend((label, pk) for pk in pks)
     return found
@@ -296,7 +295,7 @@ def _link_parent(model):
 def record_name(model, row):
     """A short name of a record from the values of one of its versions, without queries:
     its reference, slug or name; a user's full name; else its id."""
-    if model._meta.label_lower == "aims_portal.user":
+    if ledger_label(model) == "aims_portal.user":
         full = f"{row.first_name} {row.last_name}".strip()
         return full or row.username
     for name in NAME_FIELDS:
@@ -396,7 +395,7 @@ def entry_groups(entries):
         target = _link_target(model)
         rows = model._base_manager.select_related(target).in_bulk(by_label[label])
         links[label] = (parent, target, rows)
-        parent_label = parent._meta.label_lower
+        parent_label = ledger_label(parent)
         wanted.setdefault(parent_label, set()).update(r.history_id for r in rows.values())
         models_of.setdefault(parent_label, parent)
     versions, unchanged = {}, {}
@@ -405,7 +404,7 @@ def entry_groups(entries):
         if model is None or label in links or not issubclass(model, HistoricalChanges):
             continue
         versions[label] = _versions(model, ids)
-        if model._meta.label_lower == "aims_portal.historicaluser":
+        if ledger_label(model) == "aims_portal.historicaluser":
             unchanged[label] = _unchanged_saves(model, versions[label])
     ledgered = {
         label: _ledgered_rows(models_of[label], ids)
@@ -468,7 +467,7 @@ def _describe(entry, models_of, links, versions, unchanged, ledgered):
         parent, target, rows = links[label]
         link = rows.get(pk)
         if link is not None:
-            parent_label = parent._meta.label_lower
+            parent_label = ledger_label(parent)
             version = versions.get(parent_label, {}).get(link.history_id)
             linked = getattr(link, target) if target else None
             name = model._meta.get_field(target).related_model._meta.verbose_name if target else ""
@@ -518,9 +517,9 @@ def record_types():
     for model in covered_models():
         base = getattr(model, "instance_type", None)
         if base is not None and _link_parent(model) is None:
-            found[base._meta.label_lower] = capfirst(base._meta.verbose_name)
+            found[ledger_label(base)] = capfirst(base._meta.verbose_name)
         elif base is None:
-            found[model._meta.label_lower] = capfirst(model._meta.verbose_name)
+            found[ledger_label(model)] = capfirst(model._meta.verbose_name)
     return sorted(found.items(), key=lambda item: str(item[1]).casefold())
 
 
@@ -542,7 +541,7 @@ def _covering(record_label, record_id=None):
             ids = model._base_manager.filter(history__id=record_id) if record_id else None
         else:
             continue
-        clause = models.Q(covered_model=model._meta.label_lower)
+        clause = models.Q(covered_model=ledger_label(model))
         if ids is not None:
             clause &= models.Q(covered_id__in=ids.values(model._meta.pk.name))
         condition |= clause

@@ -33,6 +33,7 @@ from . import selectors, signing, timestamping, tsa_verify
 from . import verify_receipt as tlog
 from .canonical import _datetime, canonical_instance
 from .current_state import check_current_state
+from .labels import ledger_label
 from .models import Checkpoint, HeldCheckpoint, LedgerEntry, VerificationRun
 from .verify_bundle import (
     GENESIS,
@@ -227,7 +228,7 @@ def _insert(cursor, vendor, params, with_tree=True):
 
 def append(kind, instance, using=None):
     """Append one entry covering a saved row; returns (sequence, entry hash)."""
-    label = instance._meta.label_lower
+    label = ledger_label(instance)
     return append_rows(kind, label, [(instance.pk, canonical_instance(instance))], using)
 
 
@@ -245,8 +246,8 @@ def append_many_hashed(kind, instances, using=None):
     instances = list(instances)
     if not instances:
         return [], []
-    label = instances[0]._meta.label_lower
-    if any(i._meta.label_lower != label or i.pk is None for i in instances):
+    label = ledger_label(instances[0])
+    if any(ledger_label(i) != label or i.pk is None for i in instances):
         raise ValueError("append_many takes saved rows of one model")
     rows = [(i.pk, canonical_instance(i)) for i in instances]
     return append_rows_hashed(kind, label, rows, using)
@@ -282,7 +283,7 @@ def history_row_created(sender, history_instance, using=None, **kwargs):
 def history_m2m_rows_created(sender, created_rows, **kwargs):
     """post_create_historical_m2m_records: chain each m2m history row."""
     if created_rows:
-        label = sender._meta.label_lower
+        label = ledger_label(sender)
         append_rows(
             LedgerEntry.Kind.HISTORY, label, [(r.pk, canonical_instance(r)) for r in created_rows]
         )
@@ -301,7 +302,7 @@ def ledger_adopt_existing(chunk_size=1000):
         )
     adopted = 0
     for model in selectors.historical_models():
-        label = model._meta.label_lower
+        label = ledger_label(model)
         while True:
             pks = list(selectors.uncovered(model).values_list("pk", flat=True)[:chunk_size])
             if not pks:

@@ -1,10 +1,13 @@
-"""Integrity pages (mounted at /integrity/) and the public ledger API (``api_paths``, mounted
-at the site's root by the portal's URL configuration)."""
+"""Integrity pages (mounted at /integrity/), the attestation pages (``attestation_urls``,
+under the inventory's /inventory/), the public ledger API (``api_paths``, at the site's
+root) and the attestation API (``api_router``); the portal's URL configuration mounts them."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import attestation_views, views
 from .api import ledger as ledger_api
+from .api.attestation_views import AttestationTokenViewSet, AttestationViewSet
 
 app_name = "ledger"
 
@@ -42,3 +45,11 @@ api_paths = [
         name="api-consistency-proof",
     ),
 ]
+
+attestation_urls = (attestation_views.urlpatterns, "attestations")
+
+api_router = SimpleRouter()
+api_router.register("registry/attestations", AttestationViewSet, basename="attestation")
+api_router.register(
+    "registry/attestation-tokens", AttestationTokenViewSet, basename="attestationtoken"
+)

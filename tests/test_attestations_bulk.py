@@ -15,10 +15,9 @@ from rest_framework.test import APIClient
 
 from integrity import selectors
 from integrity import services as ledger
-from integrity.models import LedgerEntry
+from integrity.attestations import attestation_token_create
+from integrity.models import Attestation, LedgerEntry
 from registry import services
-from registry.attestations import attestation_token_create
-from registry.models import Attestation
 
 from . import factories
 

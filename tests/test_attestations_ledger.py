@@ -17,11 +17,10 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from integrity import bundles, job_start, services
-from integrity.models import LedgerEntry
+from integrity.attestations import attestation_token_create, attestations_register
+from integrity.models import Attestation, LedgerEntry
 from integrity.verify_bundle import main as verify_main
 from registry import services as registry
-from registry.attestations import attestation_token_create, attestations_register
-from registry.models import Attestation
 
 from . import factories
 from .conftest import require_service
@@ -200,7 +199,8 @@ def test_bundle_of_another_area_has_the_chain_but_not_the_attestations(attested,
 
 
 def _attest(token_pk, version_pk, batches, errors):
-    from registry.models import AttestationToken, ModelVersion
+    from integrity.models import AttestationToken
+    from registry.models import ModelVersion
 
     try:
         token = AttestationToken.objects.select_related("system").get(pk=token_pk)

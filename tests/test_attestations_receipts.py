@@ -22,14 +22,14 @@ from rest_framework.test import APIClient
 from integrity import receipts, signing
 from integrity import services as ledger
 from integrity import verify_receipt as tlog
-from integrity.verify_bundle import canonical_json
-from registry import services
-from registry.attestations import (
+from integrity.attestations import (
     attestation_receipt,
     attestation_token_create,
     attestations_register,
 )
-from registry.models import Attestation
+from integrity.models import Attestation
+from integrity.verify_bundle import canonical_json
+from registry import services
 
 from . import factories
 

@@ -22,9 +22,9 @@ from assessments.models import Risk
 from audits import services as audits
 from audits.models import EvidenceItem
 from integrity import services as ledger
+from integrity.attestations import attestation_token_create, attestations_register
 from integrity.models import Checkpoint, LedgerEntry, VerificationRun
 from registry import services
-from registry.attestations import attestation_token_create, attestations_register
 from registry.models import AISystem, Supplier
 
 from . import factories

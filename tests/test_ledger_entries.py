@@ -13,9 +13,9 @@ from django.utils import dateformat, timezone
 from assessments import services as assessments
 from integrity import selectors
 from integrity import verify_receipt as tlog
+from integrity.attestations import attestation_token_create, attestations_register
 from integrity.models import LedgerEntry
 from registry import services as registry
-from registry.attestations import attestation_token_create, attestations_register
 from registry.models import Supplier
 
 from . import factories

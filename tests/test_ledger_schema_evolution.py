@@ -21,6 +21,7 @@ from assessments.models import Risk
 from audits.models import Audit, ManagementReview
 from integrity import bundles, evolution, job_start, selectors, services
 from integrity.canonical import canonical_row, row_spec
+from integrity.labels import ledger_label
 from integrity.models import LedgerEntry, RetiredValue
 from integrity.verify_bundle import main as verify_main
 from registry.models import AISystem, ChangeRequest
@@ -127,9 +128,9 @@ def _applied_state():
 def _rebuild_ledger(old_apps):
     """On the old schema: hash every covered table as the portal did then."""
     LedgerEntry.objects.all().delete()
-    labels = {m._meta.label_lower for m in selectors.covered_models()}
+    labels = {ledger_label(m) for m in selectors.covered_models()}
     for model in old_apps.get_models():
-        label = model._meta.label_lower
+        label = ledger_label(model)
         if label not in labels:
             continue
         names, _ = row_spec(model)

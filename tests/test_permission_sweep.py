@@ -264,16 +264,16 @@ RULES = {
     "registry:change-recheck": post_only("inventory", may_recheck, "registry.ChangeRequest"),
     "registry:change-override": post_only("inventory", "approve", "registry.ChangeRequest"),
     **record_pages("registry", "policy", "inventory", retire=True),
-    "registry:aisystem-attestations": page("inventory", model="registry.AISystem"),
-    "registry:attestation-detail": page("inventory", model="registry.Attestation"),
-    "registry:attestation-receipt": page("inventory", model="registry.Attestation"),
-    "registry:attestation-search": page("inventory"),
-    "registry:receipt-verifier": page("inventory"),
+    "attestations:aisystem-attestations": page("inventory", model="registry.AISystem"),
+    "attestations:attestation-detail": page("inventory", model="registry.Attestation"),
+    "attestations:attestation-receipt": page("inventory", model="registry.Attestation"),
+    "attestations:attestation-search": page("inventory"),
+    "attestations:receipt-verifier": page("inventory"),
     # Attestation tokens are administration: admins only.
-    "registry:attestation-tokens": page(
+    "attestations:attestation-tokens": page(
         "administration", get="view", post="create", model="registry.AISystem"
     ),
-    "registry:attestation-token-revoke": post_only(
+    "attestations:attestation-token-revoke": post_only(
         "administration", "delete", model="registry.AttestationToken"
     ),
     # --- assessments
@@ -788,10 +788,9 @@ class PermissionSweep(TestCase):
     def _extra_samples(cls, users):
         """Records the demo data may not hold but some URLs name."""
         from controls.models import DocumentExport
-        from integrity import bundles
-        from integrity.models import EvidenceBundle
-        from registry import attestations
-        from registry.models import AISystem, Attestation, AttestationToken, Team
+        from integrity import attestations, bundles
+        from integrity.models import Attestation, AttestationToken, EvidenceBundle
+        from registry.models import AISystem, Team
 
         lead, admin = users[roles.GOVERNANCE_LEAD], users[roles.ADMIN]
         if not Team.objects.exists():

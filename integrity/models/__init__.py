@@ -1,6 +1,8 @@
 """The integrity app's tables: the ledger (entries, retired values, checkpoints, verification
-runs, evidence bundles)."""
+runs, evidence bundles) and the attestations of AI outputs with the tokens that register
+them."""
 
+from .attestations import Attestation, AttestationIdempotencyKey, AttestationToken
 from .ledger import (
     Checkpoint,
     EvidenceBundle,
@@ -11,6 +13,9 @@ from .ledger import (
 )
 
 __all__ = [
+    "Attestation",
+    "AttestationIdempotencyKey",
+    "AttestationToken",
     "Checkpoint",
     "EvidenceBundle",
     "HeldCheckpoint",

@@ -1,5 +1,5 @@
 """Attestation API: register AI outputs (one or a batch) with a system's token, browse them,
-and manage the tokens. Thin: registry/attestations.py holds the rules."""
+and manage the tokens. Thin: integrity/attestations.py holds the rules."""
 
 import json
 
@@ -23,11 +23,11 @@ from aims_portal.api import MatrixPermission
 from aims_portal.api_input import AttestationPagination, PortalJSONParser
 from aims_portal.auth_backends import PortalTokenAuthentication
 from aims_portal.scopes import restrict
-from integrity.receipts import NotCoveredYet
 
 from .. import attestation_selectors as selectors
 from .. import attestations as services
 from ..models import Attestation, AttestationToken
+from ..receipts import NotCoveredYet
 from .attestation_auth import AttestationTokenAuthentication, HasAttestationToken
 from .attestation_serializers import (
     AttestationBatchInSerializer,

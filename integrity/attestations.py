@@ -40,18 +40,13 @@ from django.utils.dateparse import parse_datetime
 
 from aims_portal import roles
 from aims_portal.services import tracked_save
-from integrity import bulk as ledger_bulk
-from integrity import receipts
-from integrity.models import LedgerEntry
-from integrity.verify_bundle import canonical_json
+from registry.models import AISystem, ModelVersion
 
-from .models import (
-    AISystem,
-    Attestation,
-    AttestationIdempotencyKey,
-    AttestationToken,
-    ModelVersion,
-)
+from . import bulk as ledger_bulk
+from . import receipts
+from .labels import ledger_label
+from .models import Attestation, AttestationIdempotencyKey, AttestationToken, LedgerEntry
+from .verify_bundle import canonical_json
 
 MAX_BATCH = 1000
 MAX_METADATA_BYTES = 4096
@@ -458,7 +453,7 @@ def attestation_receipt(attestation: Attestation) -> dict | None:
 def attestation_proof(attestation: Attestation) -> dict | None:
     """The inclusion proof of the attestation's entry in the first checkpoint covering it;
     raises receipts.NotCoveredYet before that checkpoint exists."""
-    return receipts.receipt_proof(Attestation._meta.label_lower, attestation.pk)
+    return receipts.receipt_proof(ledger_label(Attestation), attestation.pk)
 
 
 # --- idempotency -----------------------------------------------------------------------------

@@ -3,8 +3,11 @@
 An attestation says: this AI system, running this model version, turned an input with this
 SHA-256 into an output with that SHA-256, and the gateway decided this about it. The portal
 never sees the input or output themselves, only their hashes. Each attestation is a link of
-the integrity ledger (``integrity.coverage``), so it cannot be changed, removed or
-slipped in afterwards without verification naming it.
+the integrity ledger (``integrity.coverage``; the app registers it when it is ready), so it
+cannot be changed, removed or slipped in afterwards without verification naming it.
+
+The tables are the ones the registry created (the models moved here without a change of
+table), and the ledger still knows them by their registry labels (``integrity.labels``).
 """
 
 from typing import ClassVar
@@ -14,10 +17,8 @@ from django.db import models
 from django.urls import reverse
 
 from aims_portal.models import TrackedModel
-from integrity import coverage
-
-from .inventory import AISystem
-from .lineage import ModelVersion, SystemOwned
+from registry.models import AISystem, ModelVersion
+from registry.models.lineage import SystemOwned
 
 
 class AttestationToken(SystemOwned, TrackedModel):
@@ -31,6 +32,7 @@ class AttestationToken(SystemOwned, TrackedModel):
     area = "inventory"
     # Written without a version (integrity.current_state does not compare it).
     _history_unversioned_fields: ClassVar[tuple[str, ...]] = ("last_used_at",)
+    _history_table: ClassVar[str] = "registry_historicalattestationtoken"
 
     system = models.ForeignKey(
         AISystem,
@@ -60,6 +62,7 @@ class AttestationToken(SystemOwned, TrackedModel):
     revoke_reason = models.CharField(max_length=500, blank=True, editable=False)
 
     class Meta:
+        db_table = "registry_attestationtoken"
         ordering = ["-created_at", "-id"]
         verbose_name = "attestation API token"
 
@@ -109,6 +112,7 @@ class Attestation(SystemOwned, models.Model):
     )
 
     class Meta:
+        db_table = "registry_attestation"
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["system", "-id"], name="attestation_system"),
@@ -126,7 +130,7 @@ class Attestation(SystemOwned, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("registry:attestation-detail", args=[self.pk])
+        return reverse("attestations:attestation-detail", args=[self.pk])
 
     def delete(self, *args, **kwargs):
         raise ValueError("Attestations cannot be deleted.")
@@ -150,20 +154,10 @@ class AttestationIdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "registry_attestationidempotencykey"
         constraints = [
             models.UniqueConstraint(fields=["token", "key"], name="attestation_idempotency_key")
         ]
 
     def __str__(self):
         return f"Idempotency key {self.key!r} of token {self.token_id}"
-
-
-def _bundle_summary(area, up_to_sequence):
-    from ..attestation_selectors import bundle_summary
-
-    return bundle_summary(up_to_sequence)
-
-
-coverage.register(
-    Attestation, kind="attestation", area=Attestation.area, bundle_summary=_bundle_summary
-)

@@ -1,6 +1,7 @@
 """Demo attestations: the support assistant's gateway has a token and has attested a few
 days of answers, across its two model versions. Idempotent: does nothing once the system
-has a token. Called from the registry's demo loader, after the lineage exists."""
+has a token. Called from the integrity app's demo loader, after the registry's has made the
+systems and their lineage."""
 
 import datetime
 import hashlib
@@ -8,9 +9,10 @@ import hashlib
 from django.utils import timezone
 
 from aims_portal import roles
+from registry.models import AISystem
 
 from . import attestations as services
-from .models import AISystem, AttestationToken
+from .models import AttestationToken
 
 SYSTEM = "support-assistant"
 # What the demo gateway decided, in proportions a support assistant might see.

@@ -1,5 +1,5 @@
 """Shapes of the attestation endpoints. Requests are validated by the services
-(registry/attestations.py), which hold every rule; these classes document the request for
+(integrity/attestations.py), which hold every rule; these classes document the request for
 the OpenAPI schema and render the responses."""
 
 from drf_spectacular.utils import extend_schema_field

@@ -9,7 +9,7 @@ from .. import attestation_selectors as selectors
 register = template.Library()
 
 
-@register.inclusion_tag("registry/attestation_panel.html", takes_context=True)
+@register.inclusion_tag("integrity/attestation_panel.html", takes_context=True)
 def attestation_panel(context, system):
     user = context["request"].user
     can_manage = roles.can(user, "view", "administration")

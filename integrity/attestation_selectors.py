@@ -7,11 +7,10 @@ ledger's (covered_model, covered_id) index.
 
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 
-from integrity.models import LedgerEntry
+from .labels import ledger_label
+from .models import Attestation, AttestationToken, LedgerEntry
 
-from .models import Attestation, AttestationToken
-
-LABEL = Attestation._meta.label_lower
+LABEL = ledger_label(Attestation)
 
 
 def _entries():

@@ -1,7 +1,7 @@
 """Attestation pages: the attestations of one AI system (filterable by model version,
 decision and input or output hash), a search by hash across systems, one attestation with
 its ledger entry and signed receipt, the receipt verifier to download, and the
-administrators' token page. Thin: selectors read, registry/attestations.py writes."""
+administrators' token page. Thin: selectors read, integrity/attestations.py writes."""
 
 from pathlib import Path
 
@@ -14,11 +14,12 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from aims_portal import roles
-from integrity import verify_receipt
+from registry.models import AISystem
 
 from . import attestation_selectors as selectors
 from . import attestations as services
-from .models import AISystem, Attestation, AttestationToken
+from . import verify_receipt
+from .models import Attestation, AttestationToken
 
 PAGE_SIZE = 50
 
@@ -60,7 +61,7 @@ def system_attestations(request, pk):
     query.pop("page", None)
     return render(
         request,
-        "registry/attestation_list.html",
+        "integrity/attestation_list.html",
         {
             "system": system,
             "versions": versions,
@@ -85,7 +86,7 @@ def attestation_search(request):
     found = list(selectors.attestations(sha256=digest)[:PAGE_SIZE]) if digest else []
     return render(
         request,
-        "registry/attestation_search.html",
+        "integrity/attestation_search.html",
         {
             "digest": request.GET.get("hash", "").strip(),
             "digest_error": digest_error,
@@ -126,7 +127,7 @@ def attestation_receipt(request, pk):
 def attestation_detail(request, pk):
     roles.require(request.user, "view", "inventory")
     attestation = get_object_or_404(selectors.attestations(), pk=pk)
-    return render(request, "registry/attestation_detail.html", {"attestation": attestation})
+    return render(request, "integrity/attestation_detail.html", {"attestation": attestation})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -148,7 +149,7 @@ def system_tokens(request, pk):
             context.update(created=token, key=key)
             status = 201
     context["tokens"] = list(selectors.tokens(system))
-    response = render(request, "registry/attestation_tokens.html", context, status=status)
+    response = render(request, "integrity/attestation_tokens.html", context, status=status)
     response["Cache-Control"] = "no-store"  # the key must not stay in any cache
     return response
 
@@ -164,7 +165,7 @@ def token_revoke(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Revoked {token}: it is refused from now on.")
-    return redirect("registry:attestation-tokens", pk=token.system_id)
+    return redirect("attestations:attestation-tokens", pk=token.system_id)
 
 
 urlpatterns = [
