@@ -7,7 +7,9 @@ Rules enforced here:
   themselves are what the database parses (one JSON document, ids allocated first), so the
   bytes hashed are the bytes stored; elsewhere the rows go through ``bulk_create``;
 - a constant number of queries per batch, whatever its size (on PostgreSQL: ids, insert,
-  and the four of an append).
+  and the four of an append);
+- history rows a data migration writes in bulk (``aims_portal.history_links``) are chained
+  by ``chain_history_rows``, which the app connects to that module when it is ready.
 """
 
 from django.db import connections, models, router

@@ -1,8 +1,9 @@
 """Row types the ledger covers besides history rows: "ledgered models".
 
 History rows enter the chain through django-simple-history's signals. Other append-only
-rows (attestations of AI outputs are the first) are declared here by the app that owns
-them, so the ledger covers them without knowing that app:
+rows (attestations of AI outputs are the first) are declared here, from the ``ready()`` of
+the app that owns them (``IntegrityConfig.ready`` for attestations), keyed by their ledger
+label (``labels.ledger_label``):
 
     coverage.register(Attestation, kind="attestation", area="inventory")
 
@@ -38,7 +39,7 @@ _registered: dict[str, LedgeredModel] = {}
 
 
 def register(model, *, kind, area, bundle_summary=None):
-    """Declare ``model`` as covered by the ledger; called once, when its module loads."""
+    """Declare ``model`` as covered by the ledger; called once, when its app is ready."""
     entry = LedgeredModel(model=model, kind=kind, area=area, bundle_summary=bundle_summary)
     _registered[entry.label] = entry
     return model
