@@ -6,11 +6,8 @@ class AimsPortalConfig(AppConfig):
     verbose_name = "AIMS portal"
 
     def ready(self):
-        from . import (  # noqa: F401  (the webhook delivery task)
-            checks,
-            search,
-            webhooks,
-        )
+        # The deploy checks and the webhook delivery task register themselves on import.
+        from . import checks, search, webhooks  # noqa: F401
         from .records import columns  # noqa: F401  (before any app builds its tables)
 
         search.connect()
