@@ -6,12 +6,8 @@ class AimsPortalConfig(AppConfig):
     verbose_name = "AIMS portal"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deploy checks)
-        from .ledger import signals
+        # The deploy checks and the webhook delivery task register themselves on import.
+        from . import checks, search, webhooks  # noqa: F401
         from .records import columns  # noqa: F401  (before any app builds its tables)
-
-        signals.connect()
-
-        from . import search, webhooks  # noqa: F401  (the webhook delivery task)
 
         search.connect()

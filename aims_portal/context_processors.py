@@ -43,7 +43,6 @@ nav_link(OVERVIEW, "Dashboard", "home", icon="speedometer2", area="dashboard", o
 nav_link(
     OVERVIEW, "Certification readiness", "readiness", icon="patch-check", area="dashboard", order=20
 )
-nav_link("ledger", "Integrity", "ledger:integrity", icon="shield-lock", order=10)
 
 
 def _is_current(url, path):

@@ -52,7 +52,7 @@ class DocumentJob(TrackedModel, jobs.BackgroundJob):
     ``routes`` of its pages; its app's task renders it (``document_render``)."""
 
     # The rendering task ticks these without a version; the finished job is saved with one.
-    # aims_portal.ledger.current_state does not compare them.
+    # integrity.current_state does not compare them.
     _history_unversioned_fields: ClassVar[tuple[str, ...]] = ("status", "progress", "error")
 
     class Format(models.TextChoices):

@@ -15,14 +15,17 @@ LINKS_START_REASON = (
 )
 
 
-def _ledger_has_tree(apps):
-    """Whether the ledger table has its Merkle tree column yet at this migration (aims_portal
-    0006 adds it and builds the tree over every entry written before)."""
-    try:
-        entry = apps.get_model("aims_portal", "LedgerEntry")
-    except LookupError:
-        return False
-    return any(field.name == "tree_nodes" for field in entry._meta.fields)
+# Called with (apps, rows, using) for each batch of history rows start_link_history writes:
+# the app that keeps the ledger chains them there (see ``on_rows_written``).
+_rows_written = []
+
+
+def on_rows_written(receiver):
+    """Have ``receiver(apps, rows, using)`` called, in the migration's transaction, with each
+    batch of migration-state history rows (one model per batch) that ``start_link_history``
+    writes in bulk, which no signal announces."""
+    if receiver not in _rows_written:
+        _rows_written.append(receiver)
 
 
 def start_link_history(
@@ -33,13 +36,9 @@ def start_link_history(
     A database without such links needs nothing: its link history is complete from the start.
 
     Works on the migration-state models, so it stays valid when the models change later, and
-    chains the new rows in the ledger in the migration's transaction, as the signal handlers do
-    for rows the portal writes.
+    hands the new rows to the ``on_rows_written`` receivers (the ledger chains them).
     """
     from django.utils import timezone
-
-    from .ledger.canonical import canonical_instance
-    from .ledger.services import append_rows
 
     using = schema_editor.connection.alias
     model = apps.get_model(app_label, model_name)
@@ -78,6 +77,5 @@ def start_link_history(
         )
     for rows in saved:
         if rows:
-            label = rows[0]._meta.label_lower
-            rows = [(r.pk, canonical_instance(r)) for r in rows]
-            append_rows("history", label, rows, using, with_tree=_ledger_has_tree(apps))
+            for receiver in _rows_written:
+                receiver(apps, rows, using)

@@ -57,6 +57,10 @@ class ChainedHistoricalRecords(HistoricalRecords):
                 )
             )
         options["indexes"] = tuple(indexes)
+        # A record type that moved to another app keeps its tables, its history's included.
+        table = getattr(model, "_history_table", None)
+        if table is not None:
+            options["db_table"] = table
         return options
 
     def create_historical_record(self, instance, history_type, using=None):
@@ -423,13 +427,3 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return self.title
-
-
-from .ledger.models import (  # noqa: E402,F401
-    Checkpoint,
-    EvidenceBundle,
-    HeldCheckpoint,
-    LedgerEntry,
-    RetiredValue,
-    VerificationRun,
-)

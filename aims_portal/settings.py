@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "governance",
     "audits",
     "identity",
+    "integrity",
 ]
 
 MIDDLEWARE = [
@@ -366,11 +367,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-readiness": {"task": "aims_portal.refresh_readiness", "schedule": 240.0},
     # Sign the log's tree head when it has grown, and recompute the whole log every night.
     "ledger-checkpoint": {
-        "task": "aims_portal.ledger.checkpoint",
+        "task": "integrity.checkpoint",
         "schedule": float(LEDGER_CHECKPOINT_INTERVAL),
     },
     "ledger-verify": {
-        "task": "aims_portal.ledger.verify",
+        "task": "integrity.verify",
         "schedule": crontab(hour=2, minute=30),
     },
     # Jobs whose worker died, or that no worker started, are marked failed (aims_portal.jobs).

@@ -13,10 +13,12 @@ from governance.urls import api_router as governance_api
 from identity import sso
 from identity import views as identity_views
 from identity.urls import api_router as identity_api
+from integrity.urls import api_paths as integrity_api_paths
+from integrity.urls import api_router as integrity_api
+from integrity.urls import attestation_urls
 from registry.urls import api_router as registry_api
 
 from . import api_tokens, collab_api, collab_views, views
-from .ledger import api as ledger_api
 from .records.views import record_lookup
 
 
@@ -35,6 +37,7 @@ for app_router in (
     governance_api,
     audits_api,
     identity_api,
+    integrity_api,
 ):
     api.registry.extend(app_router.registry)
 
@@ -100,28 +103,15 @@ urlpatterns = [
         name="record-history-diff",
     ),
     path("inventory/", include("registry.urls")),
+    path("inventory/", include(attestation_urls)),
     path("assessments/", include("assessments.urls")),
     path("controls/", include("controls.urls")),
     path("governance/", include("governance.urls")),
     path("audits/", include("audits.urls")),
-    path("integrity/", include("aims_portal.ledger.urls")),
+    path("integrity/", include("integrity.urls")),
     path("people/", include("identity.urls")),
     path("api/v1/auth/token/", api_tokens.APITokenView.as_view(), name="api-token-self"),
-    path(
-        "api/v1/integrity/checkpoints/",
-        ledger_api.CheckpointList.as_view(),
-        name="api-checkpoints",
-    ),
-    path(
-        "api/v1/integrity/proofs/inclusion/",
-        ledger_api.InclusionProof.as_view(),
-        name="api-inclusion-proof",
-    ),
-    path(
-        "api/v1/integrity/proofs/consistency/",
-        ledger_api.ConsistencyProof.as_view(),
-        name="api-consistency-proof",
-    ),
+    *integrity_api_paths,
     path("api/v1/notifications/", collab_api.NotificationList.as_view(), name="api-notifications"),
     path(
         "api/v1/notifications/read/",

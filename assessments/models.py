@@ -234,7 +234,7 @@ class Risk(TrackedModel):
 
     area = "risks"
     # Removed: a text copy of the links; older versions keep its value for the ledger
-    # (aims_portal.ledger.evolution).
+    # (integrity.evolution).
     _history_removed_fields: ClassVar = {"0007_remove_risk_linked_systems": ("linked_systems",)}
     # Every version keeps its links too (aims_portal.history_links).
     _history_m2m_fields: ClassVar[list[str]] = ["systems"]

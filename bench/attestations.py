@@ -39,12 +39,12 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
-from aims_portal.ledger import services as ledger  # noqa: E402
-from aims_portal.ledger.models import LedgerEntry  # noqa: E402
 from aims_portal.models import User  # noqa: E402
+from integrity import services as ledger  # noqa: E402
+from integrity.attestations import attestation_token_create  # noqa: E402
+from integrity.models import Attestation, LedgerEntry  # noqa: E402
 from registry import services as registry  # noqa: E402
-from registry.attestations import attestation_token_create  # noqa: E402
-from registry.models import AISystem, Attestation  # noqa: E402
+from registry.models import AISystem  # noqa: E402
 
 URL = "/api/v1/registry/attestations/"
 

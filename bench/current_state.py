@@ -39,10 +39,10 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from aims_portal import roles  # noqa: E402
-from aims_portal.ledger import current_bundle, selectors, services, verify_current  # noqa: E402
-from aims_portal.ledger.canonical import canonical_instance  # noqa: E402
-from aims_portal.ledger.current_state import check_current_state  # noqa: E402
 from assessments.models import Risk  # noqa: E402
+from integrity import current_bundle, selectors, services, verify_current  # noqa: E402
+from integrity.canonical import canonical_instance  # noqa: E402
+from integrity.current_state import check_current_state  # noqa: E402
 
 BATCH = 5000
 

@@ -44,9 +44,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import override_settings  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from aims_portal.ledger import local_tsa, services, signing  # noqa: E402
-from aims_portal.ledger import verify_receipt as tlog  # noqa: E402
-from aims_portal.ledger.models import Checkpoint, LedgerEntry  # noqa: E402
+from integrity import local_tsa, services, signing  # noqa: E402
+from integrity import verify_receipt as tlog  # noqa: E402
+from integrity.models import Checkpoint, LedgerEntry  # noqa: E402
 
 LABEL = "aims_portal.historicaluser"
 BATCH = 100_000

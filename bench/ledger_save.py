@@ -37,13 +37,13 @@ from simple_history.signals import (  # noqa: E402
     post_create_historical_record,
 )
 
-from aims_portal.ledger import selectors  # noqa: E402
-from aims_portal.ledger import services as ledger  # noqa: E402
-from aims_portal.ledger import verify_receipt as tlog  # noqa: E402
-from aims_portal.ledger.models import LedgerEntry  # noqa: E402
 from aims_portal.models import User  # noqa: E402
 from aims_portal.services import record_create, record_update  # noqa: E402
 from assessments.services import risk_create, risk_update  # noqa: E402
+from integrity import selectors  # noqa: E402
+from integrity import services as ledger  # noqa: E402
+from integrity import verify_receipt as tlog  # noqa: E402
+from integrity.models import LedgerEntry  # noqa: E402
 from registry.models import AISystem, Supplier  # noqa: E402
 from registry.services import ai_system_create  # noqa: E402
 

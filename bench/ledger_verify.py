@@ -34,12 +34,12 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from aims_portal.ledger import selectors, services  # noqa: E402
-from aims_portal.ledger import verify_receipt as tlog  # noqa: E402
-from aims_portal.ledger.canonical import canonical_row, row_spec  # noqa: E402
-from aims_portal.ledger.models import LedgerEntry  # noqa: E402
-from aims_portal.ledger.verify_bundle import content_hash  # noqa: E402
 from aims_portal.models import User  # noqa: E402
+from integrity import selectors, services  # noqa: E402
+from integrity import verify_receipt as tlog  # noqa: E402
+from integrity.canonical import canonical_row, row_spec  # noqa: E402
+from integrity.models import LedgerEntry  # noqa: E402
+from integrity.verify_bundle import content_hash  # noqa: E402
 
 HISTORY = User.history.model
 LABEL = HISTORY._meta.label_lower

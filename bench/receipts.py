@@ -34,11 +34,10 @@ from attestations import URL, run, setup
 from django.db import connection
 from django.test.utils import setup_test_environment
 
-from aims_portal.ledger import receipts, signing
-from aims_portal.ledger import services as ledger
-from aims_portal.ledger import verify_receipt as tlog
-from aims_portal.ledger.models import LedgerEntry
-from registry.models import Attestation
+from integrity import receipts, signing
+from integrity import services as ledger
+from integrity import verify_receipt as tlog
+from integrity.models import Attestation, LedgerEntry
 
 BATCH = 1000
 TARGET = 5000

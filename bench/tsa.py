@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/tsa.py [--tokens 100]
 
-Starts a local TSA (aims_portal.ledger.local_tsa) in a scratch directory, then asks it for
+Starts a local TSA (integrity.local_tsa) in a scratch directory, then asks it for
 ``--tokens`` tokens one after another through ``timestamping.request_token`` (which also
 verifies each) and verifies each token once more as a verifier would. Prints wall time per
 request and per offline verification (median and 95th percentile), and the CPU time spent per
@@ -29,7 +29,7 @@ django.setup()
 
 from django.test import override_settings  # noqa: E402
 
-from aims_portal.ledger import local_tsa, timestamping  # noqa: E402
+from integrity import local_tsa, timestamping  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

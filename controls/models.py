@@ -28,7 +28,7 @@ class Requirement(TrackedModel):
 
     area = "controls"
     owner_field = "owner"
-    # Versions recorded before these fields existed still verify (aims_portal.ledger.evolution).
+    # Versions recorded before these fields existed still verify (integrity.evolution).
     _history_added_fields: ClassVar = {
         "0011_requirement_compliance": {
             "evidence": [],
@@ -352,7 +352,7 @@ class DocumentExport(TrackedModel, BackgroundJob):
 
     area = "controls"
     # The rendering task ticks these without a version (controls.tasks); the finished
-    # export is saved with one. aims_portal.ledger.current_state does not compare them.
+    # export is saved with one. integrity.current_state does not compare them.
     _history_unversioned_fields: ClassVar[tuple[str, ...]] = ("status", "progress", "error")
 
     class Format(models.TextChoices):

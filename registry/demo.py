@@ -17,7 +17,7 @@ from django.utils import timezone
 from aims_portal import roles
 from aims_portal.services import tracked_save
 
-from . import attestation_demo, golive
+from . import golive
 from . import services as registry
 from .models import (
     AISystem,
@@ -282,8 +282,6 @@ def _incidents(lead, owner):
 def load(users):
     _load_inventory(users)
     _load_operations(users)
-    # Attested outputs of the support assistant, through a gateway token (idempotent).
-    attestation_demo.load(users)
 
 
 # How the systems in production are run, as their owners record it on the system page (the

@@ -1,8 +1,6 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import attestation_views
-from .api.attestation_views import AttestationTokenViewSet, AttestationViewSet
 from .api.views import (
     AISystemViewSet,
     ChangeRequestViewSet,
@@ -43,7 +41,6 @@ urlpatterns = [
     ),
     path("policies/", PolicyListView.as_view(record_type=policies), name="policy-list"),
     *policies.urls(),
-    *attestation_views.urlpatterns,
 ]
 
 api_router = SimpleRouter()
@@ -55,7 +52,3 @@ api_router.register("registry/incidents", IncidentViewSet, basename="incident")
 api_router.register("registry/changes", ChangeRequestViewSet, basename="changerequest")
 api_router.register("registry/policies", RegistryPolicyViewSet, basename="registrypolicy")
 api_router.register("registry/yaml", YAMLViewSet, basename="registry-yaml")
-api_router.register("registry/attestations", AttestationViewSet, basename="attestation")
-api_router.register(
-    "registry/attestation-tokens", AttestationTokenViewSet, basename="attestationtoken"
-)

@@ -85,7 +85,7 @@ def local_tsa(tmp_path_factory):
     A TSA that cannot start fails the tests; nothing runs without one."""
     from django.test import override_settings
 
-    from aims_portal.ledger import local_tsa as tsa_server
+    from integrity import local_tsa as tsa_server
 
     try:
         tsa = tsa_server.start(tmp_path_factory.mktemp("tsa"))

@@ -119,7 +119,7 @@ def test_the_allowed_pages_answer_anonymously(client, url):
 
 @pytest.mark.django_db
 def test_the_published_side_of_the_log_answers_anonymously_and_only_reads(client, lead):
-    from aims_portal.ledger import services
+    from integrity import services
 
     assert set(URLS) >= PUBLISHED
     checkpoint = services.checkpoint_create()

@@ -10,13 +10,13 @@ from django.test import Client
 from django.utils import timezone
 
 from aims_portal.api_input import MAX_PAGE_SIZE
-from registry import services as registry
-from registry.attestations import (
+from integrity.attestations import (
     MAX_BATCH_BODY_BYTES,
     MAX_METADATA_BYTES,
     attestation_token_create,
 )
-from registry.models import Attestation
+from integrity.models import Attestation
+from registry import services as registry
 
 from . import factories
 from .test_attestations_api import BATCH_URL, item

@@ -8,10 +8,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from aims_portal.ledger.models import LedgerEntry
+from integrity.attestations import MAX_BATCH, attestation_token_create
+from integrity.models import Attestation, LedgerEntry
 from registry import services
-from registry.attestations import MAX_BATCH, attestation_token_create
-from registry.models import Attestation
 
 from . import factories
 

@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from integrity.attestations import attestation_token_create, attestations_register
 from registry import services as registry
-from registry.attestations import attestation_token_create, attestations_register
 
 from . import factories
 from .browser import log_in, screenshot

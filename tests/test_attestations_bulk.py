@@ -13,12 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from aims_portal.ledger import selectors
-from aims_portal.ledger import services as ledger
-from aims_portal.ledger.models import LedgerEntry
+from integrity import selectors
+from integrity import services as ledger
+from integrity.attestations import attestation_token_create
+from integrity.models import Attestation, LedgerEntry
 from registry import services
-from registry.attestations import attestation_token_create
-from registry.models import Attestation
 
 from . import factories
 

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from aims_portal import roles
-from registry import attestation_demo
+from integrity import attestation_demo
+from integrity.models import Attestation, AttestationToken
 from registry import services as registry
-from registry.models import Attestation, AttestationToken
 
 from . import factories
 

@@ -11,10 +11,9 @@ from django.db import connection, connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from aims_portal.ledger.models import LedgerEntry
+from integrity.attestations import attestation_token_create
+from integrity.models import Attestation, AttestationIdempotencyKey, LedgerEntry
 from registry import services
-from registry.attestations import attestation_token_create
-from registry.models import Attestation, AttestationIdempotencyKey
 
 from . import factories
 from .conftest import require_service

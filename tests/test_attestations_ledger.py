@@ -16,12 +16,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from aims_portal.ledger import bundles, services
-from aims_portal.ledger.models import LedgerEntry
-from aims_portal.ledger.verify_bundle import main as verify_main
+from integrity import bundles, job_start, services
+from integrity.attestations import attestation_token_create, attestations_register
+from integrity.models import Attestation, LedgerEntry
+from integrity.verify_bundle import main as verify_main
 from registry import services as registry
-from registry.attestations import attestation_token_create, attestations_register
-from registry.models import Attestation
 
 from . import factories
 from .conftest import require_service
@@ -113,7 +112,7 @@ def command_output():
 
 
 def verifier_output(auditor, tmp_path, area=""):
-    path = bundles.bundle_path(bundles.bundle_request(actor=auditor, area=area))
+    path = bundles.bundle_path(job_start.bundle_request(actor=auditor, area=area))
     with zipfile.ZipFile(path) as archive:
         for name in bundles.VERIFIER_FILES:
             (tmp_path / name).write_bytes(archive.read(name))
@@ -174,7 +173,7 @@ def test_changed_attestation_names_its_entry(attested):
 
 
 def test_bundle_carries_attestations_and_a_per_system_summary(attested, auditor, capsys):
-    bundle = bundles.bundle_request(actor=auditor, area="inventory")
+    bundle = job_start.bundle_request(actor=auditor, area="inventory")
     with zipfile.ZipFile(bundles.bundle_path(bundle)) as archive:
         manifest = json.loads(archive.read("manifest.json"))
         records = [json.loads(line) for line in archive.read("records.jsonl").splitlines()]
@@ -190,7 +189,7 @@ def test_bundle_carries_attestations_and_a_per_system_summary(attested, auditor,
 
 
 def test_bundle_of_another_area_has_the_chain_but_not_the_attestations(attested, auditor):
-    bundle = bundles.bundle_request(actor=auditor, area="administration")
+    bundle = job_start.bundle_request(actor=auditor, area="administration")
     with zipfile.ZipFile(bundles.bundle_path(bundle)) as archive:
         records = archive.read("records.jsonl").decode()
         entries = archive.read("ledger.jsonl").decode().splitlines()
@@ -200,7 +199,8 @@ def test_bundle_of_another_area_has_the_chain_but_not_the_attestations(attested,
 
 
 def _attest(token_pk, version_pk, batches, errors):
-    from registry.models import AttestationToken, ModelVersion
+    from integrity.models import AttestationToken
+    from registry.models import ModelVersion
 
     try:
         token = AttestationToken.objects.select_related("system").get(pk=token_pk)

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from integrity.attestations import attestation_token_create, attestations_register
 from registry import services as registry
-from registry.attestations import attestation_token_create, attestations_register
 
 from . import factories
 from .test_attestations_api import item

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from integrity.attestations import attestation_token_create, attestations_register
+from integrity.models import Attestation, AttestationToken
 from registry import services as registry
-from registry.attestations import attestation_token_create, attestations_register
-from registry.models import Attestation, AttestationToken
 
 from . import factories
 from .test_attestations_api import item

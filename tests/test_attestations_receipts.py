@@ -19,17 +19,17 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from aims_portal.ledger import receipts, signing
-from aims_portal.ledger import services as ledger
-from aims_portal.ledger import verify_receipt as tlog
-from aims_portal.ledger.verify_bundle import canonical_json
-from registry import services
-from registry.attestations import (
+from integrity import receipts, signing
+from integrity import services as ledger
+from integrity import verify_receipt as tlog
+from integrity.attestations import (
     attestation_receipt,
     attestation_token_create,
     attestations_register,
 )
-from registry.models import Attestation
+from integrity.models import Attestation
+from integrity.verify_bundle import canonical_json
+from registry import services
 
 from . import factories
 

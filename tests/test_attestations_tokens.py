@@ -6,8 +6,8 @@ import hashlib
 import pytest
 from rest_framework.test import APIClient
 
-from registry.attestations import attestation_token_create, attestation_token_revoke
-from registry.models import Attestation, AttestationToken
+from integrity.attestations import attestation_token_create, attestation_token_revoke
+from integrity.models import Attestation, AttestationToken
 
 from . import factories
 from .test_attestations_api import BATCH_URL, URL, gateway, item, system, token_key, version

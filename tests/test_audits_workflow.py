@@ -185,7 +185,7 @@ def test_an_observation_closes_without_an_action(started_audit, ia, lead):
 
 
 def test_every_change_is_in_the_history_and_the_ledger(started_audit, ia):
-    from aims_portal.models import LedgerEntry
+    from integrity.models import LedgerEntry
 
     saved = factories.record_line(line(started_audit, "9.2"), ia, "conforms")
     latest = saved.history.first()

@@ -21,10 +21,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from aims_portal import backup
-from aims_portal.ledger import signing
 from aims_portal.models import User
 from audits import services as audits
 from audits.models import CorrectiveAction
+from integrity import signing
 from registry.models import AISystem
 
 from . import factories

@@ -18,13 +18,13 @@ from django.db import models
 from django.utils import timezone
 
 from aims_portal import api_tokens, backup
-from aims_portal.ledger import services as ledger
-from aims_portal.ledger.models import Checkpoint, LedgerEntry, VerificationRun
 from assessments.models import Risk
 from audits import services as audits
 from audits.models import EvidenceItem
+from integrity import services as ledger
+from integrity.attestations import attestation_token_create, attestations_register
+from integrity.models import Checkpoint, LedgerEntry, VerificationRun
 from registry import services
-from registry.attestations import attestation_token_create, attestations_register
 from registry.models import AISystem, Supplier
 
 from . import factories
@@ -132,7 +132,7 @@ def test_restore_writes_no_history_and_no_ledger_entry_of_its_own(estate, keys, 
     manifest = backup.backup(path, **keys[0])
     restore_into_empty_database(path, **keys[1])
     assert Risk.history.count() == manifest["counts"]["assessments.historicalrisk"]
-    assert LedgerEntry.objects.count() == manifest["counts"]["aims_portal.ledgerentry"]
+    assert LedgerEntry.objects.count() == manifest["counts"]["integrity.ledgerentry"]
     risk = Risk.objects.get()
     assert list(risk.systems.values_list("slug", flat=True)) == ["support-bot"]
 

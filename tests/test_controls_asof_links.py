@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aims_portal.ledger import selectors as ledger_selectors
-from aims_portal.ledger import services as ledger
 from controls import selectors, services
 from controls.models import SoAEntry
+from integrity import selectors as ledger_selectors
+from integrity import services as ledger
 
 from . import factories
 from .test_controls_catalogue import catalogue  # noqa: F401  (autouse fixture)

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from aims_portal.ledger.models import EvidenceBundle, VerificationRun
 from controls.models import DocumentExport
+from integrity.models import EvidenceBundle, VerificationRun
 
 from .faults import broker_down, unfinished_jobs  # noqa: F401  (fixture)
 from .test_controls_catalogue import catalogue  # noqa: F401  (autouse fixture)

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from aims_portal.ledger.services import chain_check, checkpoint_create
+from integrity.services import chain_check, checkpoint_create
 from registry.models import Supplier
 
 from .live import database_url, session_for

@@ -8,9 +8,9 @@ from threading import Barrier
 
 import pytest
 
-from aims_portal.ledger.services import chain_check, checkpoint_create
 from assessments.models import ImpactAssessment, Risk
 from audits.models import CorrectiveAction, Finding
+from integrity.services import chain_check, checkpoint_create
 from registry.models import AISystem
 
 from . import factories

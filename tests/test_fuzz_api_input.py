@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from aims_portal.api_input import MAX_JSON_DEPTH
-from registry.attestations import attestation_token_create
+from integrity.attestations import attestation_token_create
 from registry.models import AISystem
 
 ROLES = ("admin", "lead", "owner", "exec", "auditor")

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from aims_portal import roles, scopes
 from aims_portal.api_tokens import api_token_create
-from aims_portal.ledger.models import LedgerEntry
 from identity import services
 from identity.models import AccessScope
+from integrity.models import LedgerEntry
 from registry.models import AISystem
 
 from . import factories

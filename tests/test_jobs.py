@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from aims_portal import jobs
 from aims_portal.celery import app
-from aims_portal.ledger import bundles, services
-from aims_portal.ledger.models import EvidenceBundle, VerificationRun
 from aims_portal.services import tracked_save
 from aims_portal.tasks import reap_jobs
 from controls import services as controls_services
 from controls.models import DocumentExport
+from integrity import job_start, services
+from integrity.models import EvidenceBundle, VerificationRun
 
 from .faults import unfinished_jobs
 from .test_controls_catalogue import catalogue  # noqa: F401  (autouse fixture)
@@ -192,9 +192,9 @@ def test_a_job_that_raises_inline_is_failed_not_a_server_error(client_for, lead,
 
 def test_verification_start_queues_the_run_with_a_deadline(auditor, settings):
     services.checkpoint_create()
-    run = services.verification_start(actor=auditor)
+    run = job_start.verification_start(actor=auditor)
     assert run.status == VerificationRun.Status.OK  # inline: already finished
-    bundle = bundles.bundle_request(actor=auditor)
+    bundle = job_start.bundle_request(actor=auditor)
     assert bundle.status == "ready"
     assert bundle.deadline is not None and run.deadline is not None
 

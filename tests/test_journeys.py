@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from aims_portal.ledger import services as ledger
 from assessments import demo as assessments_demo
 from assessments import services as assessment_services
 from assessments.models import ImpactAssessment, Risk
@@ -17,6 +16,7 @@ from audits import demo as audits_demo
 from audits.models import ManagementReview
 from controls import demo as controls_demo
 from controls.models import SoAEntry
+from integrity import services as ledger
 from registry import demo as registry_demo
 from registry import services as registry_services
 from registry.models import AISystem, ChangeRequest

@@ -5,8 +5,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from aims_portal.ledger import services
-from aims_portal.ledger.models import LedgerEntry
+from integrity import services
+from integrity.models import LedgerEntry
 
 from . import factories
 

@@ -16,10 +16,10 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from aims_portal.ledger import bundles, selectors, services
-from aims_portal.ledger import verify_receipt as tlog
-from aims_portal.ledger.models import Checkpoint, HeldCheckpoint, LedgerEntry
 from aims_portal.services import record_update
+from integrity import bundles, job_start, selectors, services
+from integrity import verify_receipt as tlog
+from integrity.models import Checkpoint, HeldCheckpoint, LedgerEntry
 from registry.models import Supplier
 
 from . import factories
@@ -187,7 +187,7 @@ def page(scene):
 
 
 def offline(scene, trusted):
-    path = bundles.bundle_path(bundles.bundle_request(actor=scene.auditor))
+    path = bundles.bundle_path(job_start.bundle_request(actor=scene.auditor))
     work = scene.tmp_path / "unpacked"
     work.mkdir(exist_ok=True)
     with zipfile.ZipFile(path) as archive:
@@ -279,13 +279,13 @@ def test_a_checkpoint_file_that_proves_nothing_is_an_error_never_a_fallback(scen
 
 @pytest.mark.parametrize("bad", ["empty", "missing", "not a key"])
 def test_offline_key_file_problems_exit_2(scene, bad):
-    path = bundles.bundle_path(bundles.bundle_request(actor=scene.auditor))
+    path = bundles.bundle_path(job_start.bundle_request(actor=scene.auditor))
     key = scene.tmp_path / "key.pem"
     if bad == "empty":
         key.write_text("")
     elif bad == "not a key":
         key.write_text("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
-    from aims_portal.ledger.verify_bundle import main
+    from integrity.verify_bundle import main
 
     out = io.StringIO()
     with pytest.MonkeyPatch.context() as patch:

@@ -4,7 +4,7 @@ build an evidence bundle, then see a tampering made with SQL named on the page."
 import pytest
 from django.db import connection
 
-from aims_portal.ledger import services
+from integrity import services
 from registry.models import Supplier
 
 from . import factories

@@ -8,9 +8,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from aims_portal.ledger import bundles, services, signing
-from aims_portal.ledger.models import EvidenceBundle, LedgerEntry
-from aims_portal.ledger.verify_bundle import main as verify_main
+from integrity import bundles, job_start, services, signing
+from integrity.models import EvidenceBundle, LedgerEntry
+from integrity.verify_bundle import main as verify_main
 
 from . import factories
 
@@ -25,7 +25,7 @@ def recorded(lead):
 
 
 def test_bundle_holds_ledger_records_checkpoints_key_and_verifier(recorded, auditor):
-    bundle = bundles.bundle_request(actor=auditor)
+    bundle = job_start.bundle_request(actor=auditor)
     assert bundle.status == EvidenceBundle.Status.READY and bundle.progress == 100
     with zipfile.ZipFile(bundles.bundle_path(bundle)) as archive:
         names = set(archive.namelist())
@@ -47,13 +47,13 @@ def test_bundle_holds_ledger_records_checkpoints_key_and_verifier(recorded, audi
 
 
 def test_verifier_says_ok_on_a_clean_bundle(recorded, auditor, capsys):
-    bundle = bundles.bundle_request(actor=auditor)
+    bundle = job_start.bundle_request(actor=auditor)
     assert verify_main([str(bundles.bundle_path(bundle))]) == 0
     assert "OK:" in capsys.readouterr().out
 
 
 def test_area_bundle_has_only_that_areas_records_but_the_whole_chain(recorded, auditor, capsys):
-    bundle = bundles.bundle_request(actor=auditor, area="inventory")
+    bundle = job_start.bundle_request(actor=auditor, area="inventory")
     with zipfile.ZipFile(bundles.bundle_path(bundle)) as archive:
         records = [json.loads(line) for line in archive.read("records.jsonl").splitlines()]
         entries = archive.read("ledger.jsonl").decode().splitlines()
@@ -63,7 +63,7 @@ def test_area_bundle_has_only_that_areas_records_but_the_whole_chain(recorded, a
 
 
 def test_verifier_rejects_a_bundle_signed_by_another_key(recorded, auditor, tmp_path, capsys):
-    bundle = bundles.bundle_request(actor=auditor)
+    bundle = job_start.bundle_request(actor=auditor)
     other = tmp_path / "trusted.pem"
     other.write_bytes(
         Ed25519PrivateKey.generate()
@@ -91,7 +91,7 @@ def test_unknown_area_is_refused_with_a_message(client_for, auditor):
 
 
 def test_roles_without_export_cannot_build_or_fetch(recorded, client_for, owner, auditor):
-    bundle = bundles.bundle_request(actor=auditor)
+    bundle = job_start.bundle_request(actor=auditor)
     client = client_for(owner)
     assert client.post("/integrity/bundles/new/").status_code == 403
     assert client.get(f"/integrity/bundles/{bundle.pk}/download/").status_code == 403

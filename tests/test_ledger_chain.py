@@ -6,12 +6,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from aims_portal.ledger import services
-from aims_portal.ledger.canonical import canonical_instance
-from aims_portal.ledger.models import LedgerEntry
-from aims_portal.ledger.verify_bundle import GENESIS, content_hash, entry_hash
 from aims_portal.models import User
 from aims_portal.services import record_update
+from integrity import services
+from integrity.canonical import canonical_instance
+from integrity.models import LedgerEntry
+from integrity.verify_bundle import GENESIS, content_hash, entry_hash
 from registry.models import Supplier
 
 from . import factories

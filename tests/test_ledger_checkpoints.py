@@ -10,10 +10,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import call_command
 from django.utils import timezone
 
-from aims_portal.ledger import services, signing, tasks
-from aims_portal.ledger import verify_receipt as tlog
-from aims_portal.ledger.models import Checkpoint, LedgerEntry
-from aims_portal.ledger.verify_bundle import load_public_key
+from integrity import services, signing, tasks
+from integrity import verify_receipt as tlog
+from integrity.models import Checkpoint, LedgerEntry
+from integrity.verify_bundle import load_public_key
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from aims_portal.ledger import selectors
-from aims_portal.ledger.models import LedgerEntry
 from aims_portal.models import User
+from integrity import selectors
+from integrity.models import LedgerEntry
 
 from . import factories
 from .conftest import require_service

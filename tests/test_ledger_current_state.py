@@ -14,13 +14,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from aims_portal.ledger import current_bundle, selectors, verify_current
-from aims_portal.ledger.canonical import canonical_row, row_spec
-from aims_portal.ledger.current_state import check_current_state, check_model
 from aims_portal.models import User
 from aims_portal.services import tracked_delete
 from assessments.models import Risk
 from controls.models import SoAEntry
+from integrity import current_bundle, selectors, verify_current
+from integrity.canonical import canonical_row, row_spec
+from integrity.current_state import check_current_state, check_model
 from registry.models import AISystem, Supplier
 
 from . import factories

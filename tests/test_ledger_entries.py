@@ -10,12 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import dateformat, timezone
 
-from aims_portal.ledger import selectors
-from aims_portal.ledger import verify_receipt as tlog
-from aims_portal.ledger.models import LedgerEntry
 from assessments import services as assessments
+from integrity import selectors
+from integrity import verify_receipt as tlog
+from integrity.attestations import attestation_token_create, attestations_register
+from integrity.models import LedgerEntry
 from registry import services as registry
-from registry.attestations import attestation_token_create, attestations_register
 from registry.models import Supplier
 
 from . import factories

@@ -4,8 +4,8 @@ axe finds nothing serious on either page."""
 
 import pytest
 
-from aims_portal.ledger import services
-from aims_portal.ledger.models import LedgerEntry
+from integrity import services
+from integrity.models import LedgerEntry
 
 from . import factories
 from .axe import violations

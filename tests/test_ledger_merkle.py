@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aims_portal.ledger import verify_receipt as tlog
+from integrity import verify_receipt as tlog
 
 
 def leaves(n):

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from aims_portal.ledger import bundles, services
+from integrity import job_start, services
 
 from . import factories
 
@@ -16,8 +16,8 @@ def grow(lead, auditor, n):
     for i in range(n):
         factories.supplier(lead, name=f"Supplier {i:03} {n}")
         services.checkpoint_create()
-    bundles.bundle_request(actor=auditor)
-    services.verification_start(actor=auditor)
+    job_start.bundle_request(actor=auditor)
+    job_start.verification_start(actor=auditor)
 
 
 def count(client, url):
@@ -41,10 +41,10 @@ def test_integrity_page_query_count_is_constant(client_for, lead, auditor):
 def test_bundle_page_query_count_is_constant(client_for, lead, auditor):
     client = client_for(auditor)
     grow(lead, auditor, 2)
-    first = bundles.bundle_request(actor=auditor)
+    first = job_start.bundle_request(actor=auditor)
     small = count(client, f"/integrity/bundles/{first.pk}/")
     grow(lead, auditor, 20)
-    large = bundles.bundle_request(actor=auditor)
+    large = job_start.bundle_request(actor=auditor)
     assert count(client, f"/integrity/bundles/{large.pk}/") == small
 
 
@@ -67,19 +67,19 @@ def test_sign_button_only_for_admins(client_for, auditor, admin_user):
 
 
 def test_another_users_bundle_is_not_found(client_for, lead, auditor):
-    bundle = bundles.bundle_request(actor=lead)
+    bundle = job_start.bundle_request(actor=lead)
     assert client_for(auditor).get(f"/integrity/bundles/{bundle.pk}/").status_code == 404
 
 
 def test_dashboard_card_links_to_the_integrity_page(client_for, auditor):
-    services.verification_start(actor=auditor)
+    job_start.verification_start(actor=auditor)
     html = client_for(auditor).get("/").content.decode()
     assert "Integrity ledger" in html
     assert 'href="/integrity/"' in html
 
 
 def test_running_verification_shows_progress(client_for, lead, auditor):
-    from aims_portal.ledger.models import VerificationRun
+    from integrity.models import VerificationRun
 
     factories.supplier(lead)
     VerificationRun.objects.create(triggered_by=auditor, entries_checked=1)

@@ -1,7 +1,7 @@
 """A ledger built before schema migrations still verifies after them, and stays tamper-evident.
 
 The canonical form of a history row is every field it has: a migration that adds or removes
-a field changes it for every older row. aims_portal.ledger.evolution keeps older rows
+a field changes it for every older row. integrity.evolution keeps older rows
 verifiable (declared added fields with the value older rows hold, kept values of removed
 fields); these tests build a ledger on the schema before registry 0006 (fields added) and
 before the removal of the link text copies, migrate forward and verify with every verifier.
@@ -17,12 +17,13 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.state import ProjectState
 
 from aims_portal import roles
-from aims_portal.ledger import bundles, evolution, selectors, services
-from aims_portal.ledger.canonical import canonical_row, row_spec
-from aims_portal.ledger.models import LedgerEntry, RetiredValue
-from aims_portal.ledger.verify_bundle import main as verify_main
 from assessments.models import Risk
 from audits.models import Audit, ManagementReview
+from integrity import bundles, evolution, job_start, selectors, services
+from integrity.canonical import canonical_row, row_spec
+from integrity.labels import ledger_label
+from integrity.models import LedgerEntry, RetiredValue
+from integrity.verify_bundle import main as verify_main
 from registry.models import AISystem, ChangeRequest
 
 from . import factories
@@ -87,7 +88,7 @@ def test_every_field_of_a_covered_table_was_there_when_it_was_first_hashed_or_is
             problems.append(f"{label}: declares {sorted(added & baselines[key])} added")
     assert problems == [], (
         "Declare fields added to a tracked model in _history_added_fields and removed ones "
-        "in _history_removed_fields (aims_portal.ledger.evolution): " + "; ".join(problems)
+        "in _history_removed_fields (integrity.evolution): " + "; ".join(problems)
     )
 
 
@@ -127,9 +128,9 @@ def _applied_state():
 def _rebuild_ledger(old_apps):
     """On the old schema: hash every covered table as the portal did then."""
     LedgerEntry.objects.all().delete()
-    labels = {m._meta.label_lower for m in selectors.covered_models()}
+    labels = {ledger_label(m) for m in selectors.covered_models()}
     for model in old_apps.get_models():
-        label = model._meta.label_lower
+        label = ledger_label(model)
         if label not in labels:
             continue
         names, _ = row_spec(model)
@@ -180,7 +181,7 @@ def _problems():
 
 def _verifies_offline(auditor, capsys):
     """Build an evidence bundle, check it with the offline verifier; returns its records."""
-    bundle = bundles.bundle_request(actor=auditor)
+    bundle = job_start.bundle_request(actor=auditor)
     assert verify_main([str(bundles.bundle_path(bundle))]) == 0
     assert "OK:" in capsys.readouterr().out
     with zipfile.ZipFile(bundles.bundle_path(bundle)) as archive:

@@ -12,9 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from aims_portal.ledger import bundles, services
-from aims_portal.ledger.models import Checkpoint, LedgerEntry
 from aims_portal.services import record_update
+from integrity import bundles, job_start, services
+from integrity.models import Checkpoint, LedgerEntry
 from registry.models import Supplier
 
 from . import factories
@@ -80,7 +80,7 @@ def delete_ledger_entry():
 
 def insert_ledger_entry():
     """Make room at position 3 and slip in a well-formed entry linked to entry 2."""
-    from aims_portal.ledger.verify_bundle import entry_hash
+    from integrity.verify_bundle import entry_hash
 
     for seq in (
         LedgerEntry.objects.filter(sequence__gte=3)
@@ -117,7 +117,7 @@ def forge_checkpoint_signature():
     """Re-sign every checkpoint note with a key that is not the ledger's."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from aims_portal.ledger import verify_receipt as tlog
+    from integrity import verify_receipt as tlog
 
     forger = Ed25519PrivateKey.generate()
     for pk, note in Checkpoint.objects.values_list("pk", "note"):
@@ -174,7 +174,7 @@ def page_output(client, auditor):
 
 
 def verifier_output(auditor, tmp_path):
-    bundle = bundles.bundle_request(actor=auditor)
+    bundle = job_start.bundle_request(actor=auditor)
     path = bundles.bundle_path(bundle)
     with zipfile.ZipFile(path) as archive:
         for name in bundles.VERIFIER_FILES:

@@ -4,9 +4,9 @@ tampering found by it shows on the dashboard card."""
 import pytest
 from django.db import connection
 
-from aims_portal.ledger import tasks
-from aims_portal.ledger.models import VerificationRun
 from aims_portal.models import User
+from integrity import tasks
+from integrity.models import VerificationRun
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_scheduled_verification_failure_shows_on_the_dashboard(client_for, lead,
 
 
 def test_scheduled_checkpoint_does_nothing_on_an_empty_ledger(db):
-    from aims_portal.ledger.models import LedgerEntry
+    from integrity.models import LedgerEntry
 
     LedgerEntry.objects.all().delete()
     assert tasks.checkpoint() is None

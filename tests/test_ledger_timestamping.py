@@ -25,9 +25,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 
-from aims_portal.ledger import local_tsa as tsa_server
-from aims_portal.ledger import timestamping
-from aims_portal.ledger.timestamping import (
+from integrity import local_tsa as tsa_server
+from integrity import timestamping
+from integrity.timestamping import (
     TimestampError,
     request_token,
     token_summary,
@@ -441,7 +441,7 @@ def test_the_local_tsa_keeps_its_keys_across_restarts(tmp_path):
 
 def test_a_local_tsa_ends_when_the_process_that_started_it_dies(tmp_path):
     code = (
-        "import os, sys; from pathlib import Path; from aims_portal.ledger import local_tsa; "
+        "import os, sys; from pathlib import Path; from integrity import local_tsa; "
         f"tsa = local_tsa.start(Path({str(tmp_path)!r})); "
         "print(tsa.process.pid, flush=True); os._exit(0)"  # dies without stop()
     )

@@ -6,9 +6,9 @@ from django.contrib.auth.models import Group
 from django.db import connection
 
 from aims_portal import history, roles
-from aims_portal.ledger import services
-from aims_portal.ledger.models import LedgerEntry
 from aims_portal.models import User
+from integrity import services
+from integrity.models import LedgerEntry
 
 from . import factories
 

@@ -64,6 +64,7 @@ WATCHED_APPS = {
     "controls",
     "governance",
     "audits",
+    "integrity",
     "auth",
 }
 
@@ -264,17 +265,17 @@ RULES = {
     "registry:change-recheck": post_only("inventory", may_recheck, "registry.ChangeRequest"),
     "registry:change-override": post_only("inventory", "approve", "registry.ChangeRequest"),
     **record_pages("registry", "policy", "inventory", retire=True),
-    "registry:aisystem-attestations": page("inventory", model="registry.AISystem"),
-    "registry:attestation-detail": page("inventory", model="registry.Attestation"),
-    "registry:attestation-receipt": page("inventory", model="registry.Attestation"),
-    "registry:attestation-search": page("inventory"),
-    "registry:receipt-verifier": page("inventory"),
+    "attestations:aisystem-attestations": page("inventory", model="registry.AISystem"),
+    "attestations:attestation-detail": page("inventory", model="integrity.Attestation"),
+    "attestations:attestation-receipt": page("inventory", model="integrity.Attestation"),
+    "attestations:attestation-search": page("inventory"),
+    "attestations:receipt-verifier": page("inventory"),
     # Attestation tokens are administration: admins only.
-    "registry:attestation-tokens": page(
+    "attestations:attestation-tokens": page(
         "administration", get="view", post="create", model="registry.AISystem"
     ),
-    "registry:attestation-token-revoke": post_only(
-        "administration", "delete", model="registry.AttestationToken"
+    "attestations:attestation-token-revoke": post_only(
+        "administration", "delete", model="integrity.AttestationToken"
     ),
     # --- assessments
     **record_pages("assessments", "assessment", "assessments", steps=True),
@@ -440,22 +441,22 @@ RULES = {
     "ledger:public-key": Rule(None, {"GET": anyone}),
     "ledger:verifier-key": Rule(None, {"GET": anyone}),
     "ledger:latest-checkpoint": Rule(None, {"GET": anyone}),
-    "ledger:checkpoint-text": Rule(None, {"GET": anyone}, model="aims_portal.Checkpoint"),
+    "ledger:checkpoint-text": Rule(None, {"GET": anyone}, model="integrity.Checkpoint"),
     "api-checkpoints": Rule(None, {"GET": anyone}, api=True),
     "api-inclusion-proof": Rule(None, {"GET": anyone}, api=True),
     "api-consistency-proof": Rule(None, {"GET": anyone}, api=True),
     # Taking a checkpoint away, or bringing one, is kept as the user's: view on the ledger.
-    "ledger:checkpoint-download": page("ledger", model="aims_portal.Checkpoint"),
+    "ledger:checkpoint-download": page("ledger", model="integrity.Checkpoint"),
     "ledger:checkpoint-check": post_only("ledger", "view"),
     "ledger:entries": page("ledger"),
     "ledger:bundle-create": post_only("ledger", "export"),
     "ledger:bundle": page(
-        "ledger", get=own_bundle, model="aims_portal.EvidenceBundle", hides_others=True
+        "ledger", get=own_bundle, model="integrity.EvidenceBundle", hides_others=True
     ),
     "ledger:bundle-download": page(
         "ledger",
         get=own_bundle,
-        model="aims_portal.EvidenceBundle",
+        model="integrity.EvidenceBundle",
         hides_others=True,
         sample=(("status", "ready"),),
     ),
@@ -463,7 +464,7 @@ RULES = {
         "ledger",
         get=None,
         post=own_bundle,
-        model="aims_portal.EvidenceBundle",
+        model="integrity.EvidenceBundle",
         hides_others=True,
     ),
     # --- API
@@ -788,11 +789,10 @@ class PermissionSweep(TestCase):
     @classmethod
     def _extra_samples(cls, users):
         """Records the demo data may not hold but some URLs name."""
-        from aims_portal.ledger import bundles
-        from aims_portal.ledger.models import EvidenceBundle
         from controls.models import DocumentExport
-        from registry import attestations
-        from registry.models import AISystem, Attestation, AttestationToken, Team
+        from integrity import attestations, bundles
+        from integrity.models import Attestation, AttestationToken, EvidenceBundle
+        from registry.models import AISystem, Team
 
         lead, admin = users[roles.GOVERNANCE_LEAD], users[roles.ADMIN]
         if not Team.objects.exists():

@@ -145,7 +145,7 @@ def test_attestation_registrations_conform_with_an_attestation_token(postgres, l
     """The two operations an AI gateway calls, with the system's own token: generated
     bodies (valid and not) answer as documented and never 5xx."""
     call_command("seed_demo", stdout=StringIO())
-    from registry.attestations import attestation_token_create
+    from integrity.attestations import attestation_token_create
     from registry.models import AISystem
 
     admin = get_user_model().objects.get(username="admin")

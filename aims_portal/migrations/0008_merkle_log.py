@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from aims_portal.ledger.verify_receipt import CompactRange, entry_text, leaf_hash
+from integrity.verify_receipt import CompactRange, entry_text, leaf_hash
 
 CHUNK = 5000
 

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from aims_portal.ledger.evolution import retire_step
+from integrity.evolution import retire_step
 
 
 class Migration(migrations.Migration):

@@ -46,7 +46,7 @@ class Audit(TrackedModel):
     area = "audits"
     system_link = "systems"
     # Removed: a text copy of the links; older versions keep its value for the ledger
-    # (aims_portal.ledger.evolution).
+    # (integrity.evolution).
     _history_removed_fields: ClassVar = {"0006_remove_link_text_copies": ("team",)}
     # Every version keeps its links too (aims_portal.history_links).
     _history_m2m_fields: ClassVar[list[str]] = ["systems", "requirements", "controls", "auditors"]

@@ -37,7 +37,7 @@ def private_storage():
 
 class EvidenceItem(TrackedModel):
     area = "audits"
-    # Versions recorded before this field existed still verify (aims_portal.ledger.evolution).
+    # Versions recorded before this field existed still verify (integrity.evolution).
     _history_added_fields: ClassVar = {"0007_certification_cycle": {"requirement_id": None}}
     # Evidence reaches a system through what it is attached to (one of these is set).
     scope_path = (

@@ -18,7 +18,7 @@ class Finding(TrackedModel):
 
     area = "audits"
     scope_path = "audit__systems"
-    # Versions recorded before this field existed still verify (aims_portal.ledger.evolution).
+    # Versions recorded before this field existed still verify (integrity.evolution).
     _history_added_fields: ClassVar = {"0007_certification_cycle": {"certification_audit_id": None}}
 
     class Kind(models.TextChoices):

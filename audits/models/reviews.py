@@ -17,7 +17,7 @@ class ManagementReview(TrackedModel):
     _history_m2m_fields: ClassVar[list[str]] = ["attendees"]
     _history_links_start_reason: ClassVar[str] = LINKS_START_REASON
     # Removed: a text copy of the links; older versions keep its value for the ledger
-    # (aims_portal.ledger.evolution).
+    # (integrity.evolution).
     _history_removed_fields: ClassVar = {"0006_remove_link_text_copies": ("attendee_names",)}
 
     class Status(models.TextChoices):

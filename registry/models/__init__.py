@@ -1,7 +1,6 @@
-"""Registry records: the inventory, its lineage, lifecycle changes, incidents, policies and
-attestations of AI outputs."""
+"""Registry records: the inventory, its lineage, lifecycle changes, incidents and
+policies."""
 
-from .attestations import Attestation, AttestationIdempotencyKey, AttestationToken
 from .changes import ChangeRequest
 from .governance import Responsibility, SignOff, Team
 from .incidents import Incident
@@ -12,9 +11,6 @@ from .sync import RegistrySync
 
 __all__ = [
     "AISystem",
-    "Attestation",
-    "AttestationIdempotencyKey",
-    "AttestationToken",
     "ChangeRequest",
     "DataSource",
     "Incident",

@@ -14,7 +14,7 @@ from .lineage import SystemOwned
 
 class ChangeRequest(SystemOwned, TrackedModel):
     area = "inventory"
-    # Versions recorded before these fields existed still verify (aims_portal.ledger.evolution).
+    # Versions recorded before these fields existed still verify (integrity.evolution).
     _history_added_fields: ClassVar = {
         "0006_golive_signoffs_teams": {
             "override_at": None,

@@ -86,7 +86,7 @@ class AISystem(TrackedModel):
     area = "inventory"
     objects = AISystemQuerySet.as_manager()
     owner_field = "owner"
-    # Versions recorded before these fields existed still verify (aims_portal.ledger.evolution).
+    # Versions recorded before these fields existed still verify (integrity.evolution).
     _history_added_fields: ClassVar = {
         "0002_registrypolicy_aisystem_approved_by_and_more": {"approved_by": []},
         "0003_readiness_operation_fields": {

@@ -26,7 +26,7 @@ class DataSource(SystemOwned, TrackedModel):
     """A dataset or corpus an AI system is trained, tuned, grounded or evaluated on."""
 
     area = "inventory"
-    # Versions recorded before this field existed still verify (aims_portal.ledger.evolution).
+    # Versions recorded before this field existed still verify (integrity.evolution).
     _history_added_fields: ClassVar = {"0003_readiness_operation_fields": {"access_logging": ""}}
 
     class Kind(models.TextChoices):
