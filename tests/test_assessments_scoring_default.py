@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.sql import emit_post_migrate_signal
 
-from aims_portal.ledger.models import LedgerEntry
+from integrity.models import LedgerEntry
 from assessments.models import ScoringMethod
 from assessments.selectors import scoring_method
 
