@@ -4,10 +4,13 @@ Covered rows are history rows of every model and the rows of every ledgered mode
 (``coverage.register``); both are read the same way.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import json
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -27,6 +30,17 @@ from .labels import ledger_label, model_for
 from .models import Checkpoint, EvidenceBundle, LedgerEntry, VerificationRun
 from .verify_bundle import content_hash
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+    from datetime import datetime
+
+    from django.db.models import QuerySet
+
+    from aims_portal.models import User
+
+ModelClass = type[models.Model]
+RowsById = dict[int, models.Model]
+
 ENTRY_FIELDS = (
     "sequence",
     "kind",
@@ -39,7 +53,7 @@ ENTRY_FIELDS = (
 
 
 @cache
-def historical_models():
+def historical_models() -> tuple[ModelClass, ...]:
     """Every history table in the portal (simple-history models, m2m ones included)."""
     return tuple(
         sorted(
@@ -49,12 +63,12 @@ def historical_models():
     )
 
 
-def covered_models():
+def covered_models() -> tuple[ModelClass, ...]:
     """Every table whose rows the ledger covers: history tables, then ledgered models."""
     return historical_models() + tuple(m.model for m in coverage.ledgered_models())
 
 
-def model_area(historical_model):
+def model_area(historical_model: ModelClass) -> str | None:
     """The roles-matrix area whose records a history table (or a ledgered model) holds."""
     registered = coverage.lookup(historical_model)
     if registered is not None:
@@ -68,23 +82,29 @@ def model_area(historical_model):
     return area
 
 
-def bundle_areas():
+def bundle_areas() -> list[tuple[str, str]]:
     """Areas one may export on their own: those with covered rows."""
     names = roles.matrix().areas
     present = {model_area(m) for m in covered_models()}
     return [(area, label) for area, label in names.items() if area in present]
 
 
-def models_for_area(area=""):
+def models_for_area(area: str = "") -> list[ModelClass]:
     return [m for m in covered_models() if not area or model_area(m) == area]
 
 
-def head():
+def head() -> dict[str, Any] | None:
     """The last entry (sequence, entry_hash) or None for an empty ledger."""
     return LedgerEntry.objects.order_by("-sequence").values("sequence", "entry_hash").first()
 
 
-def entry_chunks(chunk_size=5000, start_after=0, *, with_tree=False, using=None):
+def entry_chunks(
+    chunk_size: int = 5000,
+    start_after: int = 0,
+    *,
+    with_tree: bool = False,
+    using: str | None = None,
+) -> Iterator[list[dict[str, Any]]]:
     """The ledger as lists of entry dicts in sequence order, one query per chunk (raw SQL:
     at a million entries the ORM's per-row cost would dominate). ``with_tree`` adds each
     entry's stored ``tree_nodes`` (bytes)."""
@@ -104,7 +124,7 @@ def entry_chunks(chunk_size=5000, start_after=0, *, with_tree=False, using=None)
             last = chunk[-1]["sequence"]
 
 
-def resolve_model(label):
+def resolve_model(label: str) -> ModelClass | None:
     """The model a ledger label names, or None."""
     return model_for(label)
 
@@ -119,7 +139,9 @@ IDENTITY_TYPES = (
 
 
 @cache
-def _postgresql_select(model):
+def _postgresql_select(
+    model: ModelClass,
+) -> tuple[str, tuple[str, ...], int, tuple[Callable[[Any], Any] | None, ...]]:
     """SELECT that has PostgreSQL format dates and datetimes canonically, and the per-column
     conversion left for Python (None where the database value is already canonical)."""
     names, converters = row_spec(model)
@@ -150,7 +172,7 @@ def _postgresql_select(model):
 DATETIME_FORMAT = '\'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\''
 
 
-def _canonical_rows_postgresql(model, ids):
+def _canonical_rows_postgresql(model: ModelClass, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     sql, names, pk_index, post = _postgresql_select(model)
     # Most columns come out of PostgreSQL already canonical: convert only the others
     # (building each dict with zip is several times cheaper than a per-column test).
@@ -171,7 +193,7 @@ def _canonical_rows_postgresql(model, ids):
     return found
 
 
-def canonical_rows(label, ids):
+def canonical_rows(label: str, ids: Collection[int]) -> dict[int, dict[str, Any]]:
     """{id: canonical dict} for the rows of ``label`` with those primary keys, with the
     kept values of fields removed since (``evolution.with_retired``)."""
     model = resolve_model(label)
@@ -186,7 +208,7 @@ def canonical_rows(label, ids):
     return evolution.with_retired(label, found)
 
 
-def row_hashes(label, expected):
+def row_hashes(label: str, expected: dict[int, str]) -> dict[int, str]:
     """{id: content hash} of the rows of ``label`` in ``expected`` ({id: the hash its entry
     holds}): each row hashed in the form its entry was made from when a declared schema
     change explains the difference (``evolution.hashed_form``)."""
@@ -198,7 +220,7 @@ def row_hashes(label, expected):
     }
 
 
-def uncovered(model):
+def uncovered(model: ModelClass) -> QuerySet[models.Model]:
     """Rows of a covered table that no ledger entry covers (inserted behind the portal)."""
     label = ledger_label(model)
     covered = LedgerEntry.objects.filter(covered_model=label, covered_id=OuterRef("pk"))
@@ -209,7 +231,7 @@ def uncovered(model):
     )
 
 
-def uncovered_rows(limit):
+def uncovered_rows(limit: int) -> list[tuple[str, int]]:
     """Up to ``limit`` (label, pk) of rows that are in no ledger entry, table by table."""
     found = []
     for model in covered_models():
@@ -221,7 +243,7 @@ def uncovered_rows(limit):
     return found
 
 
-def integrity_summary():
+def integrity_summary() -> dict[str, Any]:
     """What the integrity page shows; a fixed number of queries whatever the ledger size
     (one per kind of row among the latest entries)."""
     latest = list(LedgerEntry.objects.order_by("-sequence")[:RECENT_ENTRIES])
@@ -233,7 +255,7 @@ def integrity_summary():
     }
 
 
-def bundles_for(user, limit=10):
+def bundles_for(user: User, limit: int = 10) -> list[EvidenceBundle]:
     return list(
         EvidenceBundle.objects.filter(requested_by=user).select_related("requested_by")[:limit]
     )
@@ -262,7 +284,7 @@ class EntryLine:
     url: str = ""
 
     @property
-    def leaf_index(self):
+    def leaf_index(self) -> int:
         return self.entry.sequence - 1
 
 
@@ -275,15 +297,15 @@ class EntryGroup:
     text: str
     url: str = ""
     line: EntryLine | None = None
-    members: list = dataclasses.field(default_factory=list)
+    members: list[EntryLine] = dataclasses.field(default_factory=list)
 
     @property
-    def first_sequence(self):
+    def first_sequence(self) -> int:
         lines = ([self.line] if self.line else []) + self.members
         return max(line.entry.sequence for line in lines)
 
 
-def _link_parent(model):
+def _link_parent(model: ModelClass) -> ModelClass | None:
     """The history model whose versions a link-history model (m2m history) belongs to."""
     try:
         parent = model._meta.get_field("history")
@@ -292,7 +314,7 @@ def _link_parent(model):
     return parent.related_model if isinstance(parent, models.ForeignKey) else None
 
 
-def record_name(model, row):
+def record_name(model: ModelClass, row: models.Model) -> str:
     """A short name of a record from the values of one of its versions, without queries:
     its reference, slug or name; a user's full name; else its id."""
     if ledger_label(model) == "aims_portal.user":
@@ -305,7 +327,7 @@ def record_name(model, row):
     return f"#{row.id}"
 
 
-def _has_field(model, name):
+def _has_field(model: ModelClass, name: str) -> bool:
     try:
         model._meta.get_field(name)
     except FieldDoesNotExist:
@@ -313,11 +335,11 @@ def _has_field(model, name):
     return True
 
 
-def _when(moment):
+def _when(moment: datetime) -> str:
     return dateformat.format(timezone.localtime(moment), "j M Y H:i")
 
 
-def version_url(record_model, row):
+def version_url(record_model: ModelClass, row: models.Model) -> str:
     """The history page of the record, opened at this version; blank for records that
     have no history page (users)."""
     if not issubclass(record_model, TrackedModel):
@@ -327,7 +349,7 @@ def version_url(record_model, row):
     return f"{url}?version={row.history_id}#version-{row.history_id}"
 
 
-def version_text(record_model, row):
+def version_text(record_model: ModelClass, row: models.Model) -> str:
     """ "Risk RISK-007, version 4, by Grace Lead, 4 Dec 2026 10:02"."""
     what = f"{capfirst(record_model._meta.verbose_name)} {record_name(record_model, row)}"
     parts = [what]
@@ -342,12 +364,12 @@ def version_text(record_model, row):
     return ", ".join(parts)
 
 
-def _versions(model, ids):
+def _versions(model: ModelClass, ids: Iterable[int]) -> RowsById:
     """{history_id: row} of a history model, with who made each version (one query)."""
     return model._base_manager.select_related("history_user").in_bulk(ids)
 
 
-def _unchanged_saves(model, rows):
+def _unchanged_saves(model: ModelClass, rows: RowsById) -> RowsById:
     """{history_id: version repeated} of the rows that repeat the version before them
     field for field (for users: a sign-in, which only moves the unversioned last login).
     Two queries whatever the number of rows."""
@@ -378,7 +400,7 @@ def _unchanged_saves(model, rows):
     return same
 
 
-def entry_groups(entries):
+def entry_groups(entries: Sequence[LedgerEntry]) -> list[EntryGroup]:
     """The entries (newest first) in words, as groups: each record version with its link
     rows and the unchanged saves that repeat it, each attestation on its own. A bounded
     number of queries: one per kind of row among the entries (users: three)."""
@@ -426,11 +448,11 @@ def entry_groups(entries):
     return sorted(groups.values(), key=lambda g: -g.first_sequence)
 
 
-def _own_key(entry):
+def _own_key(entry: LedgerEntry) -> tuple[str, int]:
     return (entry.covered_model, entry.covered_id)
 
 
-def _link_target(model):
+def _link_target(model: ModelClass) -> str | None:
     """The field of a link-history row that names the linked record (not its owner)."""
     owner = _link_parent(model).instance_type
     for f in model._meta.concrete_fields:
@@ -443,7 +465,7 @@ def _link_target(model):
     return None
 
 
-def _ledgered_rows(model, ids):
+def _ledgered_rows(model: ModelClass, ids: Iterable[int]) -> RowsById:
     """{pk: row} of a ledgered model; attestations with their system and model version."""
     related = [
         f.name
@@ -453,12 +475,19 @@ def _ledgered_rows(model, ids):
     return model._base_manager.select_related(*related).in_bulk(ids)
 
 
-def _attestation_text(row):
+def _attestation_text(row: models.Model) -> str:
     system = getattr(row.system, "slug", None) or row.system
     return f"Attestation of {system} (model {row.model_version.label}), {_when(row.recorded_at)}"
 
 
-def _describe(entry, models_of, links, versions, unchanged, ledgered):
+def _describe(
+    entry: LedgerEntry,
+    models_of: dict[str, ModelClass | None],
+    links: dict[str, tuple[ModelClass, str | None, RowsById]],
+    versions: dict[str, RowsById],
+    unchanged: dict[str, RowsById],
+    ledgered: dict[str, RowsById],
+) -> tuple[tuple[str | int, ...], EntryLine | None, EntryGroup]:
     """(group key, line, group) of one entry; the group describes the version it belongs
     to (made fresh: the caller keeps the first one per key)."""
     label, pk = entry.covered_model, entry.covered_id
@@ -506,12 +535,12 @@ class EntryPage:
     """One page of the ledger, newest first, addressed by sequence numbers (keyset
     pagination: the same cost on the first page and the millionth)."""
 
-    groups: list
+    groups: list[EntryGroup]
     newer_than: int | None  # link to the page of entries after this sequence
     older_than: int | None  # link to the page of entries before this sequence
 
 
-def record_types():
+def record_types() -> list[tuple[str, str]]:
     """(label, name) of every record type whose rows the ledger covers, for the filter."""
     found = {}
     for model in covered_models():
@@ -523,7 +552,7 @@ def record_types():
     return sorted(found.items(), key=lambda item: str(item[1]).casefold())
 
 
-def _covering(record_label, record_id=None):
+def _covering(record_label: str, record_id: int | None = None) -> models.Q | None:
     """The ledger entries that cover one record type (its versions and their link rows, or
     its ledgered rows), or one record of it; None for an unknown type."""
     base = resolve_model(record_label)
@@ -548,7 +577,14 @@ def _covering(record_label, record_id=None):
     return condition if history else None
 
 
-def entry_page(*, record_label="", record_id=None, before=None, after=None, size=PAGE_SIZE):
+def entry_page(
+    *,
+    record_label: str = "",
+    record_id: int | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    size: int = PAGE_SIZE,
+) -> EntryPage:
     """A page of entries in words, newest first: those before sequence ``before`` (older),
     or after ``after`` (newer), or the newest. Optionally only those covering one record
     type (``record_label`` as in ``record_types``) or one record of it. A fixed number of

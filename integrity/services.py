@@ -18,9 +18,12 @@ Rules enforced here:
   ledger may run it (it only reads).
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -47,6 +50,26 @@ from .verify_bundle import (
     read_trusted_checkpoint,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from datetime import datetime
+
+    from django.db.backends.utils import CursorWrapper
+    from django.db.models import Model
+
+    from aims_portal.models import User
+
+# (pk, canonical dict) of one covered row; (pk, content hash) once hashed.
+CanonicalRow = tuple[int, dict[str, Any]]
+Digest = tuple[int, str]
+# (sequence, entry hash) of one entry.
+Position = tuple[int, str]
+# (canonical dict, content hash, canonical JSON) of one row.
+HashedRow = tuple[dict[str, Any], str, bytes]
+# (tree size, root, description) of a checkpoint the log must still extend.
+HeldRoot = tuple[int, bytes, str]
+EntryDict = dict[str, Any]
+
 log = logging.getLogger(__name__)
 
 ADVISORY_LOCK_KEY = 4200142001  # any fixed bigint: "the ledger append lock"
@@ -57,7 +80,7 @@ HEAD_SQL = (
 )
 
 
-def _lock_and_read_head(cursor, vendor):
+def _lock_and_read_head(cursor: CursorWrapper, vendor: str) -> Position:
     if vendor == "postgresql":
         # One round trip, two statements: each takes its own snapshot (READ COMMITTED), so
         # the head is read after the lock is held, never before.
@@ -72,7 +95,9 @@ class TreeDamaged(RuntimeError):
     """The stored tree index does not hold a node the next append needs."""
 
 
-def _stored_nodes(cursor, plans):
+def _stored_nodes(
+    cursor: CursorWrapper, plans: Sequence[Sequence[tuple[int, int]]]
+) -> list[list[bytes]]:
     """The stored hashes of the nodes of each plan [[(level, index)]], read from the
     entries that store them (one query for all); TreeDamaged when one is missing."""
     places = {tlog.stored_at(level, index) for plan in plans for level, index in plan}
@@ -103,7 +128,7 @@ def _stored_nodes(cursor, plans):
     return found
 
 
-def _frontier(cursor, size):
+def _frontier(cursor: CursorWrapper, size: int) -> tlog.CompactRange:
     """The right edge of the tree of ``size`` leaves, from the stored index (one query)."""
     nodes = tlog.subtree_nodes(0, size)
     if not nodes:
@@ -111,7 +136,7 @@ def _frontier(cursor, size):
     return tlog.CompactRange(size, _stored_nodes(cursor, [nodes])[0])
 
 
-def _current_frontier(cursor, size):
+def _current_frontier(cursor: CursorWrapper, size: int) -> tlog.CompactRange:
     """The right edge of the tree, from the stored index; when that index has been damaged
     (by someone editing the table), rebuilt from the entries themselves so that the portal
     keeps recording. Verification reports the damage either way."""
@@ -136,7 +161,14 @@ def _current_frontier(cursor, size):
     return tree
 
 
-def append_rows(kind, label, rows, using=None, *, with_tree=True):
+def append_rows(
+    kind: str,
+    label: str,
+    rows: Sequence[CanonicalRow],
+    using: str | None = None,
+    *,
+    with_tree: bool = True,
+) -> Position:
     """Append entries covering ``rows`` [(pk, canonical dict)] of model ``label``.
 
     Four queries (lock, read head, read the tree's right edge, insert; on SQLite one
@@ -147,13 +179,21 @@ def append_rows(kind, label, rows, using=None, *, with_tree=True):
     return positions[-1] if positions else _head_position(using)
 
 
-def _head_position(using):
+def _head_position(using: str | None) -> Position:
     top = LedgerEntry.objects.using(using or router.db_for_write(LedgerEntry))
     top = top.order_by("-sequence").values_list("sequence", "entry_hash").first()
     return top or (0, GENESIS)
 
 
-def _append(kind, label, rows, using=None, *, with_tree=True, digests=None):
+def _append(
+    kind: str,
+    label: str,
+    rows: Sequence[CanonicalRow | Digest],
+    using: str | None = None,
+    *,
+    with_tree: bool = True,
+    digests: Sequence[Digest] | None = None,
+) -> list[Position]:
     """Append the entries; returns [(sequence, entry hash)] in the order of ``rows``.
     ``digests`` [(pk, content hash)] when the caller has hashed the rows already."""
     if not rows:
@@ -186,7 +226,7 @@ UNNEST_TYPES = "%s::bigint[], %s::varchar[], %s::varchar[], %s::bigint[], %s::va
 )
 
 
-def _pg_element(value):
+def _pg_element(value: int | str | bytes) -> str:
     if isinstance(value, bytes):
         return f'"\\\\x{value.hex()}"'
     if isinstance(value, int):
@@ -194,14 +234,16 @@ def _pg_element(value):
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def pg_array(values) -> str:
+def pg_array(values: Iterable[int | str | bytes]) -> str:
     """A PostgreSQL array literal of ints, strings or bytes (no NULLs), for a parameter cast
     to an array type: one text value that the server parses, instead of a Python list that
     the driver converts element by element (most of an append's time at 1,000 entries)."""
     return "{" + ",".join(map(_pg_element, values)) + "}"
 
 
-def _insert(cursor, vendor, params, with_tree=True):
+def _insert(
+    cursor: CursorWrapper, vendor: str, params: list[tuple[Any, ...]], with_tree: bool = True
+) -> None:
     """Insert the entry rows in as few statements as the database allows: on PostgreSQL one
     INSERT of arrays (client-side binding of thousands of parameters costs more than the
     insert), elsewhere multi-row INSERTs of up to INSERT_ROWS rows."""
@@ -226,20 +268,22 @@ def _insert(cursor, vendor, params, with_tree=True):
         )
 
 
-def append(kind, instance, using=None):
+def append(kind: str, instance: Model, using: str | None = None) -> Position:
     """Append one entry covering a saved row; returns (sequence, entry hash)."""
     label = ledger_label(instance)
     return append_rows(kind, label, [(instance.pk, canonical_instance(instance))], using)
 
 
-def append_many(kind, instances, using=None):
+def append_many(kind: str, instances: Iterable[Model], using: str | None = None) -> list[Position]:
     """Append one entry per saved row (all of one model), under one lock, in the order
     given; returns [(sequence, entry hash)] in that order. Call it inside the transaction
     that inserted the rows, so rows and entries commit or vanish together."""
     return append_many_hashed(kind, instances, using)[0]
 
 
-def append_many_hashed(kind, instances, using=None):
+def append_many_hashed(
+    kind: str, instances: Iterable[Model], using: str | None = None
+) -> tuple[list[Position], list[HashedRow]]:
     """``append_many``, also returning each row as it was hashed: ([(sequence, entry
     hash)], [(canonical dict, content hash, canonical JSON)]), so that receipts reuse them
     instead of encoding every row again."""
@@ -253,13 +297,15 @@ def append_many_hashed(kind, instances, using=None):
     return append_rows_hashed(kind, label, rows, using)
 
 
-def append_rows_hashed(kind, label, rows, using=None):
+def append_rows_hashed(
+    kind: str, label: str, rows: Sequence[CanonicalRow], using: str | None = None
+) -> tuple[list[Position], list[HashedRow]]:
     """``append_many_hashed`` for rows [(pk, canonical dict)] of model ``label``."""
     hashed = rows_hashed([row for _, row in rows])
     return append_hashed(kind, label, [pk for pk, _ in rows], hashed, using), hashed
 
 
-def rows_hashed(rows):
+def rows_hashed(rows: Iterable[dict[str, Any]]) -> list[HashedRow]:
     """[(canonical dict, content hash, canonical JSON)] of canonical ``rows``."""
     hashed = []
     for row in rows:
@@ -268,19 +314,32 @@ def rows_hashed(rows):
     return hashed
 
 
-def append_hashed(kind, label, pks, hashed, using=None):
+def append_hashed(
+    kind: str,
+    label: str,
+    pks: Iterable[int],
+    hashed: Iterable[HashedRow],
+    using: str | None = None,
+) -> list[Position]:
     """Append entries for rows already hashed (``rows_hashed``); returns [(sequence, entry
     hash)] in the order given."""
     digests = [(pk, digest) for pk, (_, digest, _) in zip(pks, hashed, strict=True)]
     return _append(kind, label, digests, using, digests=digests)
 
 
-def history_row_created(sender, history_instance, using=None, **kwargs):
+def history_row_created(
+    sender: type[Model],
+    history_instance: Model,
+    using: str | None = None,
+    **kwargs: Any,
+) -> None:
     """post_create_historical_record: chain the history row in the same transaction."""
     append(LedgerEntry.Kind.HISTORY, history_instance, using)
 
 
-def history_m2m_rows_created(sender, created_rows, **kwargs):
+def history_m2m_rows_created(
+    sender: type[Model], created_rows: Sequence[Model], **kwargs: Any
+) -> None:
     """post_create_historical_m2m_records: chain each m2m history row."""
     if created_rows:
         label = ledger_label(sender)
@@ -289,7 +348,7 @@ def history_m2m_rows_created(sender, created_rows, **kwargs):
         )
 
 
-def ledger_adopt_existing(chunk_size=1000):
+def ledger_adopt_existing(chunk_size: int = 1000) -> int:
     """Chain history rows written before the ledger was installed; returns how many.
 
     Only before the first checkpoint: after it, a history row with no entry can only have
@@ -313,7 +372,7 @@ def ledger_adopt_existing(chunk_size=1000):
     return adopted
 
 
-def tree_head(size=None):
+def tree_head(size: int | None = None) -> tuple[int, bytes]:
     """(size, root bytes) of the log's Merkle tree now, or at ``size`` entries, from the
     stored tree index (two queries)."""
     with connection.cursor() as cursor:
@@ -322,13 +381,13 @@ def tree_head(size=None):
         return size, _frontier(cursor, size).root()
 
 
-def _lock_free_head(cursor):
+def _lock_free_head(cursor: CursorWrapper) -> int:
     cursor.execute(HEAD_SQL)
     row = cursor.fetchone()
     return row[0] if row else 0
 
 
-def checkpoint_create(*, actor=None, only_if_new=False):
+def checkpoint_create(*, actor: User | None = None, only_if_new: bool = False) -> Checkpoint:
     """Sign the log's tree head as a C2SP checkpoint and have it time-stamped.
 
     ``actor`` None is the scheduled task. ``only_if_new`` (the schedule) signs only when
@@ -369,7 +428,7 @@ def checkpoint_create(*, actor=None, only_if_new=False):
     )
 
 
-def _time_stamp(note):
+def _time_stamp(note: str) -> tuple[bytes, datetime] | tuple[None, None]:
     """(token, time) from the configured time-stamping authority, or (None, None)."""
     if not timestamping.is_configured():
         return None, None
@@ -386,7 +445,7 @@ def _time_stamp(note):
     return token, stamped
 
 
-def checkpoint_dict(checkpoint):
+def checkpoint_dict(checkpoint: Checkpoint) -> dict[str, Any]:
     """A checkpoint as the verifiers read it (checkpoints.json in bundles)."""
     token = bytes(checkpoint.tsa_token) if checkpoint.tsa_token else None
     return {
@@ -400,7 +459,7 @@ def checkpoint_dict(checkpoint):
     }
 
 
-def held_checkpoint_roots():
+def held_checkpoint_roots() -> list[HeldRoot]:
     """(size, root, description) of every checkpoint users took away or brought: the log
     must still extend each one."""
     held = HeldCheckpoint.objects.select_related("user").order_by("tree_size", "pk")
@@ -414,7 +473,7 @@ def held_checkpoint_roots():
     ]
 
 
-def read_checkpoint(text, where="the checkpoint"):
+def read_checkpoint(text: str, where: str = "the checkpoint") -> tuple[int, bytes]:
     """(size, root) of a checkpoint text signed by this log's key; ValidationError if not."""
     try:
         return read_trusted_checkpoint(
@@ -424,7 +483,9 @@ def read_checkpoint(text, where="the checkpoint"):
         raise ValidationError(str(error)[0].upper() + str(error)[1:] + ".") from None
 
 
-def checkpoint_hold(*, actor, text, source=HeldCheckpoint.Source.UPLOADED):
+def checkpoint_hold(
+    *, actor: User, text: str, source: str = HeldCheckpoint.Source.UPLOADED
+) -> tuple[HeldCheckpoint, bool]:
     """Keep a checkpoint a user downloaded or brought, so every verification proves the log
     still extends it; returns (held, consistent now)."""
     roles.require(actor, "view", "ledger")
@@ -438,7 +499,7 @@ def checkpoint_hold(*, actor, text, source=HeldCheckpoint.Source.UPLOADED):
     return held, consistency_holds(size, root)
 
 
-def consistency_proof(old_size, new_size=None):
+def consistency_proof(old_size: int, new_size: int | None = None) -> tuple[int, bytes, list[bytes]]:
     """(new size, new root, proof hashes) proving the tree of ``old_size`` entries is a
     prefix of the tree of ``new_size`` (default: now). One query for the whole proof."""
     with connection.cursor() as cursor:
@@ -453,7 +514,7 @@ def consistency_proof(old_size, new_size=None):
     return new_size, hashes[-1], hashes[:-1]
 
 
-def inclusion_proof(index, size=None):
+def inclusion_proof(index: int, size: int | None = None) -> tuple[int, bytes, list[bytes]]:
     """(size, root, proof hashes) proving leaf ``index`` (entry ``index + 1``) is in the
     tree of ``size`` entries (default: now)."""
     with connection.cursor() as cursor:
@@ -466,13 +527,13 @@ def inclusion_proof(index, size=None):
     return size, hashes[-1], hashes[:-1]
 
 
-def _range_hashes(cursor, ranges):
+def _range_hashes(cursor: CursorWrapper, ranges: Iterable[tuple[int, int]]) -> list[bytes]:
     """The Merkle hash of each leaf range [a, b), from the stored nodes (one query)."""
     plans = [tlog.subtree_nodes(a, b) for a, b in ranges]
     return [tlog.fold(nodes) for nodes in _stored_nodes(cursor, plans)]
 
 
-def consistency_holds(size, root):
+def consistency_holds(size: int, root: bytes) -> bool:
     """Whether today's log extends the tree (size, root), by a consistency proof."""
     try:
         new_size, new_root, proof = consistency_proof(size)
@@ -481,7 +542,13 @@ def consistency_holds(size, root):
     return tlog.verify_consistency(size, new_size, root, new_root, proof)
 
 
-def chain_check(*, chunk_size=5000, on_chunk=None, trusted=(), current_state=True):
+def chain_check(
+    *,
+    chunk_size: int = 5000,
+    on_chunk: Callable[[ChainChecker], None] | None = None,
+    trusted: Iterable[HeldRoot] = (),
+    current_state: bool = True,
+) -> ChainChecker:
     """Recompute the whole log from the tables; returns the finished ChainChecker.
 
     Checks the hash chain, the Merkle tree against every checkpoint, every checkpoint held
@@ -514,24 +581,28 @@ def chain_check(*, chunk_size=5000, on_chunk=None, trusted=(), current_state=Tru
     return checker
 
 
-def _row_hashes_for(chunk):
+def _row_hashes_for(chunk: Iterable[EntryDict]) -> dict[str, dict[int, str]]:
     wanted = {}
     for entry in chunk:
         wanted.setdefault(entry["covered_model"], {})[entry["covered_id"]] = entry["content_hash"]
     return {label: selectors.row_hashes(label, expected) for label, expected in wanted.items()}
 
 
-def _chunks_with_row_hashes(chunk_size):
+def _chunks_with_row_hashes(
+    chunk_size: int,
+) -> Iterator[tuple[list[EntryDict], dict[str, dict[int, str]]]]:
     for chunk in selectors.entry_chunks(chunk_size, with_tree=True):
         yield chunk, _row_hashes_for(chunk)
 
 
-def verification_run(run=None, *, trusted=()):
+def verification_run(
+    run: VerificationRun | None = None, *, trusted: Iterable[HeldRoot] = ()
+) -> VerificationRun:
     """Run a verification and store its outcome on ``run`` (a new one when None);
     ``trusted``: [(size, root, description)] of checkpoints held outside the portal."""
     run = run or VerificationRun.objects.create()
 
-    def progress(checker):  # lets the page show how far a long run has got
+    def progress(checker: ChainChecker) -> None:  # lets the page show how far a long run has got
         VerificationRun.objects.filter(pk=run.pk).update(entries_checked=checker.entries)
 
     try:
