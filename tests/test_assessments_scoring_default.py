@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.sql import emit_post_migrate_signal
 
-from integrity.models import LedgerEntry
 from assessments.models import ScoringMethod
 from assessments.selectors import scoring_method
+from integrity.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
 
