@@ -1,8 +1,10 @@
 """Key journeys in a real browser: filling in an assessment, the heat map, the PDF."""
 
+import re
 import subprocess
 
 import pytest
+from playwright.sync_api import expect
 
 from assessments.models import ImpactAssessment
 
@@ -28,7 +30,7 @@ def test_fill_in_an_assessment_with_impacts_and_live_scores(page, make_user):
     first.get_by_label("What could happen").fill("A reply quotes another customer's ticket.")
     first.get_by_label("Likelihood", exact=True).select_option("4")
     first.get_by_label("Severity", exact=True).select_option("4")
-    assert first.locator('[data-score="inherent"]').inner_text() == "16 · High"
+    expect(first.locator('[data-score="inherent"]')).to_have_text("16 · High")
 
     page.get_by_role("button", name="Add an impact").click()
     second = page.locator("[data-impact]").nth(1)
@@ -41,19 +43,19 @@ def test_fill_in_an_assessment_with_impacts_and_live_scores(page, make_user):
     third.get_by_label("Severity", exact=True).select_option("2")
     second.get_by_role("button", name="Remove").click()
     # What was typed in the other impacts is still there after adding and removing.
-    assert first.get_by_label("What could happen").input_value().startswith("A reply quotes")
-    assert third.locator("[data-impact-number]").inner_text() == "2"
+    expect(first.get_by_label("What could happen")).to_have_value(re.compile("^A reply quotes"))
+    expect(third.locator("[data-impact-number]")).to_have_text("2")
     matrix = page.locator('table[data-matrix="inherent"]')
-    assert matrix.locator("td.has-items").count() == 2
+    expect(matrix.locator("td.has-items")).to_have_count(2)
     first.get_by_label("Residual likelihood").select_option("1")
     first.get_by_label("Residual severity").select_option("4")
     screenshot(page, "assessments-01-filling-in")
 
     page.get_by_role("button", name="Submit for review").click()
     alert = page.get_by_role("alert").filter(has_text="Not submitted yet")
-    assert alert.is_visible()
-    assert alert.get_by_text("fill in “Data flows”").is_visible()
-    assert alert.get_by_text("Impact 2: give").is_visible()
+    expect(alert).to_be_visible()
+    expect(alert.get_by_text("fill in “Data flows”")).to_be_visible()
+    expect(alert.get_by_text("Impact 2: give")).to_be_visible()
     screenshot(page, "assessments-02-submit-problems")
     assessment = ImpactAssessment.objects.get()
     assert assessment.status == "draft"
@@ -73,13 +75,13 @@ def test_heat_map_cell_opens_its_risks(page, make_user):
         )
     log_in(page, "grace", factories.PASSWORD)
     page.goto("/assessments/risks/")
-    assert page.locator("#heat-map-inherent svg").is_visible()
+    expect(page.locator("#heat-map-inherent svg")).to_be_visible()
     screenshot(page, "assessments-03-heat-map")
     page.locator('#heat-map-inherent a[aria-label*="at likelihood 4, impact 5"]').click()
     page.wait_for_url("**inherent_likelihood=4**")
     rows = page.locator("table tbody tr")
-    assert rows.count() == 2
-    assert page.get_by_text("Showing the risks at inherent likelihood 4, impact 5").is_visible()
+    expect(rows).to_have_count(2)
+    expect(page.get_by_text("Showing the risks at inherent likelihood 4, impact 5")).to_be_visible()
     screenshot(page, "assessments-04-heat-map-cell")
 
 
@@ -94,15 +96,15 @@ def test_approved_assessment_pdf_first_page(page, make_user, tmp_path):
     services.assessment_transition(assessment, "approve", actor=executive)
     log_in(page, "grace", factories.PASSWORD)
     page.goto(assessment.get_absolute_url())
-    assert page.get_by_role("button", name="PDF for sign-off").is_visible()
+    expect(page.get_by_role("button", name="PDF for sign-off")).to_be_visible()
     screenshot(page, "assessments-05-approved-detail")
     # The PDF is a background job: its page shows the progress, then the download.
     page.get_by_role("button", name="PDF for sign-off").click()
-    assert page.get_by_role(
-        "heading", name=f"Impact assessment {assessment.reference}"
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", name=f"Impact assessment {assessment.reference}")
+    ).to_be_visible()
     page.get_by_role("link", name="Download PDF").wait_for()
-    assert page.locator("#document-progress").get_attribute("value") == "100"
+    expect(page.locator("#document-progress")).to_have_attribute("value", "100")
     screenshot(page, "assessments-06-document-job")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download PDF").click()
@@ -145,9 +147,9 @@ def test_risk_acceptance_by_an_approver_other_than_the_owner(page, make_user):
     log_in(page, "olga", factories.PASSWORD)
     page.goto(risk.get_absolute_url())
     page.get_by_role("button", name="Request acceptance").click()
-    assert page.get_by_text("Request acceptance: done").is_visible()
+    expect(page.get_by_text("Request acceptance: done")).to_be_visible()
     # The owner has no accept button: four-eyes.
-    assert page.get_by_role("button", name="Accept risk").count() == 0
+    expect(page.get_by_role("button", name="Accept risk")).to_have_count(0)
     screenshot(page, "assessments-07-risk-awaiting-acceptance")
 
     page.context.clear_cookies()
@@ -155,8 +157,8 @@ def test_risk_acceptance_by_an_approver_other_than_the_owner(page, make_user):
     page.goto(risk.get_absolute_url())
     page.get_by_label("Comment (optional)").first.fill("Within the agreed appetite")
     page.get_by_role("button", name="Accept risk").click()
-    assert page.get_by_text("is now accepted").is_visible()
+    expect(page.get_by_text("is now accepted")).to_be_visible()
     screenshot(page, "assessments-08-risk-accepted")
     page.goto("/")
-    assert page.get_by_text("Risks by residual level").is_visible()
+    expect(page.get_by_text("Risks by residual level")).to_be_visible()
     screenshot(page, "assessments-09-dashboard")

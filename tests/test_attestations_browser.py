@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from integrity.attestations import attestation_token_create, attestations_register
 from registry import services as registry
@@ -36,22 +37,22 @@ def test_find_an_output_by_its_hash_and_open_its_receipt(page, lead, admin_user)
     page.get_by_label("Input or output SHA-256").fill(wanted.output_sha256)
     page.get_by_role("button", name="Apply").click()
     rows = page.locator(".attestation-table tbody tr")
-    assert rows.count() == 1
-    assert rows.first.get_by_role("link", name=str(wanted.pk)).is_visible()
+    expect(rows).to_have_count(1)
+    expect(rows.first.get_by_role("link", name=str(wanted.pk))).to_be_visible()
     screenshot(page, "attestations-01-list-found-by-hash")
 
     page.get_by_label("Input or output SHA-256").fill("not-a-digest")
     page.get_by_role("button", name="Apply").click()
-    assert page.get_by_text("Paste a whole SHA-256 digest").is_visible()
+    expect(page.get_by_text("Paste a whole SHA-256 digest")).to_be_visible()
 
     page.get_by_role("link", name="Search all systems by hash").click()
     page.get_by_label("Input or output SHA-256").fill(wanted.input_sha256)
     page.get_by_role("button", name="Find").click()
-    assert page.locator(".attestation-table tbody tr").count() == 1
-    assert page.get_by_role("cell", name="input").is_visible()
+    expect(page.locator(".attestation-table tbody tr")).to_have_count(1)
+    expect(page.get_by_role("cell", name="input")).to_be_visible()
     screenshot(page, "attestations-02-search-across-systems")
 
     page.get_by_role("link", name=str(wanted.pk), exact=True).click()
-    assert page.get_by_role("link", name="Signed receipt (JSON)").is_visible()
-    assert page.get_by_role("link", name="verify_receipt.py").is_visible()
+    expect(page.get_by_role("link", name="Signed receipt (JSON)")).to_be_visible()
+    expect(page.get_by_role("link", name="verify_receipt.py")).to_be_visible()
     screenshot(page, "attestations-03-detail-with-receipt")

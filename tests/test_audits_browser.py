@@ -3,6 +3,7 @@ corrective action through its independent effectiveness check, and a management 
 completed with its figures frozen. Screenshots go to test-artifacts/screenshots/."""
 
 import pytest
+from playwright.sync_api import expect
 
 from aims_portal import roles
 from audits import services
@@ -69,7 +70,7 @@ def test_record_results_raise_a_finding_and_act_on_it(page, people, settings, tm
         files=[{"name": "macro.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"}]
     )
     page.get_by_role("button", name="Add evidence").click()
-    assert page.get_by_text("Files of type “.exe” are not accepted").is_visible()
+    expect(page.get_by_text("Files of type “.exe” are not accepted")).to_be_visible()
     screenshot(page, "audits-00-evidence-refused")
     assert not EvidenceItem.objects.exists()
     page.get_by_label("File", exact=True).set_input_files(
@@ -77,14 +78,16 @@ def test_record_results_raise_a_finding_and_act_on_it(page, people, settings, tm
     )
     page.get_by_role("button", name="Add evidence").click()
     evidence = page.get_by_role("region", name="Evidence")
-    assert evidence.get_by_role("link", name="Draft programme spreadsheet").is_visible()
+    expect(evidence.get_by_role("link", name="Draft programme spreadsheet")).to_be_visible()
 
     for ref, result in (("10.2", "conforms"), ("A.6.2.4", "observation")):
         factories.record_line(line(audit, ref), ia, result, notes="Sampled three records.")
     page.goto(audit.get_absolute_url())
     checklist = page.get_by_role("region", name="Checklist")
-    assert checklist.get_by_text("Nonconformity", exact=True).is_visible()
-    assert page.get_by_role("region", name="Findings").get_by_text(finding.reference).is_visible()
+    expect(checklist.get_by_text("Nonconformity", exact=True)).to_be_visible()
+    expect(
+        page.get_by_role("region", name="Findings").get_by_text(finding.reference)
+    ).to_be_visible()
     screenshot(page, "audits-01-checklist")
 
     # The corrective action, owned by someone else than the auditor.
@@ -102,20 +105,20 @@ def test_record_results_raise_a_finding_and_act_on_it(page, people, settings, tm
 
     switch_user(page, "olga")  # the owner sees why they cannot check their own action
     page.goto(action.get_absolute_url())
-    assert page.get_by_text("As the owner, you cannot make this check yourself.").is_visible()
-    assert page.get_by_role("button", name="Verify effective").count() == 0
+    expect(page.get_by_text("As the owner, you cannot make this check yourself.")).to_be_visible()
+    expect(page.get_by_role("button", name="Verify effective")).to_have_count(0)
 
     switch_user(page, "ina")  # wrote the action's first version: four-eyes keeps her out too
     page.goto(action.get_absolute_url())
-    assert page.get_by_role("button", name="Verify effective").count() == 0
+    expect(page.get_by_role("button", name="Verify effective")).to_have_count(0)
 
     switch_user(page, "erin")  # took no part in the action
     page.goto(action.get_absolute_url())
-    assert page.get_by_text("Effectiveness check due.").is_visible()
+    expect(page.get_by_text("Effectiveness check due.")).to_be_visible()
     screenshot(page, "audits-02-corrective-action")
     page.get_by_label("Reason (required)").first.fill("January approval minuted and signed.")
     page.get_by_role("button", name="Verify effective").click()
-    assert page.get_by_text("is now verified effective").is_visible()
+    expect(page.get_by_text("is now verified effective")).to_be_visible()
     action.refresh_from_db()
     assert action.effectiveness_checked_by == people["exec"] and action.status == "verified"
     screenshot(page, "audits-03-corrective-action-verified")
@@ -133,10 +136,10 @@ def test_an_overdue_action_is_marked(page, people):
     )
     log_in(page, "grace", factories.PASSWORD)
     page.goto(action.get_absolute_url())
-    assert page.get_by_text("Overdue by 4 days.").is_visible()
+    expect(page.get_by_text("Overdue by 4 days.")).to_be_visible()
     page.goto("/")
     page.get_by_role("link", name="Overdue 1").click()
-    assert page.get_by_role("cell", name=action.reference).is_visible()
+    expect(page.get_by_role("cell", name=action.reference)).to_be_visible()
     screenshot(page, "audits-04-overdue-actions")
 
 
@@ -151,9 +154,9 @@ def test_prepare_and_complete_a_management_review(page, people):
     page.get_by_label("Decisions").fill("Approve the audit programme; fund a second auditor.")
     page.get_by_role("button", name="Create").click()
     review = ManagementReview.objects.get()
-    assert page.get_by_text("the figures below are live").is_visible()
+    expect(page.get_by_text("the figures below are live")).to_be_visible()
     page.get_by_role("button", name="Complete and freeze figures").click()
-    assert page.get_by_text("The figures below are those of that moment").is_visible()
+    expect(page.get_by_text("The figures below are those of that moment")).to_be_visible()
     review.refresh_from_db()
     assert review.status == "completed" and review.figures["findings"]
     screenshot(page, "audits-05-management-review")
@@ -170,16 +173,14 @@ def test_demo_audit_and_review_pages(page, users):
     audit = Audit.objects.get(status="completed")
     log_in(page, "lead", factories.PASSWORD)
     page.goto(audit.get_absolute_url())
-    assert (
-        page.get_by_role("region", name="Findings")
-        .get_by_text("Major nonconformity")
-        .first.is_visible()
-    )
+    expect(
+        page.get_by_role("region", name="Findings").get_by_text("Major nonconformity").first
+    ).to_be_visible()
     screenshot(page, "audits-06-demo-audit")
     page.goto(ManagementReview.objects.get().get_absolute_url())
-    assert page.get_by_text("Frozen", exact=True).is_visible()
+    expect(page.get_by_text("Frozen", exact=True)).to_be_visible()
     screenshot(page, "audits-07-demo-review")
     late = next(a for a in CorrectiveAction.objects.all() if a.is_overdue)
     page.goto(late.get_absolute_url())
-    assert page.get_by_text("Overdue by 12 days.").is_visible()
+    expect(page.get_by_text("Overdue by 12 days.")).to_be_visible()
     screenshot(page, "audits-08-demo-overdue-action")

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from aims_portal import mywork, readiness, roles
 from aims_portal.management.commands.seed_demo import demo_password
@@ -60,7 +61,7 @@ def decide_first_item(page):
         form.locator("input[name=reason]").fill("Not ready: see the blocked steps above.")
         form.locator("button.btn-outline-danger").click()
     page.wait_for_load_state()
-    assert page.locator(".alert-success").count() == 1, page.content()[:2000]
+    expect(page.locator(".alert-success"), page.content()[:2000]).to_have_count(1)
 
 
 def test_the_executive_clears_the_inbox(page, phone, demo):
@@ -73,10 +74,10 @@ def test_the_executive_clears_the_inbox(page, phone, demo):
     assert approvals >= 1
     log_in(page, "exec", demo_password("exec"))
     page.goto("/")
-    assert page.locator("#my-work-count").inner_text() == str(waiting)
+    expect(page.locator("#my-work-count")).to_have_text(str(waiting))
     page.get_by_role("link", name=f"My work: {waiting} waiting").click()
     page.wait_for_url("**/my-work/")
-    assert page.locator(APPROVALS).count() == approvals
+    expect(page.locator(APPROVALS)).to_have_count(approvals)
     audit.check(page)
     screenshot(page, "collab-01-exec-inbox-desktop")
     log_in(phone, "exec", demo_password("exec"))
@@ -87,9 +88,9 @@ def test_the_executive_clears_the_inbox(page, phone, demo):
     for _ in range(approvals):
         decide_first_item(page)
     page.goto("/my-work/")
-    assert page.locator("#work-approvals").count() == 0
+    expect(page.locator("#work-approvals")).to_have_count(0)
     assert mywork.count_for(executive) == waiting - approvals
-    assert page.locator("#my-work-count").inner_text() == str(waiting - approvals)
+    expect(page.locator("#my-work-count")).to_have_text(str(waiting - approvals))
     screenshot(page, "collab-03-exec-inbox-cleared")
     audit.assert_clean()
 
@@ -102,7 +103,7 @@ def test_an_owner_is_assigned_comments_and_the_lead_is_told(page, phone, demo):
     log_in(page, "owner", demo_password("owner"))
     page.goto("/notifications/")
     notice = page.get_by_role("link", name=f"Assigned to you: risk {risk}")
-    assert notice.is_visible()
+    expect(notice).to_be_visible()
     audit.check(page)
     screenshot(page, "collab-04-owner-notified")
     notice.click()
@@ -110,18 +111,18 @@ def test_an_owner_is_assigned_comments_and_the_lead_is_told(page, phone, demo):
     page.get_by_label("Add a comment").fill("Mitigation drafted, @lead please review the plan.")
     page.get_by_role("button", name="Comment").click()
     page.wait_for_url("**#comment-*")
-    assert page.locator("#comments").get_by_text("please review the plan").is_visible()
+    expect(page.locator("#comments").get_by_text("please review the plan")).to_be_visible()
     audit.check(page, "risk page with a comment")
     screenshot(page, "collab-05-owner-commented")
 
     log_in(phone, "lead", demo_password("lead"))
     phone.goto("/notifications/")
     mention = phone.get_by_role("link", name=f"{owner} mentioned you on risk {risk}")
-    assert mention.is_visible()
+    expect(mention).to_be_visible()
     screenshot(phone, "collab-06-lead-notified-phone")
     mention.click()
     phone.wait_for_url("**#comment-*")
-    assert phone.locator("#comments").get_by_text("please review the plan").is_visible()
+    expect(phone.locator("#comments").get_by_text("please review the plan")).to_be_visible()
     screenshot(phone, "collab-07-lead-reads-comment-phone")
     assert Notification.objects.filter(user=lead, event="mentioned").count() == 1
     audit.assert_clean()
@@ -134,7 +135,7 @@ def test_search_and_webhook_pages(page, phone, demo):
     page.get_by_label("Search records").fill("data")
     page.keyboard.press("Enter")
     page.wait_for_url("**/search/?q=data")
-    assert page.locator(".search-results li").count() >= 1
+    expect(page.locator(".search-results li").first).to_be_visible()
     audit.check(page)
     screenshot(page, "collab-08-search-desktop")
 
@@ -148,7 +149,7 @@ def test_search_and_webhook_pages(page, phone, demo):
     page.get_by_label("Approval requested").check()
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/webhooks/*/")
-    assert page.locator("#webhook-secret").inner_text()
+    expect(page.locator("#webhook-secret")).not_to_be_empty()
     audit.check(page)
     screenshot(page, "collab-09-webhook-detail")
     page.goto("/webhooks/deliveries/")

@@ -39,9 +39,11 @@ def test_soa_edit_export_approve_compare(page, soa_users, tmp_path):
     page.get_by_role("navigation", name="Areas").get_by_role(
         "link", name="Statement of Applicability"
     ).click()
-    assert page.get_by_role("heading", name="Statement of Applicability").is_visible()
-    assert page.locator("tr[id^=soa-row-]").count() == 38
-    assert page.get_by_role("img", name="Implementation progress per Annex A group").is_visible()
+    expect(page.get_by_role("heading", name="Statement of Applicability")).to_be_visible()
+    expect(page.locator("tr[id^=soa-row-]")).to_have_count(38)
+    expect(
+        page.get_by_role("img", name="Implementation progress per Annex A group")
+    ).to_be_visible()
     screenshot(page, "controls-01-soa-page")
 
     # Inline edit: an exclusion without a justification is refused in place, then it saves.
@@ -62,7 +64,7 @@ def test_soa_edit_export_approve_compare(page, soa_users, tmp_path):
     form.get_by_role("button", name="Save").click()
     row = page.locator("#soa-row-a45")
     expect(row.get_by_text("GPU and hosting capacity is planned per quarter.")).to_be_visible()
-    assert row.get_by_text("Implemented", exact=True).is_visible()
+    expect(row.get_by_text("Implemented", exact=True)).to_be_visible()
     assert SoAEntry.objects.get(control__ref="A.4.5").implementation_status == "implemented"
 
     # PDF export: progress page, then the download.
@@ -85,27 +87,27 @@ def test_soa_edit_export_approve_compare(page, soa_users, tmp_path):
     # Submit, then the executive approves: revision 2 lists the change.
     page.goto("/controls/soa/")
     page.get_by_role("button", name="Submit for approval").click()
-    assert page.get_by_text("Entries are locked").is_visible()
+    expect(page.get_by_text("Entries are locked")).to_be_visible()
     page.context.clear_cookies()
     log_in(page, "erin", factories.PASSWORD)
     page.goto("/controls/soa/")
     page.get_by_label("Comment (optional)").first.fill("Reviewed with the board")
     page.get_by_role("button", name="Approve and freeze revision").click()
-    assert page.get_by_role("heading", name="SoA revision 2").is_visible()
-    assert page.get_by_text("Capacity plan approved").count() == 0  # reasons stay in history
+    expect(page.get_by_role("heading", name="SoA revision 2")).to_be_visible()
+    expect(page.get_by_text("Capacity plan approved")).to_have_count(0)  # reasons stay in history
     changes = page.get_by_role("region", name="Changes since revision 1")
-    assert changes.get_by_text("GPU and hosting capacity is planned per quarter.").is_visible()
+    expect(changes.get_by_text("GPU and hosting capacity is planned per quarter.")).to_be_visible()
     screenshot(page, "controls-06-revision")
 
     page.get_by_role("button", name="Compare").click()
-    assert page.get_by_text("From revision 1 to revision 2").is_visible()
+    expect(page.get_by_text("From revision 1 to revision 2")).to_be_visible()
     screenshot(page, "controls-07-compare")
 
     # The catalogue: a control with its purpose, crosswalk and SoA position; a document.
     page.goto("/controls/catalogue/?q=record-keeping")
     page.get_by_role("link", name="A.6.2.8").click()
-    assert page.get_by_role("heading", name="Crosswalk").is_visible()
-    assert page.get_by_text("Record-keeping").is_visible()
+    expect(page.get_by_role("heading", name="Crosswalk")).to_be_visible()
+    expect(page.get_by_text("Record-keeping")).to_be_visible()
     screenshot(page, "controls-08-control-detail")
     page.goto("/controls/documents/")
     page.get_by_role("link", name="POL-001").click()
@@ -174,8 +176,8 @@ def test_soa_title_and_scope_edit_and_as_of_links(page, soa_users):
     expect(page.get_by_text("Read-only view of")).to_be_visible()
     row = page.locator("#soa-row-a624")
     expect(row.get_by_text("Systems: Support assistant")).to_be_visible()
-    assert row.get_by_text("Credit scoring").count() == 0
-    assert page.get_by_role("link", name="Edit title and scope").count() == 0
+    expect(row.get_by_text("Credit scoring")).to_have_count(0)
+    expect(page.get_by_role("link", name="Edit title and scope")).to_have_count(0)
     row.scroll_into_view_if_needed()
     axe.check(page, "SoA as of three days ago")
     screenshot(page, "controls-12-soa-as-of-links")

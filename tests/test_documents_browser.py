@@ -52,7 +52,7 @@ def test_settings_then_word_export_then_audit_report(page, users):
     page.context.clear_cookies()
     log_in(page, "grace", factories.PASSWORD)
     page.goto("/controls/soa/")
-    assert page.get_by_role("link", name="Document settings").count() == 0  # admins only
+    expect(page.get_by_role("link", name="Document settings")).to_have_count(0)  # admins only
     page.get_by_role("button", name="Word").first.click()
     expect(page.get_by_text("Ready")).to_be_visible()
     axe.check(page, "SoA Word export job")

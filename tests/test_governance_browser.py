@@ -57,31 +57,31 @@ def test_executive_reads_objectives_on_the_dashboard_and_in_a_review(page, make_
 
     log_in(page, "erin", factories.PASSWORD)
     card = page.get_by_role("region", name="AI objectives")
-    assert card.get_by_text("1 / 2 on target").is_visible()
-    assert card.get_by_role("link", name="Below target 1").is_visible()
+    expect(card.get_by_text("1 / 2 on target")).to_be_visible()
+    expect(card.get_by_role("link", name="Below target 1")).to_be_visible()
     axe.check(page, "Dashboard with the objectives card")
     screenshot(page, "governance-01-dashboard-objectives")
 
     page.goto(review.get_absolute_url())
     inputs = page.locator("table.review-objectives")
-    assert inputs.get_by_text("Fewer harmful answers").is_visible()
-    assert inputs.get_by_text("Below target").is_visible()
-    assert inputs.get_by_text("Target met").is_visible()
+    expect(inputs.get_by_text("Fewer harmful answers")).to_be_visible()
+    expect(inputs.get_by_text("Below target")).to_be_visible()
+    expect(inputs.get_by_text("Target met")).to_be_visible()
     axe.check(page, "Management review with objectives in its inputs")
     inputs.scroll_into_view_if_needed()
     screenshot(page, "governance-02-review-inputs-objectives")
 
     inputs.get_by_role("link", name=behind.reference).click()
-    assert page.get_by_role("heading", name=str(behind)).is_visible()
-    assert page.get_by_text("Below target").first.is_visible()
-    assert page.locator("svg.line-chart, svg").first.is_visible()
+    expect(page.get_by_role("heading", name=str(behind))).to_be_visible()
+    expect(page.get_by_text("Below target").first).to_be_visible()
+    expect(page.locator("svg.line-chart, svg").first).to_be_visible()
     axe.check(page, "Objective with its chart")
     screenshot(page, "governance-03-objective-chart")
 
     page.goto("/governance/acknowledgements/status/")
     page.get_by_role("button", name="I have read version 1.0").click()
-    assert page.get_by_text("Recorded: you read POL-001 v1.0.").is_visible()
-    assert page.get_by_text("You acknowledged this version").is_visible()
+    expect(page.get_by_text("Recorded: you read POL-001 v1.0.")).to_be_visible()
+    expect(page.get_by_text("You acknowledged this version")).to_be_visible()
     axe.check(page, "Policy acknowledgement status")
     screenshot(page, "governance-04-policy-acknowledged")
     axe.assert_clean()
@@ -112,20 +112,20 @@ def test_auditor_reads_the_new_registers_read_only(page, make_user, settings, tm
     ]
     for n, (label, text) in enumerate(lists, start=5):
         nav.get_by_role("link", name=label).click()
-        assert page.get_by_role("heading", name=label).is_visible()
+        expect(page.get_by_role("heading", name=label)).to_be_visible()
         if text:
-            assert page.get_by_role("link", name=text).first.is_visible()
+            expect(page.get_by_role("link", name=text).first).to_be_visible()
         # Read-only: no way to add a record.
-        assert page.get_by_role("link", name="New").count() == 0
+        expect(page.get_by_role("link", name="New")).to_have_count(0)
         axe.check(page, f"{label} list (auditor)")
         if label in ("AIMS scope", "AI objectives", "Training records"):
             screenshot(page, f"governance-{n:02d}-auditor-{label.lower().replace(' ', '-')}")
 
     nav.get_by_role("link", name="AIMS scope").click()
     page.get_by_role("link", name="AIMS scope statement").first.click()
-    assert page.get_by_role("heading", name="AI systems in scope").is_visible()
-    assert page.get_by_role("link", name="Edit").count() == 0
-    assert page.get_by_role("button", name="Approve").count() == 0
+    expect(page.get_by_role("heading", name="AI systems in scope")).to_be_visible()
+    expect(page.get_by_role("link", name="Edit")).to_have_count(0)
+    expect(page.get_by_role("button", name="Approve")).to_have_count(0)
     axe.check(page, "Scope statement (auditor)")
     screenshot(page, "governance-15-auditor-scope-detail")
     # An auditor may export: the scope's PDF is rendered by a background job, whose page
@@ -140,17 +140,17 @@ def test_auditor_reads_the_new_registers_read_only(page, make_user, settings, tm
     assert download.value.suggested_filename == "aims-scope-v1.0.pdf"
 
     page.goto("/governance/training/matrix/")
-    assert page.get_by_role("heading", name="Training matrix").is_visible()
-    assert page.get_by_text("Expires").first.is_visible()
+    expect(page.get_by_role("heading", name="Training matrix")).to_be_visible()
+    expect(page.get_by_text("Expires").first).to_be_visible()
     axe.check(page, "Training matrix (auditor)")
     screenshot(page, "governance-16-auditor-training-matrix")
 
     page.goto("/governance/raci/matrix/")
-    assert page.get_by_role("heading", name="Internal audit").is_visible()
+    expect(page.get_by_role("heading", name="Internal audit")).to_be_visible()
     axe.check(page, "RACI matrix (auditor)")
     screenshot(page, "governance-17-auditor-raci-matrix")
 
     page.goto("/governance/acknowledgements/status/")
-    assert page.get_by_role("button", name="I have read version 1.0").count() == 0
+    expect(page.get_by_role("button", name="I have read version 1.0")).to_have_count(0)
     axe.check(page, "Policy acknowledgement status (auditor)")
     axe.assert_clean()

@@ -412,7 +412,7 @@ def test_auditor_journey(page, demo_data, tmp_path):
     page.get_by_label("Show the SoA as of", exact=True).fill(date.today().isoformat())
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_text("Read-only view of")).to_be_visible()
-    assert page.locator("tr[id^=soa-row-]").count() == 38
+    expect(page.locator("tr[id^=soa-row-]")).to_have_count(38)
     assert_read_only(page)
     journey.look("soa-as-of")
 

@@ -3,6 +3,7 @@ build an evidence bundle, then see a tampering made with SQL named on the page."
 
 import pytest
 from django.db import connection
+from playwright.sync_api import expect
 
 from integrity import services
 from registry.models import Supplier
@@ -23,14 +24,14 @@ def test_auditor_verifies_exports_and_sees_tampering(page, make_user):
 
     log_in(page, "ali", factories.PASSWORD)
     page.get_by_role("link", name="Integrity ledger").click()
-    assert page.get_by_text("Not verified yet.").is_visible()
+    expect(page.get_by_text("Not verified yet.")).to_be_visible()
     page.get_by_role("button", name="Verify now").click()
-    assert page.get_by_text("Intact.").is_visible()
+    expect(page.get_by_text("Intact.")).to_be_visible()
     screenshot(page, "ledger-01-intact")
 
     page.get_by_label("Records of").select_option("inventory")
     page.get_by_role("button", name="Build bundle").click()
-    assert page.get_by_role("link", name="Download the bundle").is_visible()
+    expect(page.get_by_role("link", name="Download the bundle")).to_be_visible()
     screenshot(page, "ledger-02-bundle-ready")
 
     history = Supplier.history.model
@@ -42,7 +43,7 @@ def test_auditor_verifies_exports_and_sees_tampering(page, make_user):
     page.get_by_role("link", name="Integrity ledger").click()
     page.get_by_role("button", name="Verify now").click()
     alert = page.get_by_role("alert")
-    assert "Tampering detected." in alert.inner_text()
-    assert "was changed after ledger entry" in alert.inner_text()
-    assert page.get_by_role("cell", name="Content changed").is_visible()
+    expect(alert).to_contain_text("Tampering detected.")
+    expect(alert).to_contain_text("was changed after ledger entry")
+    expect(page.get_by_role("cell", name="Content changed")).to_be_visible()
     screenshot(page, "ledger-03-tampering-detected")

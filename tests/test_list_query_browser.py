@@ -2,6 +2,7 @@
 message naming each ignored filter, and the risks the valid filters select."""
 
 import pytest
+from playwright.sync_api import expect
 
 from aims_portal import roles
 
@@ -21,4 +22,4 @@ def test_bad_filters_on_the_register_show_a_message(page, make_user):
     screenshot(page, "robust-01-risk-register-bad-filters")
     text = " ".join(page.locator(".alert-warning").all_inner_texts())
     assert "Filter ignored. Owner" in text and "Filter ignored. Treatment" in text
-    assert page.get_by_role("link", name="Prompt injection").is_visible()
+    expect(page.get_by_role("link", name="Prompt injection")).to_be_visible()
