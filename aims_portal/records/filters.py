@@ -1,8 +1,11 @@
+from collections import OrderedDict
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms import NullBooleanSelect
+from django.forms.renderers import Jinja2
 from django.urls import reverse
 from django_filters.utils import label_for_filter
 
@@ -95,6 +98,31 @@ class LookupFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+# Filter boxes are drawn by Jinja2 from Django's own widget templates: the same markup as the
+# default renderer, in a fraction of the time (a list page draws up to ten menus on every
+# request). Forms that people fill in keep the default renderer.
+FILTER_RENDERER = Jinja2()
+
+
+class FilterForm(forms.Form):
+    """The form behind a list's filters: Bootstrap's small controls, drawn by Jinja2."""
+
+    default_renderer = FILTER_RENDERER
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):  # menus, multiple choices, yes/no
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            classes = widget.attrs.get("class", "")
+            widget.attrs["class"] = f"{classes} {css}".strip()
+
+
 class RecordFilterSet(django_filters.FilterSet):
     """Base filters: free-text search over ``search_fields`` and, for records that can be
     retired, a status filter that shows active records unless asked otherwise."""
@@ -133,7 +161,8 @@ class RecordFilterSet(django_filters.FilterSet):
         for declared in self.filters.values():
             if isinstance(declared, django_filters.BooleanFilter):
                 declared.extra.setdefault("widget", AnyYesNo)
-        return super().get_form_class()
+        fields = OrderedDict((name, declared.field) for name, declared in self.filters.items())
+        return type(f"{type(self).__name__}Form", (FilterForm,), fields)
 
     def search(self, queryset, name, value):
         query = Q()

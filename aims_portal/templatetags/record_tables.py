@@ -1,0 +1,11 @@
+from django import template
+
+from aims_portal.records.table_body import table_body as build_table_body
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def table_body(context, table):
+    """The table's ``<tbody>``, written in one pass (see ``aims_portal.records.table_body``)."""
+    return build_table_body(table, context)
