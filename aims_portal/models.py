@@ -13,6 +13,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models, router, transaction
 from simple_history.models import HistoricalRecords
 
+from .links import record_url
+
 
 class ChainedHistoricalRecords(HistoricalRecords):
     """History whose row, its m2m rows and the ledger entries chaining them are written in
@@ -357,9 +359,8 @@ class WebhookEndpoint(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        from django.urls import reverse
 
-        return reverse("webhook-detail", args=[self.pk])
+        return record_url("webhook-detail", self.pk)
 
 
 class WebhookDelivery(models.Model):

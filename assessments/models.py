@@ -5,10 +5,10 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 
 from aims_portal.document_jobs import DocumentJob, document_storage
 from aims_portal.history_links import LINKS_START_REASON
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 from registry.models import AISystem
 
@@ -46,7 +46,7 @@ class ScoringMethod(TrackedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("assessments:scoringmethod-detail", args=[self.pk])
+        return record_url("assessments:scoringmethod-detail", self.pk)
 
     @property
     def max_score(self):
@@ -171,7 +171,7 @@ class ImpactAssessment(TrackedModel):
         return f"{self.reference} rev. {self.revision}"
 
     def get_absolute_url(self):
-        return reverse("assessments:assessment-detail", args=[self.pk])
+        return record_url("assessments:assessment-detail", self.pk)
 
     @property
     def is_open(self):
@@ -331,7 +331,7 @@ class Risk(TrackedModel):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("assessments:risk-detail", args=[self.pk])
+        return record_url("assessments:risk-detail", self.pk)
 
 
 class AssessmentExport(DocumentJob):
@@ -370,7 +370,7 @@ class AssessmentExport(DocumentJob):
         return f"{a.reference} revision {a.revision} ({self.get_format_display()})"
 
     def get_absolute_url(self):
-        return reverse("assessments:export-detail", args=[self.pk])
+        return record_url("assessments:export-detail", self.pk)
 
     def filename(self):
         a = self.assessment

@@ -12,6 +12,7 @@ from django.utils import timezone
 from aims_portal.document_jobs import DocumentJob, document_storage
 from aims_portal.history_links import LINKS_START_REASON
 from aims_portal.jobs import BackgroundJob, JobStates
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 
 
@@ -80,7 +81,7 @@ class Requirement(TrackedModel):
         return f"{self.ref} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("controls:requirement-detail", args=[self.pk])
+        return record_url("controls:requirement-detail", self.pk)
 
 
 class Control(TrackedModel):
@@ -102,7 +103,7 @@ class Control(TrackedModel):
         return f"{self.ref} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("controls:control-detail", args=[self.pk])
+        return record_url("controls:control-detail", self.pk)
 
 
 class CrosswalkMapping(TrackedModel):
@@ -246,7 +247,7 @@ class SoAEntry(TrackedModel):
         return f"SoA {self.control.ref} {self.control.title}"
 
     def get_absolute_url(self):
-        return reverse("controls:soaentry-detail", args=[self.pk])
+        return record_url("controls:soaentry-detail", self.pk)
 
 
 class SoARevision(TrackedModel):
@@ -282,7 +283,7 @@ class SoARevision(TrackedModel):
         return f"SoA revision {self.number}"
 
     def get_absolute_url(self):
-        return reverse("controls:soa-revision", args=[self.number])
+        return record_url("controls:soa-revision", self.number)
 
 
 class ControlledDocument(TrackedModel):
@@ -344,7 +345,7 @@ class ControlledDocument(TrackedModel):
         return f"{self.ref} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("controls:document-detail", args=[self.pk])
+        return record_url("controls:document-detail", self.pk)
 
 
 class DocumentExport(TrackedModel, BackgroundJob):
@@ -397,7 +398,7 @@ class DocumentExport(TrackedModel, BackgroundJob):
         return f"SoA {self.get_format_display()} export ({what})"
 
     def get_absolute_url(self):
-        return reverse("controls:export-detail", args=[self.pk])
+        return record_url("controls:export-detail", self.pk)
 
 
 class InformationListExport(DocumentJob):
@@ -433,7 +434,7 @@ class InformationListExport(DocumentJob):
         return f"Documented-information list ({self.get_format_display()})"
 
     def get_absolute_url(self):
-        return reverse("controls:information-export-detail", args=[self.pk])
+        return record_url("controls:information-export-detail", self.pk)
 
     def filename(self):
         return f"documented-information-{timezone.localdate().isoformat()}.{self.format}"

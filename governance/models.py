@@ -7,11 +7,11 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 
 from aims_portal.document_jobs import DocumentJob, document_storage
 from aims_portal.history_links import LINKS_START_REASON
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 from controls.models import ControlledDocument, private_storage
 from registry.models import AISystem, Supplier
@@ -58,7 +58,7 @@ class ContextIssue(TrackedModel):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("governance:issue-detail", args=[self.pk])
+        return record_url("governance:issue-detail", self.pk)
 
 
 class InterestedParty(TrackedModel):
@@ -103,7 +103,7 @@ class InterestedParty(TrackedModel):
         return f"{self.reference} {self.name}"
 
     def get_absolute_url(self):
-        return reverse("governance:party-detail", args=[self.pk])
+        return record_url("governance:party-detail", self.pk)
 
 
 class ScopeStatement(TrackedModel):
@@ -159,7 +159,7 @@ class ScopeStatement(TrackedModel):
         return f"{self.title} v{self.scope_version}"
 
     def get_absolute_url(self):
-        return reverse("governance:scope-detail", args=[self.pk])
+        return record_url("governance:scope-detail", self.pk)
 
 
 class PolicyAcknowledgement(TrackedModel):
@@ -189,7 +189,7 @@ class PolicyAcknowledgement(TrackedModel):
         return f"{self.person} read {self.document.ref} v{self.doc_version}"
 
     def get_absolute_url(self):
-        return reverse("governance:acknowledgement-detail", args=[self.pk])
+        return record_url("governance:acknowledgement-detail", self.pk)
 
 
 class Process(models.TextChoices):
@@ -246,7 +246,7 @@ class RaciAssignment(TrackedModel):
         return f"{subject}: {self.activity} — {self.get_role_display()} {self.person}"
 
     def get_absolute_url(self):
-        return reverse("governance:raci-detail", args=[self.pk])
+        return record_url("governance:raci-detail", self.pk)
 
     def clean(self):
         if bool(self.process) == bool(self.system_id):
@@ -301,7 +301,7 @@ class Objective(TrackedModel):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("governance:objective-detail", args=[self.pk])
+        return record_url("governance:objective-detail", self.pk)
 
     def meets(self, value) -> bool:
         if value is None:
@@ -341,7 +341,7 @@ class Measurement(TrackedModel):
         return f"{self.objective.reference} {self.measured_on}: {self.value}"
 
     def get_absolute_url(self):
-        return reverse("governance:measurement-detail", args=[self.pk])
+        return record_url("governance:measurement-detail", self.pk)
 
 
 class Competence(TrackedModel):
@@ -377,7 +377,7 @@ class Competence(TrackedModel):
         return f"{self.reference} {self.name}"
 
     def get_absolute_url(self):
-        return reverse("governance:competence-detail", args=[self.pk])
+        return record_url("governance:competence-detail", self.pk)
 
 
 class TrainingRecord(TrackedModel):
@@ -408,7 +408,7 @@ class TrainingRecord(TrackedModel):
         return f"{self.person}: {self.activity} ({self.completed_on})"
 
     def get_absolute_url(self):
-        return reverse("governance:training-detail", args=[self.pk])
+        return record_url("governance:training-detail", self.pk)
 
     def clean(self):
         if self.expires_on and self.completed_on and self.expires_on <= self.completed_on:
@@ -447,7 +447,7 @@ class Communication(TrackedModel):
         return self.topic
 
     def get_absolute_url(self):
-        return reverse("governance:communication-detail", args=[self.pk])
+        return record_url("governance:communication-detail", self.pk)
 
 
 class DocumentExport(DocumentJob):
@@ -506,7 +506,7 @@ class DocumentExport(DocumentJob):
         return f"{what} ({self.get_format_display()})"
 
     def get_absolute_url(self):
-        return reverse("governance:document-export-detail", args=[self.pk])
+        return record_url("governance:document-export-detail", self.pk)
 
     def filename(self):
         if self.document == self.Document.SCOPE:

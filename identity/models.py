@@ -6,9 +6,9 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from aims_portal import roles
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel
 from registry.models import AISystem, Responsibility, Team
 
@@ -46,7 +46,7 @@ class GroupRoleMapping(TrackedModel):
         return f"{self.group} → {self.get_role_display()}"
 
     def get_absolute_url(self):
-        return reverse("identity:groupmapping-detail", args=[self.pk])
+        return record_url("identity:groupmapping-detail", self.pk)
 
     @property
     def is_retired(self):

@@ -25,6 +25,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2 import A
 from django_tables2.columns import ManyToManyColumn
+from django_tables2.columns.base import LinkTransform
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.rows import BoundRow
 from django_tables2.utils import AttributeDict, signature
@@ -49,6 +50,9 @@ class _Column:
     empty_values: tuple[Any, ...]
     default: Any
     link_text: bool
+    plain_link: bool  # linkify=True: a link to the record's own page
+    # The attribute read straight off a model record, when the accessor is one plain name.
+    attribute: str | None
     many: bool
     # Per model class: the choices field at the end of the accessor, if any.
     choice_fields: dict[type, models.Field | None]
@@ -79,11 +83,17 @@ def _columns(table: tables.Table) -> list[_Column]:
                 empty_values=column.empty_values,
                 default=bound.default,
                 link_text=isinstance(column, BaseLinkColumn) and column.text is not None,
+                plain_link=_is_plain_link(bound.link),
+                attribute=None if A.SEPARATOR in bound.accessor else str(bound.accessor) or None,
                 many=isinstance(column, ManyToManyColumn),
                 choice_fields={},
             )
         )
     return columns
+
+
+def _is_plain_link(link: Any) -> bool:
+    return type(link) is LinkTransform and not link.url and not link.reverse_args and not link.attrs
 
 
 def _choice_field(column: _Column, record: Any, penultimate: Any) -> models.Field | None:
@@ -101,7 +111,14 @@ def _cell(column: _Column, table: tables.Table, row: BoundRow) -> Any:
     """The rendered content of one cell, as django-tables2's ``BoundRow.get_cell`` gives it."""
     record = row.record
     value = None
-    penultimate, remainder = column.accessor.penultimate(record)
+    name = column.attribute
+    if name and isinstance(record, models.Model):
+        # One plain name on a model: the record is the penultimate object (what
+        # ``Accessor.penultimate`` finds), and the value is its attribute.
+        penultimate, remainder = record, name
+    else:
+        name = None
+        penultimate, remainder = column.accessor.penultimate(record)
     if isinstance(penultimate, models.Model) and _choice_field(column, record, penultimate):
         display = getattr(penultimate, f"get_{remainder}_display", None)
         if display:
@@ -109,13 +126,27 @@ def _cell(column: _Column, table: tables.Table, row: BoundRow) -> Any:
             remainder = None
     if remainder:
         try:
-            value = column.accessor.resolve(record)
+            value = _attribute(record, name) if name else column.accessor.resolve(record)
         except Exception:
             if column.link_text:
                 return _render(column, table, row, None)
     if value in column.empty_values or (column.many and not value.exists()):
         return column.default
     return _render(column, table, row, value)
+
+
+def _attribute(record: models.Model, name: str) -> Any:
+    """``Accessor(name).resolve(record)`` for a model record and one plain name, without
+    first trying ``record[name]`` (a model is no mapping: that try always raises)."""
+    if hasattr(type(record), "__getitem__"):
+        return A(name).resolve(record)
+    current = getattr(record, name)
+    if callable(current):
+        if getattr(current, "alters_data", False):
+            raise ValueError(A.ALTERS_DATA_ERROR_FMT.format(method=current.__name__))
+        if not getattr(current, "do_not_call_in_templates", False):
+            current = current()
+    return current
 
 
 def _render(column: _Column, table: tables.Table, row: BoundRow, value: Any) -> Any:
@@ -133,13 +164,37 @@ def _render(column: _Column, table: tables.Table, row: BoundRow, value: Any) -> 
         content = None
     else:
         content = column.render(**{name: offered[name] for name in column.wants})
-    bound = column.bound
-    return bound.link(content, **offered) if bound.link else content
+    link = column.bound.link
+    if not link:
+        return content
+    if column.plain_link:
+        return _plain_link(link, column.bound, row.record, content)
+    return link(content, **offered)
+
+
+def _plain_link(link: LinkTransform, bound: BoundColumn, record: Any, content: Any) -> Any:
+    """What ``LinkTransform.__call__`` gives for ``linkify=True`` (no URL, reverse arguments
+    or attributes of its own): the content in a link to the record's page, in one step."""
+    accessor = A(link.accessor if link.accessor is not None else bound.name)
+    if accessor and A.SEPARATOR not in accessor and isinstance(record, models.Model):
+        target = _attribute(record, accessor)
+    else:
+        target = accessor.resolve(record)
+    if not hasattr(target, "get_absolute_url"):
+        if not hasattr(record, "get_absolute_url"):
+            return link(content, record=record, bound_column=bound)
+        target = record
+    href = target.get_absolute_url()
+    if href is None:
+        return content
+    return mark_safe(f'<a href="{conditional_escape(href)}">{conditional_escape(content)}</a>')
 
 
 def _as_text(column: _Column, cell: Any, context: Context) -> str:
     localize = column.bound.localize
     if localize is None:
+        if isinstance(cell, str):  # text needs no local time or number format, only escaping
+            return conditional_escape(cell)
         return render_value_in_context(cell, context)
     if localize:
         return conditional_escape(formats.localize(cell, use_l10n=True))

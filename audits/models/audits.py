@@ -4,9 +4,9 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
 from aims_portal.history_links import LINKS_START_REASON
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 
 
@@ -37,7 +37,7 @@ class AuditProgramme(TrackedModel):
         return self.title if str(self.year) in self.title else f"{self.title} ({self.year})"
 
     def get_absolute_url(self):
-        return reverse("audits:programme-detail", args=[self.pk])
+        return record_url("audits:programme-detail", self.pk)
 
 
 class Audit(TrackedModel):
@@ -115,7 +115,7 @@ class Audit(TrackedModel):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("audits:audit-detail", args=[self.pk])
+        return record_url("audits:audit-detail", self.pk)
 
     @property
     def is_open(self):
@@ -189,4 +189,4 @@ class ChecklistLine(TrackedModel):
         return f"{self.audit.reference} · {self.ref} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("audits:checklistline-detail", args=[self.pk])
+        return record_url("audits:checklistline-detail", self.pk)

@@ -3,8 +3,8 @@ surveillance in years 1 and 2, recertification in year 3) and the certificate it
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 
 
@@ -35,7 +35,7 @@ class CertificationBody(TrackedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("audits:certbody-detail", args=[self.pk])
+        return record_url("audits:certbody-detail", self.pk)
 
 
 class CertificationAudit(TrackedModel):
@@ -112,7 +112,7 @@ class CertificationAudit(TrackedModel):
         return f"{self.reference} {self.get_kind_display()}"
 
     def get_absolute_url(self):
-        return reverse("audits:certaudit-detail", args=[self.pk])
+        return record_url("audits:certaudit-detail", self.pk)
 
 
 class Certificate(TrackedModel):
@@ -159,4 +159,4 @@ class Certificate(TrackedModel):
         return f"Certificate {self.number}"
 
     def get_absolute_url(self):
-        return reverse("audits:certificate-detail", args=[self.pk])
+        return record_url("audits:certificate-detail", self.pk)

@@ -9,8 +9,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.urls import reverse
 
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 
 TARGETS = (
@@ -132,7 +132,7 @@ class EvidenceItem(TrackedModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("audits:evidence-detail", args=[self.pk])
+        return record_url("audits:evidence-detail", self.pk)
 
     @property
     def target(self):

@@ -4,9 +4,9 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 
 from .audits import Audit, ChecklistLine
@@ -98,7 +98,7 @@ class Finding(TrackedModel):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("audits:finding-detail", args=[self.pk])
+        return record_url("audits:finding-detail", self.pk)
 
     @property
     def is_nonconformity(self):
@@ -199,7 +199,7 @@ class CorrectiveAction(TrackedModel):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("audits:action-detail", args=[self.pk])
+        return record_url("audits:action-detail", self.pk)
 
     @property
     def is_overdue(self):

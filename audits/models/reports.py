@@ -1,8 +1,8 @@
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 
 from aims_portal.document_jobs import DocumentJob
+from aims_portal.links import record_url
 
 from .audits import Audit
 from .evidence import private_storage
@@ -67,7 +67,7 @@ class ReportExport(DocumentJob):
         )
 
     def get_absolute_url(self):
-        return reverse("audits:report-detail", args=[self.pk])
+        return record_url("audits:report-detail", self.pk)
 
     def filename(self):
         stamp = timezone.localdate().isoformat()

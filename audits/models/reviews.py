@@ -5,9 +5,9 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
 from aims_portal.history_links import LINKS_START_REASON
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 
 
@@ -81,7 +81,7 @@ class ManagementReview(TrackedModel):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("audits:review-detail", args=[self.pk])
+        return record_url("audits:review-detail", self.pk)
 
     @property
     def is_completed(self):

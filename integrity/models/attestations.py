@@ -14,8 +14,8 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel
 from registry.models import AISystem, ModelVersion
 from registry.models.lineage import SystemOwned
@@ -130,7 +130,7 @@ class Attestation(SystemOwned, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("attestations:attestation-detail", args=[self.pk])
+        return record_url("attestations:attestation-detail", self.pk)
 
     def delete(self, *args, **kwargs):
         raise ValueError("Attestations cannot be deleted.")

@@ -4,8 +4,8 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 
 from .inventory import AISystem
@@ -130,4 +130,4 @@ class ChangeRequest(SystemOwned, TrackedModel):
         return f"{self.system.slug}: {self.get_kind_display().lower()} {self.new_value}".strip()
 
     def get_absolute_url(self):
-        return reverse("registry:change-detail", args=[self.pk])
+        return record_url("registry:change-detail", self.pk)

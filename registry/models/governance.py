@@ -4,8 +4,8 @@ who hold a governance responsibility (data protection, security)."""
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel
 
 from .inventory import AISystem
@@ -77,4 +77,4 @@ class SignOff(TrackedModel):
         return self.signed_by_id
 
     def get_absolute_url(self):
-        return reverse("registry:aisystem-detail", args=[self.system_id])
+        return record_url("registry:aisystem-detail", self.system_id)

@@ -2,8 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
+from aims_portal.links import record_url
 from aims_portal.models import RecordQuerySet, TrackedModel, sort_indexes
 
 from .inventory import AISystem
@@ -69,4 +69,4 @@ class Incident(SystemOwned, TrackedModel):
         return f"INC-{self.pk}: {self.title}"
 
     def get_absolute_url(self):
-        return reverse("registry:incident-detail", args=[self.pk])
+        return record_url("registry:incident-detail", self.pk)

@@ -5,8 +5,8 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 
+from aims_portal.links import record_url
 from aims_portal.models import RecordQuerySet, TrackedModel, sort_indexes
 
 
@@ -59,7 +59,7 @@ class Supplier(TrackedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("registry:supplier-detail", args=[self.pk])
+        return record_url("registry:supplier-detail", self.pk)
 
     @property
     def is_retired(self):
@@ -249,4 +249,4 @@ class AISystem(TrackedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("registry:aisystem-detail", args=[self.pk])
+        return record_url("registry:aisystem-detail", self.pk)

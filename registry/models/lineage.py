@@ -4,8 +4,8 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 
 from .inventory import AISystem
@@ -68,7 +68,7 @@ class DataSource(SystemOwned, TrackedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("registry:datasource-detail", args=[self.pk])
+        return record_url("registry:datasource-detail", self.pk)
 
 
 class ModelVersion(SystemOwned, TrackedModel):
@@ -121,4 +121,4 @@ class ModelVersion(SystemOwned, TrackedModel):
         return f"{self.system.slug if self.system_id else '?'} @ {self.label}"
 
     def get_absolute_url(self):
-        return reverse("registry:modelversion-detail", args=[self.pk])
+        return record_url("registry:modelversion-detail", self.pk)

@@ -1,8 +1,8 @@
 """User-written registry rules in Rego; the built-in rules live in registry/policy.py."""
 
 from django.db import models
-from django.urls import reverse
 
+from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 
 
@@ -32,4 +32,4 @@ class RegistryPolicy(TrackedModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("registry:policy-detail", args=[self.pk])
+        return record_url("registry:policy-detail", self.pk)
