@@ -19,7 +19,7 @@ from integrity.urls import attestation_urls
 from registry.urls import api_router as registry_api
 
 from . import api_tokens, collab_api, collab_views, views
-from .records.views import record_lookup
+from .records.views import people_lookup, record_lookup
 
 
 class APIRoot(DefaultRouter.APIRootView):
@@ -91,6 +91,7 @@ urlpatterns = [
     path("webhooks/<int:pk>/edit/", collab_views.webhook_edit, name="webhook-edit"),
     path("webhooks/<int:pk>/secret/", collab_views.webhook_rotate, name="webhook-rotate"),
     path("webhooks/<int:pk>/delete/", collab_views.webhook_delete, name="webhook-delete"),
+    path("lookup/people/", people_lookup, name="people-lookup"),
     path("lookup/<str:app_label>/<str:model_name>/", record_lookup, name="record-lookup"),
     path(
         "history/<str:app_label>/<str:model_name>/<int:pk>/",

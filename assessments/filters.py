@@ -1,19 +1,14 @@
 from datetime import timedelta
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from aims_portal.records.filters import LookupFilter, WorkflowStatusFilterSet
+from aims_portal.records.filters import LookupFilter, PersonFilter, WorkflowStatusFilterSet
 from registry.models import AISystem
 
 from .models import ImpactAssessment, Risk
 from .selectors import scoring_method
-
-
-def _users(request):
-    return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
 def _level_choices():
@@ -33,7 +28,7 @@ class RiskFilterSet(WorkflowStatusFilterSet):
     residual_level = django_filters.ChoiceFilter(
         label="Residual level", choices=_level_choices, method="filter_level"
     )
-    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    owner = PersonFilter()
     system = LookupFilter(
         field_name="systems",
         queryset=AISystem.objects.all(),
@@ -117,7 +112,7 @@ class AssessmentFilterSet(WorkflowStatusFilterSet):
         queryset=AISystem.objects.all(), label="AI system", lookup_url="registry:aisystem-lookup"
     )
     needs_reassessment = django_filters.BooleanFilter(label="Needs re-assessment")
-    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    owner = PersonFilter()
     current = django_filters.BooleanFilter(label="Current revisions only", method="filter_current")
     review_due = django_filters.ChoiceFilter(
         label="Review due",

@@ -1,10 +1,14 @@
 from datetime import timedelta
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from aims_portal.records.filters import LookupFilter, RecordFilterSet, WorkflowStatusFilterSet
+from aims_portal.records.filters import (
+    LookupFilter,
+    PersonFilter,
+    RecordFilterSet,
+    WorkflowStatusFilterSet,
+)
 
 from .models import (
     Audit,
@@ -20,10 +24,6 @@ from .models import (
 )
 
 
-def _users(request):
-    return get_user_model().objects.filter(is_active=True).order_by("username")
-
-
 class ProgrammeFilterSet(WorkflowStatusFilterSet):
     search_fields = ("title", "objectives")
 
@@ -37,7 +37,7 @@ class AuditFilterSet(WorkflowStatusFilterSet):
 
     status = django_filters.ChoiceFilter(choices=Audit.Status.choices)
     programme = LookupFilter(queryset=AuditProgramme.objects.all())
-    lead_auditor = django_filters.ModelChoiceFilter(queryset=_users)
+    lead_auditor = PersonFilter()
 
     class Meta:
         model = Audit
@@ -82,7 +82,7 @@ class CorrectiveActionFilterSet(WorkflowStatusFilterSet):
 
     status = django_filters.ChoiceFilter(choices=CorrectiveAction.Status.choices)
     overdue = django_filters.BooleanFilter(label="Overdue", method="filter_overdue")
-    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    owner = PersonFilter()
     source = django_filters.ChoiceFilter(
         label="Answers",
         method="filter_source",

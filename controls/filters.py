@@ -1,16 +1,11 @@
 from datetime import timedelta
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from aims_portal.records.filters import RecordFilterSet
+from aims_portal.records.filters import PersonFilter, RecordFilterSet
 
 from .models import Control, ControlledDocument, Requirement, SoAEntry
-
-
-def _users(request):
-    return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
 def _groups():
@@ -47,7 +42,7 @@ class RequirementFilterSet(RecordFilterSet):
     compliance = django_filters.ChoiceFilter(
         field_name="status", choices=Requirement.Status.choices, label="Status"
     )
-    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    owner = PersonFilter()
     unowned = django_filters.BooleanFilter(
         field_name="owner", lookup_expr="isnull", label="Without owner"
     )
@@ -59,6 +54,7 @@ class RequirementFilterSet(RecordFilterSet):
 
 class SoAEntryFilterSet(RecordFilterSet):
     search_fields = ("control__ref", "control__title", "justification")
+    owner = PersonFilter()
 
     class Meta:
         model = SoAEntry
@@ -72,7 +68,7 @@ class ControlledDocumentFilterSet(RecordFilterSet):
     doc_status = django_filters.ChoiceFilter(
         field_name="status", choices=ControlledDocument.Status.choices, label="Status"
     )
-    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    owner = PersonFilter()
     review_due = django_filters.ChoiceFilter(
         label="Review due",
         method="filter_review_due",

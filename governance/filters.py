@@ -1,11 +1,10 @@
 from datetime import timedelta
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from aims_portal.records.filters import LookupFilter, RecordFilterSet
+from aims_portal.records.filters import LookupFilter, PersonFilter, RecordFilterSet
 from controls.models import ControlledDocument
 from registry.models import AISystem
 
@@ -23,13 +22,9 @@ from .models import (
 )
 
 
-def _users(request):
-    return get_user_model().objects.filter(is_active=True).order_by("username")
-
-
 class ContextIssueFilterSet(RecordFilterSet):
     search_fields = ("reference", "title", "description", "response")
-    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    owner = PersonFilter()
 
     class Meta:
         model = ContextIssue
@@ -63,7 +58,7 @@ class ScopeStatementFilterSet(RecordFilterSet):
 class PolicyAcknowledgementFilterSet(RecordFilterSet):
     search_fields = ("document__ref", "document__title", "person__username", "doc_version")
     document = LookupFilter(queryset=ControlledDocument.objects.all())
-    person = django_filters.ModelChoiceFilter(queryset=_users)
+    person = PersonFilter()
 
     class Meta:
         model = PolicyAcknowledgement
@@ -73,7 +68,7 @@ class PolicyAcknowledgementFilterSet(RecordFilterSet):
 class RaciAssignmentFilterSet(RecordFilterSet):
     search_fields = ("activity", "system__name", "person__username")
     system = LookupFilter(queryset=AISystem.objects.all())
-    person = django_filters.ModelChoiceFilter(queryset=_users)
+    person = PersonFilter()
 
     class Meta:
         model = RaciAssignment
@@ -82,7 +77,7 @@ class RaciAssignmentFilterSet(RecordFilterSet):
 
 class ObjectiveFilterSet(RecordFilterSet):
     search_fields = ("reference", "title", "measure", "plan")
-    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    owner = PersonFilter()
     due = django_filters.ChoiceFilter(
         label="Due",
         method="filter_due",
@@ -120,7 +115,7 @@ class CompetenceFilterSet(RecordFilterSet):
 
 class TrainingRecordFilterSet(RecordFilterSet):
     search_fields = ("activity", "provider", "competence__name", "person__username")
-    person = django_filters.ModelChoiceFilter(queryset=_users)
+    person = PersonFilter()
     competence = LookupFilter(queryset=Competence.objects.all())
     expiry = django_filters.ChoiceFilter(
         label="Expiry",
@@ -143,7 +138,7 @@ class TrainingRecordFilterSet(RecordFilterSet):
 
 class CommunicationFilterSet(RecordFilterSet):
     search_fields = ("topic", "audience", "channel", "timing")
-    responsible = django_filters.ModelChoiceFilter(queryset=_users)
+    responsible = PersonFilter()
 
     class Meta:
         model = Communication

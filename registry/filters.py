@@ -1,10 +1,14 @@
 from datetime import timedelta
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from aims_portal.records.filters import LookupFilter, RecordFilterSet, WorkflowStatusFilterSet
+from aims_portal.records.filters import (
+    LookupFilter,
+    PersonFilter,
+    RecordFilterSet,
+    WorkflowStatusFilterSet,
+)
 
 from .models import (
     AISystem,
@@ -15,10 +19,6 @@ from .models import (
     RegistryPolicy,
     Supplier,
 )
-
-
-def _users(request):
-    return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
 class SupplierFilterSet(RecordFilterSet):
@@ -34,7 +34,7 @@ class SupplierFilterSet(RecordFilterSet):
         method="filter_review_due",
         choices=[("overdue", "Overdue"), ("30", "Within 30 days"), ("90", "Within 90 days")],
     )
-    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    owner = PersonFilter()
 
     class Meta:
         model = Supplier
@@ -59,7 +59,7 @@ REVIEW_DUE_CHOICES = [("overdue", "Overdue"), ("30", "Within 30 days"), ("90", "
 class AISystemFilterSet(RecordFilterSet):
     search_fields = ("slug", "name", "description", "purpose", "base_model", "provider")
 
-    owner = django_filters.ModelChoiceFilter(queryset=_users)
+    owner = PersonFilter()
     supplier = LookupFilter(queryset=Supplier.objects.all())
     review_due = django_filters.ChoiceFilter(
         label="Review due", method="filter_review_due", choices=REVIEW_DUE_CHOICES

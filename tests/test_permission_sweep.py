@@ -245,6 +245,8 @@ RULES = {
     "record-history": page("inventory", model="registry.AISystem"),
     # Searchable filter choices check "view" in the area of the record type (here AI systems).
     "record-lookup": page("inventory"),
+    # Filters on a person search the active users' names: lists show them to anyone.
+    "people-lookup": Rule(None, {"GET": logged_in}),
     "record-history-diff": page(
         "inventory", model="registry.AISystem", sample=(("version__gte", 2),)
     ),

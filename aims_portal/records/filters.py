@@ -10,6 +10,7 @@ from django.urls import reverse
 from django_filters.utils import label_for_filter
 
 from ..record_registry import record_type_for
+from .lookup import active_people
 
 
 class AnyYesNo(NullBooleanSelect):
@@ -96,6 +97,24 @@ class LookupFilter(django_filters.ModelChoiceFilter):
             widget = RemoteLookupInput(lookup_url)
         kwargs.setdefault("widget", widget)
         super().__init__(*args, **kwargs)
+
+
+def _people(request):
+    return active_people()
+
+
+class PersonFilter(LookupFilter):
+    """A filter on a person (owner, lead auditor, …): a search box over active users, not
+    a menu of everyone. Typed without JavaScript, a username chooses the person."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", _people)
+        kwargs.setdefault("alternate_key", "username")
+        kwargs.setdefault(
+            "widget",
+            RemoteLookupInput("people-lookup", attrs={"placeholder": "Username, or type a name"}),
+        )
+        super().__init__(*args, lookup_url="people-lookup", **kwargs)
 
 
 # Filter boxes are drawn by Jinja2 from Django's own widget templates: the same markup as the

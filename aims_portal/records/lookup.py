@@ -8,6 +8,7 @@ Rules enforced here, for every record type that declares ``lookup`` fields:
 - empty or blank text matches nothing (a lookup never lists the whole table).
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import IntegerField, Q
 
 from ..scopes import restrict
@@ -40,3 +41,24 @@ def lookup_matches(rt, user, text: str, limit: int = LOOKUP_LIMIT) -> list[dict]
         return []
     rows = restrict(rt.queryset(), user).filter(query)[:limit]
     return [{"id": row.pk, "text": str(row)} for row in rows]
+
+
+def active_people():
+    """The people a filter may name: active users, by username."""
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+def people_matches(text: str, limit: int = LOOKUP_LIMIT) -> list[dict]:
+    """``[{"id", "text"}]``: active users each of whose words of ``text`` is part of their
+    username, first name or last name ("grace lead" finds Grace Lead)."""
+    words = (text or "").replace("\x00", "").strip()[:MAX_TEXT].split()
+    if not words:
+        return []
+    query = Q()
+    for word in words:
+        query &= (
+            Q(username__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+        )
+    return [{"id": user.pk, "text": str(user)} for user in active_people().filter(query)[:limit]]

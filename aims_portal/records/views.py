@@ -24,7 +24,7 @@ from ..scopes import restrict
 from ..services import StaleVersionError
 from .export import csv_response, xlsx_response
 from .forms import attach_errors, edit_form_class, limit_choices
-from .lookup import lookup_matches
+from .lookup import lookup_matches, people_matches
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -380,3 +380,11 @@ def record_lookup(request, app_label, model_name):
         raise Http404("This record type has no lookup.")
     roles.require(request.user, "view", rt.area)
     return JsonResponse({"results": lookup_matches(rt, request.user, request.GET.get("q", ""))})
+
+
+@require_safe
+def people_lookup(request):
+    """JSON for a filter on a person (owner, lead auditor, …): ``{"results": [{"id",
+    "text"}]}``, the active users whose names match ``?q=``. Lists name these people to
+    anyone logged in, so the search needs only a login."""
+    return JsonResponse({"results": people_matches(request.GET.get("q", ""))})
