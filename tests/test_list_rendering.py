@@ -1,8 +1,8 @@
 """List pages are drawn the fast way and must look the same as the slow way.
 
-- The table body is written in one pass (aims_portal/records/table_body.py): each registered
-  list is loaded on the demo data, in an order it offers, and its body compared with the
-  body the installed django-tables2 template renders for the same table.
+- The table head and body are each written in one pass (aims_portal/records/table_body.py):
+  each registered list is loaded on the demo data, in an order it offers, and its head and
+  body compared with those the installed django-tables2 template renders for the table.
 - The filter boxes are drawn by Jinja2 from Django's widget templates: each list's filter
   form, bound to a query that fills every box, is compared with the same form drawn by
   Django's default renderer."""
@@ -29,28 +29,33 @@ UPSTREAM_TEMPLATE = (
 )
 
 
-def upstream_tbody():
-    """django-tables2's own ``table.tbody`` block, read from the installed package."""
+def upstream_block(name):
+    """django-tables2's own ``table.<name>`` block, read from the installed package."""
     source = UPSTREAM_TEMPLATE.read_text()
     block = re.search(
-        r"{% block table\.tbody %}(.*?){% endblock table\.tbody %}", source, re.DOTALL
+        rf"{{% block table\.{name} %}}(.*?){{% endblock table\.{name} %}}", source, re.DOTALL
     )
-    assert block, "django-tables2's template no longer has a table.tbody block"
+    assert block, f"django-tables2's template no longer has a table.{name} block"
     return engines["django"].from_string("{% load django_tables2 i18n l10n %}" + block.group(1))
 
 
 def normalised(html):
-    """The markup without the template's indentation: whitespace runs between tags go, and
+    """The markup without the template's indentation: whitespace next to a tag goes, and
     any other run becomes one space."""
-    html = re.sub(r">\s+<", "><", html.strip())
+    html = re.sub(r">\s+", ">", html.strip())
+    html = re.sub(r"\s+<", "<", html)
     html = re.sub(r"\s+", " ", html)
     return re.sub(r"\s+>", ">", html)
 
 
-def tbody_of(page):
-    found = re.search(r"<tbody.*?</tbody>", page, re.DOTALL)
-    assert found, "the page has no table body"
+def section_of(page, tag):
+    found = re.search(rf"<{tag}.*?</{tag}>", page, re.DOTALL)
+    assert found, f"the page has no {tag}"
     return found.group(0)
+
+
+def tbody_of(page):
+    return section_of(page, "tbody")
 
 
 class TableBodyTests(TestCase):
@@ -61,7 +66,8 @@ class TableBodyTests(TestCase):
 
     def setUp(self):
         self.client.force_login(self.admin)
-        self.upstream = upstream_tbody()
+        self.upstream = upstream_block("tbody")
+        self.upstream_head = upstream_block("thead")
 
     def check(self, url):
         response = self.client.get(url)
@@ -70,9 +76,11 @@ class TableBodyTests(TestCase):
             return None  # a page of its own (the SoA), not a django-tables2 list
         table = response.context["table"]
         table._counter = count()  # rows count from zero again, as in a fresh render
+        page = response.content.decode()
         expected = self.upstream.render({"table": table}, request=response.wsgi_request)
-        body = tbody_of(response.content.decode())
-        assert normalised(body) == normalised(expected), url
+        assert normalised(tbody_of(page)) == normalised(expected), url
+        expected = self.upstream_head.render({"table": table}, request=response.wsgi_request)
+        assert normalised(section_of(page, "thead")) == normalised(expected), url
         return table
 
     def test_every_list_writes_the_rows_django_tables2_writes(self):

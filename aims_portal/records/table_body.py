@@ -1,4 +1,4 @@
-"""The rows of a django-tables2 table, written as one string.
+"""The head and rows of a django-tables2 table, each written as one string.
 
 django-tables2 renders a table body through its template: for each cell it builds the
 column's attributes again, inspects the render method's signature again, and runs the
@@ -7,8 +7,8 @@ of the page's time. Here what does not change from row to row (each column's cel
 attributes, which arguments its render method takes, how its value is found) is worked out
 once per table, and each cell costs the lookup of its value and its own render call.
 
-The markup is the markup of the template's ``table.tbody`` block: ``tests/test_list_rendering``
-renders every registered table both ways and compares them.
+The markup is the markup of the template's ``table.thead`` and ``table.tbody`` blocks:
+``tests/test_list_rendering`` renders every registered table both ways and compares them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from django.db import models
 from django.template.base import render_value_in_context
 from django.template.context import Context
 from django.utils import formats
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2 import A
 from django_tables2.columns import ManyToManyColumn
@@ -228,4 +229,24 @@ def table_body(table: tables.Table, context: Context) -> SafeString:
         text = render_value_in_context(table.empty_text, context)
         parts.append(f'<tr><td colspan="{len(columns)}">{text}</td></tr>')
     parts.append("</tbody>")
+    return mark_safe("".join(parts))
+
+
+def table_head(table: tables.Table, context: Context) -> SafeString:
+    """The ``<thead>`` of ``table``: each header, a link that sorts by it where it may."""
+    if not table.show_header:
+        return mark_safe("")
+    thead = table.attrs.get("thead")
+    parts = [f"<thead {thead.as_html() if isinstance(thead, AttributeDict) else ''}>", "<tr>"]
+    query = dict(context["request"].GET)
+    sort_field = table.prefixed_order_by_field
+    for column in table.columns:
+        header = render_value_in_context(column.header, context)
+        if column.orderable:
+            href = escape(
+                "?" + urlencode({**query, sort_field: column.order_by_alias.next}, doseq=True)
+            )
+            header = f'<a href="{href}">{header}</a>'
+        parts.append(f'<th {column.attrs["th"].as_html()} scope="col">{header}</th>')
+    parts.append("</tr></thead>")
     return mark_safe("".join(parts))
