@@ -12,6 +12,7 @@ from identity import services as identity
 from registry.models import AISystem
 
 from . import factories
+from .lookups import lookup_at_two_sizes
 from .test_audits_setup import *  # noqa: F403  (fixtures)
 from .test_audits_setup import line
 
@@ -157,21 +158,13 @@ def test_people_lookup_needs_a_login_and_answers_twenty_in_constant_queries(
     client, client_for, lead, make_user
 ):
     assert client.get("/lookup/people/", {"q": "a"}).status_code == 302
-    signed_in = client_for(lead)
 
-    def measure():
-        signed_in.get("/lookup/people/", {"q": "bulk"})
-        with CaptureQueriesContext(connection) as captured:
-            response = signed_in.get("/lookup/people/", {"q": "bulk"})
-        return len(captured), len(response.json()["results"])
+    def add(numbers):
+        for n in numbers:
+            make_user(roles.AUDITOR, username=f"bulk{n:02}")
 
-    for n in range(3):
-        make_user(roles.AUDITOR, username=f"bulk{n:02}")
-    small = measure()
-    for n in range(3, 25):
-        make_user(roles.AUDITOR, username=f"bulk{n:02}")
-    large = measure()
-    assert (small[1], large[1]) == (3, 20)
+    small, large = lookup_at_two_sizes(client_for(lead), "/lookup/people/", add)
+    assert (len(small[1]), len(large[1])) == (3, 20)
     assert small[0] == large[0]
 
 
@@ -209,20 +202,11 @@ def test_lookup_finds_a_programme_by_its_year(client_for, lead, ia, planned_audi
 
 
 def test_lookup_answers_at_most_twenty_in_constant_queries(client_for, lead):
-    client = client_for(lead)
+    def add(numbers):
+        for n in numbers:
+            factories.supplier(lead, name=f"Bulk {n:02}")
 
-    def measure():
-        client.get("/lookup/registry/supplier/", {"q": "bulk"})
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get("/lookup/registry/supplier/", {"q": "bulk"})
-        return len(captured), [r["text"] for r in response.json()["results"]]
-
-    for n in range(3):
-        factories.supplier(lead, name=f"Bulk {n:02}")
-    small = measure()
-    for n in range(3, 25):
-        factories.supplier(lead, name=f"Bulk {n:02}")
-    large = measure()
+    small, large = lookup_at_two_sizes(client_for(lead), "/lookup/registry/supplier/", add)
     assert small[1] == ["Bulk 00", "Bulk 01", "Bulk 02"]
     assert large[1] == [f"Bulk {n:02}" for n in range(20)]
     assert small[0] == large[0]

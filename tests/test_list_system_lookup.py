@@ -2,10 +2,9 @@
 AI system through a text box (an ID without JavaScript) backed by a small JSON endpoint."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from . import factories
+from .lookups import lookup_at_two_sizes
 
 pytestmark = pytest.mark.django_db
 
@@ -63,21 +62,12 @@ def test_lookup_finds_systems_by_name_or_id(client_for, lead, systems):
 
 
 def test_lookup_answers_at_most_twenty_in_constant_queries(client_for, lead):
-    client = client_for(lead)
+    def add(numbers):
+        for n in numbers:
+            factories.ai_system(lead, slug=f"bulk-{n}", name=f"Bulk {n}")
 
-    def measure():
-        client.get("/inventory/systems/lookup/", {"q": "bulk"})
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get("/inventory/systems/lookup/", {"q": "bulk"})
-        return len(captured), len(response.json()["results"])
-
-    for n in range(3):
-        factories.ai_system(lead, slug=f"bulk-{n}", name=f"Bulk {n}")
-    small = measure()
-    for n in range(3, 25):
-        factories.ai_system(lead, slug=f"bulk-{n}", name=f"Bulk {n}")
-    large = measure()
-    assert small[1] == 3 and large[1] == 20
+    small, large = lookup_at_two_sizes(client_for(lead), "/inventory/systems/lookup/", add)
+    assert (len(small[1]), len(large[1])) == (3, 20)
     assert small[0] == large[0]
 
 
