@@ -52,7 +52,8 @@ class _Column:
     default: Any
     link_text: bool
     plain_link: bool  # linkify=True: a link to the record's own page
-    # The attribute read straight off a model record, when the accessor is one plain name.
+    # The attribute read straight off a model record, when the accessor is one plain name
+    # (no "__" or legacy "." path).
     attribute: str | None
     many: bool
     # Per model class: the choices field at the end of the accessor, if any.
@@ -85,12 +86,17 @@ def _columns(table: tables.Table) -> list[_Column]:
                 default=bound.default,
                 link_text=isinstance(column, BaseLinkColumn) and column.text is not None,
                 plain_link=_is_plain_link(bound.link),
-                attribute=None if A.SEPARATOR in bound.accessor else str(bound.accessor) or None,
+                attribute=str(bound.accessor) if _plain_name(bound.accessor) else None,
                 many=isinstance(column, ManyToManyColumn),
                 choice_fields={},
             )
         )
     return columns
+
+
+def _plain_name(accessor: str) -> bool:
+    """One attribute name: no "__" path, nor django-tables2's legacy "." path."""
+    return str(accessor).isidentifier() and A.SEPARATOR not in accessor
 
 
 def _is_plain_link(link: Any) -> bool:
@@ -177,7 +183,7 @@ def _plain_link(link: LinkTransform, bound: BoundColumn, record: Any, content: A
     """What ``LinkTransform.__call__`` gives for ``linkify=True`` (no URL, reverse arguments
     or attributes of its own): the content in a link to the record's page, in one step."""
     accessor = A(link.accessor if link.accessor is not None else bound.name)
-    if accessor and A.SEPARATOR not in accessor and isinstance(record, models.Model):
+    if _plain_name(accessor) and isinstance(record, models.Model):
         target = _attribute(record, accessor)
     else:
         target = accessor.resolve(record)
