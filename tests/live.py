@@ -26,10 +26,13 @@ def database_url():
 
 
 @pytest.fixture
-def gunicorn(transactional_db):
-    """Base URL of gunicorn (2 workers x 10 threads) on this test's PostgreSQL database."""
+def gunicorn(transactional_db, tmp_path):
+    """Base URL of gunicorn (2 workers x 10 threads) on this test's PostgreSQL database.
+    Its error log (tracebacks of 5xx answers included) is printed after the test, so a
+    failing test shows what the server saw."""
     require_service("DATABASE_URL", "PostgreSQL shared between the test and gunicorn")
     port = closed_port()
+    log = server_log(tmp_path)
     env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_ENV": "test"}
     proc = subprocess.Popen(
         [
@@ -51,9 +54,9 @@ def gunicorn(transactional_db):
         ],
         cwd=ROOT,
         env=env,
-        # A pipe nobody reads would fill up with the error log and block gunicorn.
+        # A file, not a pipe: a pipe nobody reads would fill up and block gunicorn.
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("wb"),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -66,6 +69,21 @@ def gunicorn(transactional_db):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+        _print_errors(log)
+
+
+def server_log(tmp_path):
+    """Where the ``gunicorn`` fixture of the test owning ``tmp_path`` writes its log."""
+    return tmp_path / "gunicorn.log"
+
+
+def _print_errors(log):
+    """The end of the server's log, tracebacks included (pytest shows it when the test
+    failed)."""
+    text = log.read_text(errors="replace")
+    if text.strip():
+        print("--- gunicorn error log ---")
+        print(text[-20_000:])
 
 
 def _wait_until_up(proc, url):

@@ -79,7 +79,44 @@ def test_a_write_lost_before_its_commit_is_made_once(create_supplier):
     assert Supplier.objects.filter(name="Once").count() == 1
 
 
-def test_a_write_that_committed_is_not_made_twice(create_supplier):
+def test_a_read_only_transaction_lost_at_its_commit_is_answered_again(caplog):
+    runs = []
+
+    def view(request):
+        runs.append(1)
+        with transaction.atomic():
+            Supplier.objects.count()
+            if len(runs) == 1:
+                kill_own_connection()
+        # No statement failed: the COMMIT did, outside every statement of the request.
+        return HttpResponse(str(Supplier.objects.count()))
+
+    response = serve(view, RequestFactory().get("/registry/suppliers/"))
+    assert response.status_code == 200
+    assert runs == [1, 1]
+    assert "answering it again" in caplog.text
+
+
+def test_writes_lost_at_their_commit_are_not_made_again(create_supplier, caplog):
+    runs = []
+
+    def view(request):
+        runs.append(1)
+        with transaction.atomic():
+            create_supplier("Unknown outcome")
+            kill_own_connection()
+        # The COMMIT failed: whether it happened is unknown, so the request is not re-run.
+        return HttpResponse(status=201)
+
+    response = serve(view, RequestFactory().post("/registry/suppliers/new/", {"name": "x"}))
+    assert response.status_code == 500
+    assert runs == [1]
+    assert "perhaps while committing" in caplog.text
+    connection.close()
+    assert Supplier.objects.filter(name="Unknown outcome").count() <= 1
+
+
+def test_a_write_that_committed_is_not_made_twice(create_supplier, caplog):
     runs = []
 
     def view(request):
@@ -93,6 +130,7 @@ def test_a_write_that_committed_is_not_made_twice(create_supplier):
     response = serve(view, RequestFactory().post("/registry/suppliers/new/", {"name": "x"}))
     assert response.status_code == 500
     assert runs == [1]
+    assert "not answered again: some of its writes had committed" in caplog.text
     connection.close()  # the view left it dead
     assert Supplier.objects.filter(name="Committed").count() == 1
 
@@ -128,7 +166,7 @@ def test_a_request_is_answered_again_at_most_once():
     assert runs == [1, 1]
 
 
-def test_other_database_errors_are_not_answered_again():
+def test_other_database_errors_are_not_answered_again(caplog):
     runs = []
 
     def view(request):
@@ -140,3 +178,4 @@ def test_other_database_errors_are_not_answered_again():
     response = serve(view, RequestFactory().get("/registry/suppliers/"))
     assert response.status_code == 500
     assert runs == [1]
+    assert "Database connection lost" not in caplog.text
