@@ -2,6 +2,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from . import mywork, notifications, roles
 from .records import registered_types
@@ -64,46 +66,87 @@ def _is_current(url, path):
 def navigation(user, path=""):
     """Navigation by section: the extra links, then each area's record types; only what the
     user may view, and the current page marked."""
+    menu = _menu(roles.user_roles(user), get_urlconf(), get_script_prefix())
+    current = _current(menu, path)
+    return [
+        {
+            "area": area,
+            "label": label,
+            "items": [
+                {"label": text, "url": url, "icon": icon, "active": url == current}
+                for text, url, icon in items
+            ],
+        }
+        for area, label, items in menu
+    ]
+
+
+def navigation_html(user, path=""):
+    """The navigation's markup for ``user`` on the page at ``path``. It depends only on
+    the user's roles and the current link, so it is written once per pair and kept."""
+    menu = _menu(roles.user_roles(user), get_urlconf(), get_script_prefix())
+    return _menu_html(menu, _current(menu, path))
+
+
+@lru_cache(maxsize=64)
+def _menu(held, urlconf, prefix):
+    """(area, label, ((label, url, icon), …)) per section, for the roles ``held``. The
+    URL configuration and script prefix are part of the key: each changes the links. (The
+    role matrix is read once per process.)"""
     by_section = {}
     for link in _LINKS:
-        if roles.can(user, "view", link.area):
+        if roles.held_grant(held, "view", link.area):
             by_section.setdefault(link.section, []).append(
-                {"label": link.label, "url": _url(link.url_name), "icon": link.icon}
+                (link.label, _url(link.url_name), link.icon)
             )
     for rt in registered_types():
-        if rt.area in NAV_SECTIONS and roles.can(user, "view", rt.area):
+        if rt.area in NAV_SECTIONS and roles.held_grant(held, "view", rt.area):
             by_section.setdefault(rt.area, []).append(
-                {
-                    "label": rt.list_label,
-                    "url": _url(rt.route("list")),
-                    "icon": rt.icon,
-                }
+                (rt.list_label, _url(rt.route("list")), rt.icon)
             )
-    # The longest matching link is the current one, so /controls/soa/ does not also light
-    # up /controls/.
-    current = max(
+    return tuple(
         (
-            item["url"]
-            for items in by_section.values()
-            for item in items
-            if _is_current(item["url"], path)
-        ),
+            section,
+            "Overview" if section == OVERVIEW else roles.matrix().areas[section],
+            tuple(by_section[section]),
+        )
+        for section in NAV_SECTIONS
+        if section in by_section
+    )
+
+
+def _current(menu, path):
+    """The longest link that ``path`` is under, so /controls/soa/ does not also light up
+    /controls/."""
+    return max(
+        (url for _, _, items in menu for _, url, _ in items if _is_current(url, path)),
         key=len,
         default=None,
     )
-    for items in by_section.values():
-        for item in items:
-            item["active"] = item["url"] == current
-    areas = roles.matrix().areas
-    return [
-        {
-            "area": section,
-            "label": "Overview" if section == OVERVIEW else areas[section],
-            "items": by_section[section],
-        }
-        for section in NAV_SECTIONS
-        if section in by_section
-    ]
+
+
+@lru_cache(maxsize=2048)
+def _menu_html(menu, current):
+    parts = []
+    for _, label, items in menu:
+        parts.append(format_html('<h2 class="portal-nav-heading">{}</h2>', label))
+        parts.append('<ul class="nav flex-column">')
+        for text, url, icon in items:
+            if url == current:
+                link = '<a class="nav-link active" href="{}" aria-current="page">'
+            else:
+                link = '<a class="nav-link" href="{}">'
+            parts.append(
+                format_html(
+                    '<li class="nav-item">' + link + '<i class="bi bi-{}" aria-hidden="true"></i> '
+                    "{}</a></li>",
+                    url,
+                    icon,
+                    text,
+                )
+            )
+        parts.append("</ul>")
+    return mark_safe("".join(parts))
 
 
 def portal(request):
@@ -123,7 +166,7 @@ def portal(request):
 
 def _portal(request, user):
     return {
-        "nav": navigation(user, request.path),
+        "navigation_html": navigation_html(user, request.path),
         "user_role_labels": [roles.role_label(r) for r in sorted(roles.user_roles(user))],
         "is_portal_admin": roles.can(user, "view", "administration"),
     }

@@ -103,11 +103,19 @@ def can(user, action, area, record=None):
         raise ValueError(f"unknown action {action!r}")
     if area not in matrix().areas:
         raise ValueError(f"unknown area {area!r}")
+    if record is None:
+        return held_grant(user_roles(user), action, area)
     for role in user_roles(user):
         grant = matrix().grant(role, area, action)
         if grant and (not grant.own_only or record is None or owns(user, record)):
             return True
     return False
+
+
+def held_grant(held: frozenset[str], action: str, area: str) -> bool:
+    """Whether any of the roles ``held`` grants ``action`` in ``area``, own-only grants
+    included (what ``can`` answers when no record is given)."""
+    return any(matrix().grant(role, area, action) for role in held)
 
 
 def require(user, action, area, record=None):
