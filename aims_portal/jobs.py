@@ -67,7 +67,8 @@ class JobStates:
 
 class BackgroundJob(models.Model):
     """Base of job models. Subclasses have ``status``, ``error`` and ``finished_at`` fields
-    and declare ``job_states``; they should index ``deadline`` for unfinished rows."""
+    and declare ``job_states``; they index ``deadline`` for unfinished rows with
+    ``unfinished_index``."""
 
     deadline = models.DateTimeField(
         null=True,
@@ -80,6 +81,12 @@ class BackgroundJob(models.Model):
 
     class Meta:
         abstract = True
+
+
+def unfinished_index(name: str, states: tuple[str, ...] = ("queued", "running")) -> models.Index:
+    """The partial index on ``deadline`` over unfinished rows (``status`` in ``states``)
+    that the sweep of overdue jobs reads."""
+    return models.Index(fields=["deadline"], condition=models.Q(status__in=list(states)), name=name)
 
 
 def queue_deadline() -> datetime:

@@ -8,6 +8,7 @@ from django.db import models
 
 from aims_portal.document_jobs import DocumentJob, document_storage
 from aims_portal.history_links import LINKS_START_REASON
+from aims_portal.jobs import unfinished_index
 from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 from registry.models import AISystem
@@ -353,13 +354,7 @@ class AssessmentExport(DocumentJob):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "impact assessment document"
-        indexes = [
-            models.Index(
-                fields=["deadline"],
-                condition=models.Q(status__in=["queued", "running"]),
-                name="assessment_export_unfinished",
-            )
-        ]
+        indexes = [unfinished_index("assessment_export_unfinished")]
 
     @property
     def source(self):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from aims_portal.document_jobs import DocumentJob, document_storage
 from aims_portal.history_links import LINKS_START_REASON
-from aims_portal.jobs import BackgroundJob, JobStates
+from aims_portal.jobs import BackgroundJob, JobStates, unfinished_index
 from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 
@@ -385,13 +385,7 @@ class DocumentExport(TrackedModel, BackgroundJob):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [
-            models.Index(
-                fields=["deadline"],
-                condition=models.Q(status__in=["queued", "running"]),
-                name="export_unfinished",
-            )
-        ]
+        indexes = [unfinished_index("export_unfinished")]
 
     def __str__(self):
         what = f"revision {self.revision.number}" if self.revision_id else "current draft"
@@ -418,13 +412,7 @@ class InformationListExport(DocumentJob):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "documented-information list"
-        indexes = [
-            models.Index(
-                fields=["deadline"],
-                condition=models.Q(status__in=["queued", "running"]),
-                name="information_export_unfinished",
-            )
-        ]
+        indexes = [unfinished_index("information_export_unfinished")]
 
     @property
     def source(self):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from aims_portal.document_jobs import DocumentJob, document_storage
 from aims_portal.history_links import LINKS_START_REASON
+from aims_portal.jobs import unfinished_index
 from aims_portal.links import record_url
 from aims_portal.models import TrackedModel, sort_indexes
 from controls.models import ControlledDocument, private_storage
@@ -478,13 +479,7 @@ class DocumentExport(DocumentJob):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "governance document"
-        indexes = [
-            models.Index(
-                fields=["deadline"],
-                condition=models.Q(status__in=["queued", "running"]),
-                name="governance_export_unfinished",
-            )
-        ]
+        indexes = [unfinished_index("governance_export_unfinished")]
         constraints = [
             models.CheckConstraint(
                 condition=(

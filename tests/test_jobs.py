@@ -220,3 +220,20 @@ def test_job_limits_come_from_the_environment(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(portal_settings)
+
+
+def test_every_job_model_indexes_the_deadline_of_its_unfinished_rows():
+    """The overdue sweep filters on deadline and the unfinished states: each job model has a
+    partial index over exactly those rows (``jobs.unfinished_index``)."""
+    models = jobs.job_models()
+    assert len(models) >= 7
+    for model in models:
+        partial = [
+            index
+            for index in model._meta.indexes
+            if index.fields == ["deadline"] and index.condition is not None
+        ]
+        assert len(partial) == 1, model
+        [(lookup, states)] = partial[0].condition.children
+        assert lookup == "status__in", model
+        assert set(states) == set(model.job_states.unfinished), model

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from aims_portal.document_jobs import DocumentJob
+from aims_portal.jobs import unfinished_index
 from aims_portal.links import record_url
 
 from .audits import Audit
@@ -40,13 +41,7 @@ class ReportExport(DocumentJob):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "report export"
-        indexes = [
-            models.Index(
-                fields=["deadline"],
-                condition=models.Q(status__in=["queued", "running"]),
-                name="report_export_unfinished",
-            )
-        ]
+        indexes = [unfinished_index("report_export_unfinished")]
         constraints = [
             models.CheckConstraint(
                 condition=(

@@ -9,7 +9,7 @@ ledger entry or a checkpoint; the verification exists to catch whoever does it w
 from django.conf import settings
 from django.db import models
 
-from aims_portal.jobs import BackgroundJob, JobStates
+from aims_portal.jobs import BackgroundJob, JobStates, unfinished_index
 
 
 class LedgerEntry(models.Model):
@@ -155,13 +155,7 @@ class VerificationRun(BackgroundJob):
         db_table = "aims_portal_verificationrun"
         ordering = ["-started_at", "-pk"]
         get_latest_by = "started_at"
-        indexes = [
-            models.Index(
-                fields=["deadline"],
-                condition=models.Q(status__in=["queued", "running"]),
-                name="verification_unfinished",
-            )
-        ]
+        indexes = [unfinished_index("verification_unfinished")]
 
     def __str__(self):
         return f"Verification of {self.started_at:%Y-%m-%d %H:%M}"
@@ -204,13 +198,7 @@ class EvidenceBundle(BackgroundJob):
     class Meta:
         db_table = "aims_portal_evidencebundle"
         ordering = ["-created_at", "-pk"]
-        indexes = [
-            models.Index(
-                fields=["deadline"],
-                condition=models.Q(status__in=["queued", "building"]),
-                name="bundle_unfinished",
-            )
-        ]
+        indexes = [unfinished_index("bundle_unfinished", states=("queued", "building"))]
 
     def __str__(self):
         return f"Evidence bundle #{self.pk}"
