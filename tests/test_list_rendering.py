@@ -11,6 +11,7 @@ import re
 from io import StringIO
 from itertools import count
 from pathlib import Path
+from unittest import mock
 
 import django_tables2
 import pytest
@@ -123,6 +124,30 @@ class TableBodyTests(TestCase):
         assert "<script>alert" not in body
         table = response.context["table"]
         assert str(table_body(table, Context({"table": table}))).startswith("<tbody")
+
+    def test_a_models_own_display_method_is_used_for_its_choice_cells(self):
+        """Choice labels are looked up once per table only where the model keeps Django's
+        own get_FOO_display; a method of the model's own is called for every cell."""
+        from registry.models import AISystem
+
+        rt = next(rt for rt in registered_types() if rt.list_url == "/inventory/systems/")
+        table = rt.table_class(AISystem.objects.order_by("pk"))
+        table.paginate(per_page=5)
+        default = str(table_body(table, Context({"table": table})))
+        assert AISystem.Stage(AISystem.objects.order_by("pk")[0].stage).label in default
+
+        def own_display(system):
+            return f"Stage: {system.stage}"
+
+        with mock.patch.object(AISystem, "get_stage_display", own_display, create=True):
+            table = rt.table_class(AISystem.objects.order_by("pk"))
+            table.paginate(per_page=5)
+            body = str(table_body(table, Context({"table": table})))
+            request = RequestFactory().get("/")
+            table._counter = count()  # rows count from zero again, as in a fresh render
+            expected = self.upstream.render({"table": table}, request=request)
+        assert "Stage: " in body
+        assert normalised(body) == normalised(expected)
 
     def test_every_filter_box_is_drawn_as_django_draws_it(self):
         default = DjangoTemplates()

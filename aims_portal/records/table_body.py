@@ -14,6 +14,7 @@ The markup is the markup of the template's ``table.thead`` and ``table.tbody`` b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partialmethod
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -21,6 +22,8 @@ from django.db import models
 from django.template.base import render_value_in_context
 from django.template.context import Context
 from django.utils import formats
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.html import conditional_escape, escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
@@ -56,8 +59,9 @@ class _Column:
     # (no "__" or legacy "." path).
     attribute: str | None
     many: bool
-    # Per model class: the choices field at the end of the accessor, if any.
-    choice_fields: dict[type, models.Field | None]
+    # Per model class: the choices field at the end of the accessor, if any, with its
+    # labels by value when the model keeps Django's own get_FOO_display (else None: call it).
+    choice_fields: dict[type, tuple[models.Field, dict | None] | None]
 
 
 def _has_callable(attrs: dict) -> bool:
@@ -103,15 +107,39 @@ def _is_plain_link(link: Any) -> bool:
     return type(link) is LinkTransform and not link.url and not link.reverse_args and not link.attrs
 
 
-def _choice_field(column: _Column, record: Any, penultimate: Any) -> models.Field | None:
+def _choice_field(
+    column: _Column, record: Any, penultimate: Any
+) -> tuple[models.Field, dict | None] | None:
     key = type(penultimate)
     if key not in column.choice_fields:
         try:
             field = column.accessor.get_field(record)
         except FieldDoesNotExist:
             field = None
-        column.choice_fields[key] = field if getattr(field, "choices", ()) else None
+        if getattr(field, "choices", ()):
+            labels = None
+            if _default_display(key, field):
+                # What Model._get_FIELD_display builds on every call, built once per table.
+                labels = dict(make_hashable(field.flatchoices))
+            column.choice_fields[key] = (field, labels)
+        else:
+            column.choice_fields[key] = None
     return column.choice_fields[key]
+
+
+def _default_display(model: type, field: models.Field) -> bool:
+    """Whether ``model``'s get_FOO_display for ``field`` is the one Django adds (not a
+    method of the model's own)."""
+    name = f"get_{field.name}_display"
+    for klass in model.__mro__:
+        if name in klass.__dict__:
+            method = klass.__dict__[name]
+            return (
+                isinstance(method, partialmethod)
+                and method.func is models.Model._get_FIELD_display
+                and method.keywords.get("field") is field
+            )
+    return False
 
 
 def _cell(column: _Column, table: tables.Table, row: BoundRow) -> Any:
@@ -126,9 +154,14 @@ def _cell(column: _Column, table: tables.Table, row: BoundRow) -> Any:
     else:
         name = None
         penultimate, remainder = column.accessor.penultimate(record)
-    if isinstance(penultimate, models.Model) and _choice_field(column, record, penultimate):
-        display = getattr(penultimate, f"get_{remainder}_display", None)
-        if display:
+    choice = isinstance(penultimate, models.Model) and _choice_field(column, record, penultimate)
+    if choice:
+        field, labels = choice
+        if labels is not None:
+            raw = getattr(penultimate, field.attname)
+            value = force_str(labels.get(make_hashable(raw), raw), strings_only=True)
+            remainder = None
+        elif display := getattr(penultimate, f"get_{remainder}_display", None):
             value = display()
             remainder = None
     if remainder:
