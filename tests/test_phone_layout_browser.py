@@ -1,6 +1,8 @@
 """The shell on a 390 px wide phone: the areas fold behind a Menu button and the user
 menu stays on screen."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -29,6 +31,9 @@ def test_phone_sidebar_collapses_and_user_menu_is_visible(page, make_user):
 
     page.get_by_role("button", name="Menu").click()
     expect(areas).to_be_visible()
+    # Bootstrap marks the panel "show" once it has finished sliding in.
+    expect(page.locator("#portal-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
+    expect(areas.get_by_role("link", name="AI systems")).to_have_attribute("aria-current", "page")
     screenshot(page, "forms-04-phone-menu-open")
     areas.get_by_role("link", name="Risk register").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Risk")
