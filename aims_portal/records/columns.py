@@ -11,7 +11,8 @@ import datetime
 
 import django_tables2 as tables
 from django.db import models
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
+from django.utils.translation import get_language
 from django_tables2.columns import library
 
 
@@ -24,9 +25,19 @@ class DateColumn(tables.Column):
         return None
 
     def render(self, value):
+        # formats.date_format, with the format looked up once per language and table.
         if isinstance(value, datetime.datetime):
-            return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
+            return dateformat.format(
+                timezone.localtime(value), self._format("SHORT_DATETIME_FORMAT")
+            )
+        return dateformat.format(value, self._format("SHORT_DATE_FORMAT"))
+
+    def _format(self, name):
+        key = (name, get_language())
+        found = self.__dict__.setdefault("_formats", {})
+        if key not in found:
+            found[key] = formats.get_format(name)
+        return found[key]
 
     def value(self, value):
         if isinstance(value, datetime.datetime):

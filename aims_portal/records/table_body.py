@@ -13,6 +13,7 @@ The markup is the markup of the template's ``table.thead`` and ``table.tbody`` b
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from functools import partialmethod
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.html import conditional_escape, escape
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django_tables2 import A
 from django_tables2.columns import ManyToManyColumn
 from django_tables2.columns.base import LinkTransform
@@ -55,6 +56,7 @@ class _Column:
     default: Any
     link_text: bool
     plain_link: bool  # linkify=True: a link to the record's own page
+    link_accessor: A | None  # for a plain link: where its target is read from
     # The attribute read straight off a model record, when the accessor is one plain name
     # (no "__" or legacy "." path).
     attribute: str | None
@@ -90,6 +92,7 @@ def _columns(table: tables.Table) -> list[_Column]:
                 default=bound.default,
                 link_text=isinstance(column, BaseLinkColumn) and column.text is not None,
                 plain_link=_is_plain_link(bound.link),
+                link_accessor=_link_accessor(bound),
                 attribute=str(bound.accessor) if _plain_name(bound.accessor) else None,
                 many=isinstance(column, ManyToManyColumn),
                 choice_fields={},
@@ -101,6 +104,13 @@ def _columns(table: tables.Table) -> list[_Column]:
 def _plain_name(accessor: str) -> bool:
     """One attribute name: no "__" path, nor django-tables2's legacy "." path."""
     return str(accessor).isidentifier() and A.SEPARATOR not in accessor
+
+
+def _link_accessor(bound: BoundColumn) -> A | None:
+    link = bound.link
+    if not _is_plain_link(link):
+        return None
+    return A(link.accessor if link.accessor is not None else bound.name)
 
 
 def _is_plain_link(link: Any) -> bool:
@@ -208,33 +218,43 @@ def _render(column: _Column, table: tables.Table, row: BoundRow, value: Any) -> 
     if not link:
         return content
     if column.plain_link:
-        return _plain_link(link, column.bound, row.record, content)
+        return _plain_link(link, column, row.record, content)
     return link(content, **offered)
 
 
-def _plain_link(link: LinkTransform, bound: BoundColumn, record: Any, content: Any) -> Any:
+def _plain_link(link: LinkTransform, column: _Column, record: Any, content: Any) -> Any:
     """What ``LinkTransform.__call__`` gives for ``linkify=True`` (no URL, reverse arguments
     or attributes of its own): the content in a link to the record's page, in one step."""
-    accessor = A(link.accessor if link.accessor is not None else bound.name)
+    accessor = column.link_accessor
     if _plain_name(accessor) and isinstance(record, models.Model):
         target = _attribute(record, accessor)
     else:
         target = accessor.resolve(record)
     if not hasattr(target, "get_absolute_url"):
         if not hasattr(record, "get_absolute_url"):
-            return link(content, record=record, bound_column=bound)
+            return link(content, record=record, bound_column=column.bound)
         target = record
     href = target.get_absolute_url()
     if href is None:
         return content
-    return mark_safe(f'<a href="{conditional_escape(href)}">{conditional_escape(content)}</a>')
+    return mark_safe(f'<a href="{_escaped(href)}">{_escaped(content)}</a>')
+
+
+def _escaped(text: Any) -> str:
+    """``conditional_escape`` without its lazy-argument wrapper, for the common case of a
+    plain or safe string (anything else goes through Django's function)."""
+    if type(text) is str:
+        return html.escape(text)
+    if isinstance(text, SafeData):
+        return text
+    return conditional_escape(text)
 
 
 def _as_text(column: _Column, cell: Any, context: Context) -> str:
     localize = column.bound.localize
     if localize is None:
         if isinstance(cell, str):  # text needs no local time or number format, only escaping
-            return conditional_escape(cell)
+            return _escaped(cell)
         return render_value_in_context(cell, context)
     if localize:
         return conditional_escape(formats.localize(cell, use_l10n=True))
