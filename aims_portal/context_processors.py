@@ -66,7 +66,7 @@ def _is_current(url, path):
 def navigation(user, path=""):
     """Navigation by section: the extra links, then each area's record types; only what the
     user may view, and the current page marked."""
-    menu = _menu(roles.user_roles(user), get_urlconf(), get_script_prefix())
+    menu = _menu_for(user)
     current = _current(menu, path)
     return [
         {
@@ -84,8 +84,12 @@ def navigation(user, path=""):
 def navigation_html(user, path=""):
     """The navigation's markup for ``user`` on the page at ``path``. It depends only on
     the user's roles and the current link, so it is written once per pair and kept."""
-    menu = _menu(roles.user_roles(user), get_urlconf(), get_script_prefix())
+    menu = _menu_for(user)
     return _menu_html(menu, _current(menu, path))
+
+
+def _menu_for(user):
+    return _menu(roles.user_roles(user), get_urlconf(), get_script_prefix())
 
 
 @lru_cache(maxsize=64)

@@ -107,7 +107,7 @@ def can(user, action, area, record=None):
         return held_grant(user_roles(user), action, area)
     for role in user_roles(user):
         grant = matrix().grant(role, area, action)
-        if grant and (not grant.own_only or record is None or owns(user, record)):
+        if grant and (not grant.own_only or owns(user, record)):
             return True
     return False
 
