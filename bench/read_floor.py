@@ -12,7 +12,9 @@ systems and risks to each size, every other growing record type to ``--others`` 
 floor is a DRF ListAPIView over the same model and default order, with a plain
 ``ModelSerializer`` of every field, session authentication and page-number pagination: what
 any DRF list of those rows costs. Prints the median time of ``--repeat`` requests (after one
-warm-up) and the SQL query count, per list and size, and the ratio to the floor.
+warm-up) and the SQL query count, per list and size, and the ratio to the floor. A list and
+its floor are requested in turn, so a change in the machine's load between the two does not
+move the ratio.
 """
 
 import argparse
@@ -91,16 +93,29 @@ def floor_urls(models):
     return module.__name__
 
 
-def measure(client, url):
-    client.get(url)
-    times = []
+def timed(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed, len(queries)
+
+
+def measure(client, url, floor=None):
+    """Median time (ms) and query count of ``url``, and of ``floor`` when given. The two are
+    requested in turn, so that a change in the machine's load weighs on both alike."""
+    urls = [url] if floor is None else [url, floor]
+    for each in urls:
+        client.get(each)
+    times = {each: [] for each in urls}
+    counts = {}
     for _ in range(REPEAT):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append(time.perf_counter() - started)
-        assert response.status_code == 200, (url, response.status_code)
-    return statistics.median(times) * 1000, len(queries)
+        for each in urls:
+            elapsed, counts[each] = timed(client, each)
+            times[each].append(elapsed)
+    figures = [(statistics.median(times[each]) * 1000, counts[each]) for each in urls]
+    return figures if floor is not None else figures[0]
 
 
 def top_up(model, target):
@@ -190,13 +205,10 @@ def main():
                 size = f"{systems}/{risks}"
                 for rt in types_:
                     floor = reverse(f"floor-{rt.model._meta.label}") + "?page_size=25"
-                    figures[(f"page {rt.list_url}", size)] = (
-                        measure(client, rt.list_url),
-                        measure(client, floor),
-                    )
+                    figures[(f"page {rt.list_url}", size)] = measure(client, rt.list_url, floor)
                 for url, model in apis:
                     floor = reverse(f"floor-{model._meta.label}")
-                    figures[(f"api {url}", size)] = (measure(client, url), measure(client, floor))
+                    figures[(f"api {url}", size)] = measure(client, url, floor)
                 for versions in (100, 1000):
                     system = AISystem.objects.order_by("pk")[versions // 1000]  # demo systems
                     if AISystem.history.filter(id=system.pk).count() < versions:
