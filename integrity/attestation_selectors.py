@@ -36,6 +36,15 @@ def attestations(system=None, model_version=None, decision=None, sha256=None):
     return queryset.order_by("-id")
 
 
+def attestations_as_listed(**filters):
+    """``attestations``, reading of the joined rows only what the API shows: the system's
+    slug, the model version's label and the token's name. An AI system row is wide, and a
+    page of attestations would otherwise load one whole system row per attestation."""
+    own = [field.name for field in Attestation._meta.concrete_fields]
+    related = ("system__slug", "model_version__label", "token__name")
+    return attestations(**filters).only(*own, *related)
+
+
 def system_summary(system):
     """How many attestations the system has and when the last one was registered."""
     return Attestation.objects.filter(system=system).aggregate(

@@ -185,8 +185,8 @@ class AttestationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self):
         # Gateways (an attestation token, no user) only write; people read within their scope.
         if not self.request.user.is_authenticated:
-            return selectors.attestations()
-        return restrict(selectors.attestations(), self.request.user, "view")
+            return selectors.attestations_as_listed()
+        return restrict(selectors.attestations_as_listed(), self.request.user, "view")
 
     def get_permissions(self):
         if self.action in ("create", "batch"):
