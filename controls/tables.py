@@ -26,9 +26,14 @@ class BadgeColumn(tables.Column):
 
     def render(self, value, record, bound_column):
         raw = getattr(record, bound_column.accessor)
-        return format_html(
-            '<span class="badge text-bg-{}">{}</span>', self.tones.get(raw, "secondary"), value
-        )
+        # One badge per choice: made once per table (a column belongs to one table).
+        badges = self.__dict__.setdefault("_badges", {})
+        key = (raw, value)
+        if key not in badges:
+            badges[key] = format_html(
+                '<span class="badge text-bg-{}">{}</span>', self.tones.get(raw, "secondary"), value
+            )
+        return badges[key]
 
     def value(self, value):
         return value

@@ -77,6 +77,11 @@ class TableBodyTests(TestCase):
             return None  # a page of its own (the SoA), not a django-tables2 list
         table = response.context["table"]
         table._counter = count()  # rows count from zero again, as in a fresh render
+        for column in table.columns:
+            # Columns keep what they wrote for this table (formatted dates, badges): dropped,
+            # so that django-tables2 below works out every cell itself.
+            for memo in ("_plan", "_seen", "_badges"):
+                column.column.__dict__.pop(memo, None)
         page = response.content.decode()
         expected = self.upstream.render({"table": table}, request=response.wsgi_request)
         assert normalised(tbody_of(page)) == normalised(expected), url

@@ -6,7 +6,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse, set_script_prefix
 from django.urls.converters import IntConverter
 
-from aims_portal.links import record_url
+from aims_portal.links import one_address_base, record_url
 from aims_portal.records import registered_types
 
 
@@ -45,3 +45,21 @@ def test_an_id_that_is_not_a_whole_number_goes_to_reverse():
     assert record_url("registry:aisystem-detail", 5) == "/inventory/systems/5/"
     with pytest.raises(Exception, match="Reverse"):
         record_url("registry:aisystem-detail", "five")
+
+
+def test_a_run_of_links_reads_the_address_base_once():
+    """Inside ``one_address_base`` links use the URL configuration and script prefix read on
+    entry (a page does not change them while it is written); outside it, the current ones."""
+    set_script_prefix("/aims/")
+    try:
+        with one_address_base():
+            assert record_url("registry:aisystem-detail", 5) == "/aims/inventory/systems/5/"
+            assert record_url("registry:aisystem-detail", 5) == reverse(
+                "registry:aisystem-detail", args=[5]
+            )
+            set_script_prefix("/other/")
+            assert record_url("registry:aisystem-detail", 6) == "/aims/inventory/systems/6/"
+        assert record_url("registry:aisystem-detail", 6) == "/other/inventory/systems/6/"
+    finally:
+        set_script_prefix("/")
+    assert record_url("registry:aisystem-detail", 6) == "/inventory/systems/6/"

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from functools import partialmethod
+from functools import lru_cache, partialmethod
+from types import FunctionType, MethodType
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -34,6 +35,8 @@ from django_tables2.columns.base import LinkTransform
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.rows import BoundRow
 from django_tables2.utils import AttributeDict, signature
+
+from ..links import one_address_base
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -77,7 +80,7 @@ def _columns(table: tables.Table) -> list[_Column]:
         column = bound.column
         attrs = {**table_attrs, **dict(column.attrs)}
         td = attrs.get("td", attrs.get("cell", {}))
-        args, catch_all = signature(bound.render)
+        args, catch_all = _signature(bound.render)
         wants = None if catch_all else tuple(args)
         if wants is not None and any(arg not in CELL_ARGUMENTS for arg in wants):
             wants = ("__never__",)
@@ -99,6 +102,21 @@ def _columns(table: tables.Table) -> list[_Column]:
             )
         )
     return columns
+
+
+def _signature(render: Callable[..., Any]) -> tuple[tuple[str, ...], str | None]:
+    """django-tables2's ``signature`` of a render method, worked out once per function (the
+    same for every table and column that shares it), not on every page."""
+    function = getattr(render, "__func__", None)
+    if not isinstance(render, MethodType) or not isinstance(function, FunctionType):
+        return signature(render)
+    return _method_signature(function)
+
+
+@lru_cache(maxsize=1024)
+def _method_signature(function: FunctionType) -> tuple[tuple[str, ...], str | None]:
+    args, catch_all = signature(function)
+    return tuple(args[1:]), catch_all  # less the instance the method is bound to
 
 
 def _plain_name(accessor: str) -> bool:
@@ -129,8 +147,12 @@ def _choice_field(
         if getattr(field, "choices", ()):
             labels = None
             if _default_display(key, field):
-                # What Model._get_FIELD_display builds on every call, built once per table.
-                labels = dict(make_hashable(field.flatchoices))
+                # What Model._get_FIELD_display builds on every call, built once per table,
+                # with each (perhaps translatable) label turned to text once.
+                labels = {
+                    value: force_str(label, strings_only=True)
+                    for value, label in make_hashable(field.flatchoices)
+                }
             column.choice_fields[key] = (field, labels)
         else:
             column.choice_fields[key] = None
@@ -273,17 +295,18 @@ def table_body(table: tables.Table, context: Context) -> SafeString:
     tbody = table.attrs.get("tbody")
     parts = [f"<tbody {tbody.as_html() if isinstance(tbody, AttributeDict) else ''}>"]
     rows = table.paginated_rows
-    for row in rows:
-        parts.append(f"<tr {_row_attrs(table, row)}>")
-        for column in columns:
-            cell = _cell(column, table, row)
-            td = column.td
-            if td is None:
-                bound = column.bound
-                bound.current_value, bound.current_record = cell, row.record
-                td = bound.attrs["td"].as_html()
-            parts.append(f"<td {td}>{_as_text(column, cell, context)}</td>")
-        parts.append("</tr>")
+    with one_address_base():
+        for row in rows:
+            parts.append(f"<tr {_row_attrs(table, row)}>")
+            for column in columns:
+                cell = _cell(column, table, row)
+                td = column.td
+                if td is None:
+                    bound = column.bound
+                    bound.current_value, bound.current_record = cell, row.record
+                    td = bound.attrs["td"].as_html()
+                parts.append(f"<td {td}>{_as_text(column, cell, context)}</td>")
+            parts.append("</tr>")
     if not parts[1:] and table.empty_text:
         text = render_value_in_context(table.empty_text, context)
         parts.append(f'<tr><td colspan="{len(columns)}">{text}</td></tr>')
