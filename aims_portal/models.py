@@ -130,6 +130,9 @@ class User(AtomicSaveMixin, AbstractUser):
     class Meta:
         ordering = ["username"]
 
+    # What __str__ reads: all a list page loads of a joined user (records/joins.py).
+    name_fields = ("username", "first_name", "last_name")
+
     def __str__(self):
         return self.get_full_name() or self.username
 

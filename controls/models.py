@@ -99,6 +99,9 @@ class Control(TrackedModel):
     class Meta:
         ordering = ["sort_key"]
 
+    # What __str__ reads: all a list page loads of a joined control (records/joins.py).
+    name_fields = ("ref", "title")
+
     def __str__(self):
         return f"{self.ref} {self.title}"
 
@@ -340,6 +343,9 @@ class ControlledDocument(TrackedModel):
         ordering = ["ref"]
         verbose_name = "controlled document"
         indexes = sort_indexes("title", "kind", "doc_version", "status", "review_date")
+
+    # What __str__ reads: all a list page loads of a joined controlled document (records/joins.py).
+    name_fields = ("ref", "title")
 
     def __str__(self):
         return f"{self.ref} {self.title}"

@@ -298,6 +298,9 @@ class Objective(TrackedModel):
         verbose_name = "AI objective"
         indexes = sort_indexes("title", "due_date", "metric")
 
+    # What __str__ reads: all a list page loads of a joined AI objective (records/joins.py).
+    name_fields = ("reference", "title")
+
     def __str__(self):
         return f"{self.reference} {self.title}"
 
@@ -373,6 +376,9 @@ class Competence(TrackedModel):
         ordering = ["reference"]
         verbose_name = "competence"
         indexes = sort_indexes("name", "role")
+
+    # What __str__ reads: all a list page loads of a joined competence (records/joins.py).
+    name_fields = ("reference", "name")
 
     def __str__(self):
         return f"{self.reference} {self.name}"

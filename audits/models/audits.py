@@ -33,6 +33,9 @@ class AuditProgramme(TrackedModel):
         verbose_name = "audit programme"
         indexes = sort_indexes("title", "updated_at")
 
+    # What __str__ reads: all a list page loads of a joined audit programme (records/joins.py).
+    name_fields = ("title", "year")
+
     def __str__(self):
         return self.title if str(self.year) in self.title else f"{self.title} ({self.year})"
 
@@ -110,6 +113,9 @@ class Audit(TrackedModel):
         indexes = sort_indexes(
             ("planned_start", "reference"), "title", "planned_end", "status", "completed_at"
         )
+
+    # What __str__ reads: all a list page loads of a joined internal audit (records/joins.py).
+    name_fields = ("reference", "title")
 
     def __str__(self):
         return f"{self.reference} {self.title}"

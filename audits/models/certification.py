@@ -31,6 +31,9 @@ class CertificationBody(TrackedModel):
         verbose_name_plural = "certification bodies"
         indexes = sort_indexes("accreditation")
 
+    # What __str__ reads: all a list page loads of a joined certification body (records/joins.py).
+    name_fields = ("name",)
+
     def __str__(self):
         return self.name
 
@@ -107,6 +110,9 @@ class CertificationAudit(TrackedModel):
                 name="one_certification_audit_per_cycle_and_kind",
             )
         ]
+
+    # What __str__ reads: all a list page loads of a joined certification audit (records/joins.py).
+    name_fields = ("reference", "kind")
 
     def __str__(self):
         return f"{self.reference} {self.get_kind_display()}"

@@ -94,6 +94,9 @@ class Finding(TrackedModel):
             )
         ]
 
+    # What __str__ reads: all a list page loads of a joined finding (records/joins.py).
+    name_fields = ("reference", "title")
+
     def __str__(self):
         return f"{self.reference} {self.title}"
 

@@ -77,6 +77,9 @@ class ManagementReview(TrackedModel):
         verbose_name = "management review"
         indexes = sort_indexes(("meeting_date", "reference"), "title", "status", "completed_at")
 
+    # What __str__ reads: all a list page loads of a joined management review (records/joins.py).
+    name_fields = ("reference", "title")
+
     def __str__(self):
         return f"{self.reference} {self.title}"
 

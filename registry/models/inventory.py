@@ -55,6 +55,9 @@ class Supplier(TrackedModel):
             *sort_indexes("services", "due_diligence_status", "next_review", "updated_at"),
         ]
 
+    # What __str__ reads: all a list page loads of a joined supplier (records/joins.py).
+    name_fields = ("name",)
+
     def __str__(self):
         return self.name
 
@@ -244,6 +247,9 @@ class AISystem(TrackedModel):
             models.Index(Lower("name"), name="aisystem_name_lower"),
             *sort_indexes("name", "risk_tier", "eu_ai_act_tier", "data_sensitivity", "updated_at"),
         ]
+
+    # What __str__ reads: all a list page loads of a joined AI system (records/joins.py).
+    name_fields = ("name",)
 
     def __str__(self):
         return self.name
