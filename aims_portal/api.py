@@ -19,6 +19,7 @@ from . import history
 from .api_input import HistoryPagination, body_too_big_message, problem
 from .jobs import QueueUnavailable
 from .permissions import MatrixPermission
+from .records.joins import joins_read_by
 from .scopes import restrict
 from .services import StaleVersionError
 
@@ -246,7 +247,11 @@ class RecordViewSet(WorkflowStepMixin, viewsets.ModelViewSet):
     matrix_actions = {"retire": "delete", "step": "view"}
 
     def get_queryset(self):
-        return restrict(super().get_queryset(), self.request.user, "view")
+        queryset = restrict(super().get_queryset(), self.request.user, "view")
+        if self.action in ("list", "retrieve"):
+            # Records name their joined records by id: joins the answer does not read go.
+            queryset = joins_read_by(queryset, self.get_serializer_class())
+        return queryset
 
     def filter_queryset(self, queryset):
         # Filters (and the default "active only" status) narrow lists; a record stays

@@ -10,6 +10,7 @@ without the declaration, or one whose own joins continue further, is read whole,
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import FieldDoesNotExist
@@ -56,3 +57,72 @@ def _is_column(model, name: str) -> bool:
         return model._meta.get_field(name).concrete
     except FieldDoesNotExist:
         return False
+
+
+def joins_read_by(queryset: QuerySet, serializer_class: type) -> QuerySet:
+    """``queryset`` without the joins that ``serializer_class`` does not read: an API record
+    names a joined record by its id, which the row itself holds (``system_id``), so joining
+    the system's row only to throw it away costs a wide read per record. Joins are kept
+    whenever a field could read more than it declares (a method field, a property)."""
+    joined = queryset.query.select_related
+    if not isinstance(joined, dict) or not joined:
+        return queryset
+    read = _relations_read(serializer_class, queryset.model)
+    if read is None:
+        return queryset
+    kept = [
+        path for name, further in joined.items() if name in read for path in _paths(name, further)
+    ]
+    if len(kept) == len(list(_paths_of(joined))):
+        return queryset
+    queryset = queryset.select_related(None)
+    # (No names at all would mean every foreign key: only named ones are asked for.)
+    return queryset.select_related(*kept) if kept else queryset
+
+
+def _paths(name: str, further: dict) -> list[str]:
+    if not further:
+        return [name]
+    return [f"{name}__{path}" for path in _paths_of(further)]
+
+
+def _paths_of(joined: dict):
+    for name, further in joined.items():
+        yield from _paths(name, further)
+
+
+@lru_cache(maxsize=256)
+def _relations_read(serializer_class: type, model) -> frozenset[str] | None:
+    """The model fields ``serializer_class`` reads something of beyond a related id; None
+    when one of its fields may read anything (a method field, the whole record, a property
+    or method of the model)."""
+    from rest_framework import serializers
+
+    read = set()
+    for field in serializer_class().fields.values():
+        if field.write_only:
+            continue
+        if isinstance(field, serializers.SerializerMethodField) or field.source == "*":
+            return None
+        first, *rest = field.source.split(".")
+        if not _is_field(model, first):
+            return None
+        related_id = (
+            isinstance(field, serializers.RelatedField)
+            and not rest
+            and field.use_pk_only_optimization()
+        )
+        if not related_id:
+            read.add(first)
+    return frozenset(read)
+
+
+def _is_field(model, name: str) -> bool:
+    """A field of ``model`` of any kind (a column, a link either way), not a property."""
+    if name == "pk":
+        return True
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
