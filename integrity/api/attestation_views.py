@@ -22,6 +22,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from aims_portal.api import MatrixPermission
 from aims_portal.api_input import AttestationPagination, PortalJSONParser
 from aims_portal.auth_backends import PortalTokenAuthentication
+from aims_portal.records.joins import names_only
 from aims_portal.scopes import restrict
 
 from .. import attestation_selectors as selectors
@@ -287,6 +288,14 @@ class AttestationTokenViewSet(
     serializer_class = AttestationTokenSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = AttestationTokenFilterSet
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action in ("list", "retrieve"):
+            # The answer shows the system's slug and the people's names: the rest of
+            # those rows is not read.
+            queryset = names_only(queryset, ("system__slug",))
+        return queryset
 
     @extend_schema(
         summary="Create a token for one AI system",
