@@ -1,11 +1,16 @@
-"""List pages read of each joined row only what they show of it.
+"""Lists read of each joined row only what they show of it.
 
-A list page joins the records its cells name (an assessment's system, owner and approver),
-and Django reads every column of each joined row: an AI system has three dozen, a person
-their password hash and four timestamps. A model that declares ``name_fields``, the fields
-its name (``str``) is written from, is read on a list page with only those, its id, and
-the fields the table's columns show through it (``system__risk_tier``). A joined model
-without the declaration, or one whose own joins continue further, is read whole, as before.
+A list joins the records its rows name (an assessment's system, owner and approver), and
+Django reads every column of each joined row: an AI system has three dozen, a person their
+password hash and four timestamps.
+
+- A list page (``names_only``): a model that declares ``name_fields``, the fields its name
+  (``str``) is written from, is read with only those, its id, and the fields the table's
+  columns show through it (``system__risk_tier``). A joined model without the declaration,
+  or one whose own joins continue further, is read whole.
+- An API list or record (``joins_read_by``): the answer names most joined records by id,
+  which the row itself holds (``system_id``); a join whose row no field of the serializer
+  reads is dropped. Every join stays when a field may read more than it declares.
 """
 
 from __future__ import annotations
@@ -60,10 +65,8 @@ def _is_column(model, name: str) -> bool:
 
 
 def joins_read_by(queryset: QuerySet, serializer_class: type) -> QuerySet:
-    """``queryset`` without the joins that ``serializer_class`` does not read: an API record
-    names a joined record by its id, which the row itself holds (``system_id``), so joining
-    the system's row only to throw it away costs a wide read per record. Joins are kept
-    whenever a field could read more than it declares (a method field, a property)."""
+    """``queryset`` without the joins whose rows ``serializer_class`` does not read (see the
+    module's description)."""
     joined = queryset.query.select_related
     if not isinstance(joined, dict) or not joined:
         return queryset
