@@ -117,10 +117,54 @@ class PersonFilter(LookupFilter):
         super().__init__(*args, lookup_url="people-lookup", **kwargs)
 
 
+class KeptJinja2(Jinja2):
+    """Jinja2 drawing of widgets, each drawing kept by its template and context.
+
+    A widget's template is a function of the context its widget gives it (name, value,
+    attributes, options) and of nothing else, and a list page draws the same menus on every
+    request. The key holds each value with its type: a safe string and a plain one with the
+    same text are drawn differently. A context holding something that cannot be a key (an
+    unhashable object) is drawn every time. At most MAX_KEPT drawings are kept.
+    """
+
+    MAX_KEPT = 4096
+
+    def __init__(self):
+        super().__init__()
+        self._kept = {}
+
+    def render(self, template_name, context, request=None):
+        try:
+            key = None if request is not None else (template_name, _frozen(context))
+        except TypeError:
+            key = None
+        if key is None:
+            return super().render(template_name, context, request)
+        drawn = self._kept.get(key)
+        if drawn is None:
+            drawn = super().render(template_name, context, request)
+            if len(self._kept) >= self.MAX_KEPT:
+                self._kept.clear()
+            self._kept[key] = drawn
+        return drawn
+
+
+def _frozen(value):
+    """``value`` as a key: containers become tuples in their order, each other value is
+    kept with its type. Raises TypeError for a value that cannot be hashed."""
+    if isinstance(value, dict):
+        return (dict, tuple((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return (type(value), tuple(_frozen(item) for item in value))
+    hash(value)
+    return (type(value), value)
+
+
 # Filter boxes are drawn by Jinja2 from Django's own widget templates: the same markup as the
 # default renderer, in a fraction of the time (a list page draws up to ten menus on every
-# request). Forms that people fill in keep the default renderer.
-FILTER_RENDERER = Jinja2()
+# request), and each drawing is kept for the next page that draws the same box. Forms that
+# people fill in keep the default renderer.
+FILTER_RENDERER = KeptJinja2()
 
 
 class FilterForm(forms.Form):
