@@ -60,6 +60,7 @@ class _Column:
     link_text: bool
     plain_link: bool  # linkify=True: a link to the record's own page
     link_accessor: A | None  # for a plain link: where its target is read from
+    link_attribute: str | None  # ... when that is one plain name
     # The attribute read straight off a model record, when the accessor is one plain name
     # (no "__" or legacy "." path).
     attribute: str | None
@@ -84,6 +85,8 @@ def _columns(table: tables.Table) -> list[_Column]:
         wants = None if catch_all else tuple(args)
         if wants is not None and any(arg not in CELL_ARGUMENTS for arg in wants):
             wants = ("__never__",)
+        link_accessor = _link_accessor(bound)
+        link_plain = link_accessor is not None and _plain_name(link_accessor)
         columns.append(
             _Column(
                 bound=bound,
@@ -95,7 +98,8 @@ def _columns(table: tables.Table) -> list[_Column]:
                 default=bound.default,
                 link_text=isinstance(column, BaseLinkColumn) and column.text is not None,
                 plain_link=_is_plain_link(bound.link),
-                link_accessor=_link_accessor(bound),
+                link_accessor=link_accessor,
+                link_attribute=str(link_accessor) if link_plain else None,
                 attribute=str(bound.accessor) if _plain_name(bound.accessor) else None,
                 many=isinstance(column, ManyToManyColumn),
                 choice_fields={},
@@ -247,11 +251,10 @@ def _render(column: _Column, table: tables.Table, row: BoundRow, value: Any) -> 
 def _plain_link(link: LinkTransform, column: _Column, record: Any, content: Any) -> Any:
     """What ``LinkTransform.__call__`` gives for ``linkify=True`` (no URL, reverse arguments
     or attributes of its own): the content in a link to the record's page, in one step."""
-    accessor = column.link_accessor
-    if _plain_name(accessor) and isinstance(record, models.Model):
-        target = _attribute(record, accessor)
+    if column.link_attribute and isinstance(record, models.Model):
+        target = _attribute(record, column.link_attribute)
     else:
-        target = accessor.resolve(record)
+        target = column.link_accessor.resolve(record)
     if not hasattr(target, "get_absolute_url"):
         if not hasattr(record, "get_absolute_url"):
             return link(content, record=record, bound_column=column.bound)
