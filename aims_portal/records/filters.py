@@ -9,6 +9,7 @@ from django.forms.renderers import Jinja2
 from django.urls import reverse
 from django_filters.utils import label_for_filter
 
+from ..kept import Kept, frozen_or_none
 from ..record_registry import record_type_for
 from .lookup import active_people
 
@@ -131,33 +132,15 @@ class KeptJinja2(Jinja2):
 
     def __init__(self):
         super().__init__()
-        self._kept = {}
+        self._kept = Kept(self.MAX_KEPT)
 
     def render(self, template_name, context, request=None):
-        try:
-            key = None if request is not None else (template_name, _frozen(context))
-        except TypeError:
-            key = None
-        if key is None:
-            return super().render(template_name, context, request)
-        drawn = self._kept.get(key)
-        if drawn is None:
-            drawn = super().render(template_name, context, request)
-            if len(self._kept) >= self.MAX_KEPT:
-                self._kept.clear()
-            self._kept[key] = drawn
-        return drawn
-
-
-def _frozen(value):
-    """``value`` as a key: containers become tuples in their order, each other value is
-    kept with its type. Raises TypeError for a value that cannot be hashed."""
-    if isinstance(value, dict):
-        return (dict, tuple((key, _frozen(item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return (type(value), tuple(_frozen(item) for item in value))
-    hash(value)
-    return (type(value), value)
+        key = None
+        if request is None:
+            drawn = frozen_or_none(context)
+            key = None if drawn is None else (template_name, drawn)
+        draw = super().render
+        return self._kept.get(key, lambda: draw(template_name, context, request))
 
 
 # Filter boxes are drawn by Jinja2 from Django's own widget templates: the same markup as the
@@ -172,9 +155,12 @@ class FilterForm(forms.Form):
 
     default_renderer = FILTER_RENDERER
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+    @classmethod
+    def with_fields(cls, name, fields):
+        """A form class of ``fields``, each widget given its Bootstrap class. Each form made
+        from it copies the fields, so the class can serve every request."""
+        form_class = type(name, (cls,), dict(fields))
+        for field in form_class.base_fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
@@ -184,6 +170,7 @@ class FilterForm(forms.Form):
                 css = "form-control form-control-sm"
             classes = widget.attrs.get("class", "")
             widget.attrs["class"] = f"{classes} {css}".strip()
+        return form_class
 
 
 class RecordFilterSet(django_filters.FilterSet):
@@ -221,11 +208,23 @@ class RecordFilterSet(django_filters.FilterSet):
     )
 
     def get_form_class(self):
-        for declared in self.filters.values():
-            if isinstance(declared, django_filters.BooleanFilter):
-                declared.extra.setdefault("widget", AnyYesNo)
-        fields = OrderedDict((name, declared.field) for name, declared in self.filters.items())
-        return type(f"{type(self).__name__}Form", (FilterForm,), fields)
+        # Made once per filter set class and set of filters, not on every request: building
+        # the fields and the class was a third of a list's filtering. A field depends on its
+        # filter's declaration only (no filter here reads the request to build its field).
+        cls = type(self)
+        kept = cls.__dict__.get("_form_classes")
+        if kept is None:
+            kept = {}
+            cls._form_classes = kept
+        key = tuple(self.filters)
+        form_class = kept.get(key)
+        if form_class is None:
+            for declared in self.filters.values():
+                if isinstance(declared, django_filters.BooleanFilter):
+                    declared.extra.setdefault("widget", AnyYesNo)
+            fields = OrderedDict((name, declared.field) for name, declared in self.filters.items())
+            form_class = kept[key] = FilterForm.with_fields(f"{cls.__name__}Form", fields)
+        return form_class
 
     def search(self, queryset, name, value):
         query = Q()

@@ -36,6 +36,7 @@ from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.rows import BoundRow
 from django_tables2.utils import AttributeDict, signature
 
+from ..kept import Kept, frozen_or_none
 from ..links import one_address_base
 
 if TYPE_CHECKING:
@@ -317,13 +318,32 @@ def table_body(table: tables.Table, context: Context) -> SafeString:
     return mark_safe("".join(parts))
 
 
+# Table heads by table class, order and query string: a head is a function of these alone
+# (headers, sort links and their classes), and paging through a list keeps drawing the same.
+_HEADS = Kept(1024)
+
+
 def table_head(table: tables.Table, context: Context) -> SafeString:
     """The ``<thead>`` of ``table``: each header, a link that sorts by it where it may."""
     if not table.show_header:
         return mark_safe("")
+    query = context["request"].GET
+    key = frozen_or_none(
+        (
+            type(table),
+            table.prefix,
+            tuple(table.order_by or ()),
+            table.exclude,
+            table.sequence,
+            list(query.lists()),
+        )
+    )
+    return _HEADS.get(key, lambda: _drawn_head(table, context, dict(query)))
+
+
+def _drawn_head(table, context, query):
     thead = table.attrs.get("thead")
     parts = [f"<thead {thead.as_html() if isinstance(thead, AttributeDict) else ''}>", "<tr>"]
-    query = dict(context["request"].GET)
     sort_field = table.prefixed_order_by_field
     for column in table.columns:
         header = render_value_in_context(column.header, context)

@@ -16,3 +16,13 @@ def table_body(context, table):
 def table_head(context, table):
     """The table's ``<thead>``, written in one pass."""
     return build_table_head(table, context)
+
+
+@register.simple_tag(takes_context=True)
+def record_table(context, table):
+    """The table, drawn by its template within the page's own context. django-tables2's
+    ``render_table`` draws it in a new context, which runs every context processor again."""
+    template = context.template.engine.get_template(table.template_name)
+    table.before_render(context.get("request"))
+    with context.push(table=table):
+        return template.render(context)
