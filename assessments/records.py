@@ -1,9 +1,8 @@
 """Record type declarations: impact assessments, risks and the scoring method."""
 
-import django_tables2 as tables
-
 from aims_portal.records import Panel, RecordType
 from aims_portal.records.filters import WorkflowStatusFilterSet
+from aims_portal.records.tables import RecordTable
 from aims_portal.records.types import Section
 
 from . import services
@@ -100,7 +99,7 @@ class ScoringMethodFilterSet(WorkflowStatusFilterSet):
         fields = ["q"]
 
 
-class ScoringMethodTable(tables.Table):
+class ScoringMethodTable(RecordTable):
     class Meta:
         model = ScoringMethod
         fields = ("name", "matrix_size", "updated_at")

@@ -2,6 +2,8 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from aims_portal.records.tables import RecordTable
+
 from .models import ImpactAssessment, Risk
 from .selectors import scoring_method
 
@@ -55,7 +57,7 @@ class LevelColumn(tables.Column):
         return f"{value} {level['label']}" if level else ""
 
 
-class RiskTable(tables.Table):
+class RiskTable(RecordTable):
     reference = tables.Column(linkify=True, verbose_name="ID")
     title = tables.Column(linkify=True)
     systems = tables.ManyToManyColumn(
@@ -89,7 +91,7 @@ class RiskTable(tables.Table):
         super().__init__(*args, **kwargs)
 
 
-class AssessmentTable(tables.Table):
+class AssessmentTable(RecordTable):
     reference = tables.Column(linkify=True, verbose_name="ID")
     revision = tables.Column(verbose_name="Rev.")
     system = tables.Column(linkify=True, order_by=("system__name",))

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from aims_portal.records.export import ExportValue
+from aims_portal.records.tables import RecordTable
 from assessments.tables import StatusColumn
 
 from .models import (
@@ -82,7 +83,7 @@ def due_text(value, status):
     return f"{value.isoformat()}{' (overdue)' if late else ''}"
 
 
-class ProgrammeTable(tables.Table):
+class ProgrammeTable(RecordTable):
     year = tables.Column(linkify=True)
     title = tables.Column(linkify=True)
     owner = tables.Column(order_by=("owner__username",))
@@ -93,7 +94,7 @@ class ProgrammeTable(tables.Table):
         empty_text = "No audit programmes match."
 
 
-class AuditTable(tables.Table):
+class AuditTable(RecordTable):
     reference = tables.Column(linkify=True, verbose_name="ID")
     title = tables.Column(linkify=True)
     lead_auditor = tables.Column(order_by=("lead_auditor__username",))
@@ -114,7 +115,7 @@ class AuditTable(tables.Table):
         empty_text = "No audits match."
 
 
-class ChecklistLineTable(tables.Table):
+class ChecklistLineTable(RecordTable):
     audit = tables.Column(accessor="audit__reference", verbose_name="Audit")
     ref = tables.Column(linkify=True)
     title = tables.Column(linkify=True)
@@ -134,7 +135,7 @@ class ChecklistLineTable(tables.Table):
         return value
 
 
-class FindingTable(tables.Table):
+class FindingTable(RecordTable):
     reference = tables.Column(linkify=True, verbose_name="ID")
     title = tables.Column(linkify=True)
     kind = KindColumn(verbose_name="Type")
@@ -167,7 +168,7 @@ class FindingTable(tables.Table):
         empty_text = "No findings match."
 
 
-class CorrectiveActionTable(tables.Table):
+class CorrectiveActionTable(RecordTable):
     reference = tables.Column(linkify=True, verbose_name="ID")
     title = tables.Column(linkify=True)
     # Not sortable: the finding or review it answers is one of two optional links, and no
@@ -199,7 +200,7 @@ class CorrectiveActionTable(tables.Table):
     }
 
 
-class ManagementReviewTable(tables.Table):
+class ManagementReviewTable(RecordTable):
     reference = tables.Column(linkify=True, verbose_name="ID")
     title = tables.Column(linkify=True)
     chair = tables.Column(order_by=("chair__username",))
@@ -211,7 +212,7 @@ class ManagementReviewTable(tables.Table):
         empty_text = "No management reviews match."
 
 
-class EvidenceTable(tables.Table):
+class EvidenceTable(RecordTable):
     title = tables.Column(linkify=True)
     added_by = tables.Column(order_by=("added_by__username",))
 
@@ -246,7 +247,7 @@ class CertificationStatusColumn(tables.Column):
         return value
 
 
-class CertificationBodyTable(tables.Table):
+class CertificationBodyTable(RecordTable):
     name = tables.Column(linkify=True)
     contact_name = tables.Column(orderable=False)
     contact_email = tables.Column(orderable=False)
@@ -257,7 +258,7 @@ class CertificationBodyTable(tables.Table):
         empty_text = "No certification body recorded yet."
 
 
-class CertificationAuditTable(tables.Table):
+class CertificationAuditTable(RecordTable):
     reference = tables.Column(linkify=True, verbose_name="ID")
     kind = tables.Column(linkify=True)
     body = tables.Column(order_by=("body__name",))
@@ -281,7 +282,7 @@ class CertificationAuditTable(tables.Table):
         empty_text = "No certification audit planned yet."
 
 
-class CertificateTable(tables.Table):
+class CertificateTable(RecordTable):
     number = tables.Column(linkify=True)
     body = tables.Column(order_by=("body__name",))
     status = CertificationStatusColumn()

@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from aims_portal.records.export import ExportValue
+from aims_portal.records.tables import RecordTable
 
 from .models import Control, ControlledDocument, Requirement, SoAEntry
 
@@ -39,7 +40,7 @@ class BadgeColumn(tables.Column):
         return value
 
 
-class ControlTable(tables.Table):
+class ControlTable(RecordTable):
     ref = tables.Column(linkify=True, order_by=("sort_key",))
     title = tables.Column(linkify=True)
     group = tables.Column(order_by=("sort_key",))
@@ -97,7 +98,7 @@ REQUIREMENT_TONES = {
 }
 
 
-class RequirementTable(tables.Table):
+class RequirementTable(RecordTable):
     ref = tables.Column(linkify=True, order_by=("sort_key",))
     title = tables.Column(linkify=True)
     status = BadgeColumn(REQUIREMENT_TONES)
@@ -124,7 +125,7 @@ class RequirementTable(tables.Table):
     }
 
 
-class SoAEntryTable(tables.Table):
+class SoAEntryTable(RecordTable):
     control = tables.Column(linkify=lambda record: record.get_absolute_url())
     applicability = BadgeColumn(APPLICABILITY_TONES)
     implementation_status = BadgeColumn(IMPLEMENTATION_TONES)
@@ -134,7 +135,7 @@ class SoAEntryTable(tables.Table):
         fields = ("control", "applicability", "implementation_status", "owner", "last_reviewed")
 
 
-class ControlledDocumentTable(tables.Table):
+class ControlledDocumentTable(RecordTable):
     ref = tables.Column(linkify=True)
     title = tables.Column(linkify=True)
     status = BadgeColumn(DOCUMENT_TONES)

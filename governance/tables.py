@@ -1,5 +1,6 @@
 import django_tables2 as tables
 
+from aims_portal.records.tables import RecordTable
 from controls.tables import BadgeColumn
 
 from .models import (
@@ -20,7 +21,7 @@ KIND_TONES = {"internal": "info", "external": "primary"}
 RACI_TONES = {"R": "primary", "A": "danger", "C": "info", "I": "secondary"}
 
 
-class ContextIssueTable(tables.Table):
+class ContextIssueTable(RecordTable):
     reference = tables.Column(linkify=True)
     title = tables.Column(linkify=True)
     kind = BadgeColumn(KIND_TONES)
@@ -32,7 +33,7 @@ class ContextIssueTable(tables.Table):
         empty_text = "No context issues match."
 
 
-class InterestedPartyTable(tables.Table):
+class InterestedPartyTable(RecordTable):
     reference = tables.Column(linkify=True)
     name = tables.Column(linkify=True)
     owner = tables.Column(order_by=("owner__username",))
@@ -50,7 +51,7 @@ class InterestedPartyTable(tables.Table):
         return "yes" if value else "no"
 
 
-class ScopeStatementTable(tables.Table):
+class ScopeStatementTable(RecordTable):
     title = tables.Column(linkify=True)
     status = BadgeColumn(SCOPE_TONES)
     approved_by = tables.Column(orderable=False)
@@ -61,7 +62,7 @@ class ScopeStatementTable(tables.Table):
         empty_text = "No scope statement yet."
 
 
-class PolicyAcknowledgementTable(tables.Table):
+class PolicyAcknowledgementTable(RecordTable):
     document = tables.Column(linkify=True, order_by=("document__ref",))
     person = tables.Column(order_by=("person__username",))
     acknowledged_at = tables.Column(linkify=True)
@@ -72,7 +73,7 @@ class PolicyAcknowledgementTable(tables.Table):
         empty_text = "No acknowledgements match."
 
 
-class RaciAssignmentTable(tables.Table):
+class RaciAssignmentTable(RecordTable):
     activity = tables.Column(linkify=True)
     system = tables.Column(orderable=False)
     person = tables.Column(order_by=("person__username",))
@@ -84,7 +85,7 @@ class RaciAssignmentTable(tables.Table):
         empty_text = "No RACI lines match."
 
 
-class ObjectiveTable(tables.Table):
+class ObjectiveTable(RecordTable):
     reference = tables.Column(linkify=True)
     title = tables.Column(linkify=True)
     owner = tables.Column(order_by=("owner__username",))
@@ -105,7 +106,7 @@ class ObjectiveTable(tables.Table):
         return format(value.normalize(), "f")
 
 
-class MeasurementTable(tables.Table):
+class MeasurementTable(RecordTable):
     objective = tables.Column(order_by=("objective__reference",))
     measured_on = tables.Column(linkify=True)
     source = tables.Column(orderable=False)
@@ -118,7 +119,7 @@ class MeasurementTable(tables.Table):
         empty_text = "No measurements match."
 
 
-class CompetenceTable(tables.Table):
+class CompetenceTable(RecordTable):
     reference = tables.Column(linkify=True)
     name = tables.Column(linkify=True)
     system = tables.Column(orderable=False)
@@ -130,7 +131,7 @@ class CompetenceTable(tables.Table):
         empty_text = "No competences match."
 
 
-class TrainingRecordTable(tables.Table):
+class TrainingRecordTable(RecordTable):
     activity = tables.Column(linkify=True)
     person = tables.Column(order_by=("person__username",))
     competence = tables.Column(order_by=("competence__reference",))
@@ -141,7 +142,7 @@ class TrainingRecordTable(tables.Table):
         empty_text = "No training records match."
 
 
-class CommunicationTable(tables.Table):
+class CommunicationTable(RecordTable):
     topic = tables.Column(linkify=True)
     responsible = tables.Column(order_by=("responsible__username",))
     audience = tables.Column(orderable=False)

@@ -6,6 +6,7 @@ import django_tables2 as tables
 from aims_portal.records import RecordType
 from aims_portal.records.filters import RecordFilterSet
 from aims_portal.records.forms import ModelForm
+from aims_portal.records.tables import RecordTable
 from aims_portal.records.types import Section
 
 from . import services
@@ -27,7 +28,7 @@ class GroupRoleMappingFilterSet(RecordFilterSet):
         fields = ["q", "role", "status"]
 
 
-class GroupRoleMappingTable(tables.Table):
+class GroupRoleMappingTable(RecordTable):
     group = tables.Column(linkify=True)
     role = tables.Column(orderable=False)
     note = tables.Column(orderable=False)

@@ -1,5 +1,7 @@
 import django_tables2 as tables
 
+from aims_portal.records.tables import RecordTable
+
 from .models import (
     AISystem,
     ChangeRequest,
@@ -57,7 +59,7 @@ DUE_DILIGENCE_TONES = {
 }
 
 
-class SupplierTable(tables.Table):
+class SupplierTable(RecordTable):
     name = tables.Column(linkify=True)
     due_diligence_status = BadgeColumn(DUE_DILIGENCE_TONES)
     owner = tables.Column(order_by=("owner__username",))
@@ -68,7 +70,7 @@ class SupplierTable(tables.Table):
         empty_text = "No suppliers match."
 
 
-class AISystemTable(tables.Table):
+class AISystemTable(RecordTable):
     name = tables.Column(linkify=True)
     stage = BadgeColumn(STAGE_TONES)
     risk_tier = BadgeColumn(TIER_TONES)
@@ -89,7 +91,7 @@ class AISystemTable(tables.Table):
         empty_text = "No AI systems match."
 
 
-class DataSourceTable(tables.Table):
+class DataSourceTable(RecordTable):
     name = tables.Column(linkify=True)
     system = tables.Column(linkify=True, order_by=("system__name",))
     pii = tables.BooleanColumn(verbose_name="PII", yesno="Yes,No")
@@ -100,7 +102,7 @@ class DataSourceTable(tables.Table):
         empty_text = "No data sources match."
 
 
-class ModelVersionTable(tables.Table):
+class ModelVersionTable(RecordTable):
     label = tables.Column(linkify=True)
     system = tables.Column(linkify=True, order_by=("system__name",))
 
@@ -110,7 +112,7 @@ class ModelVersionTable(tables.Table):
         empty_text = "No model versions match."
 
 
-class IncidentTable(tables.Table):
+class IncidentTable(RecordTable):
     title = tables.Column(linkify=True)
     system = tables.Column(linkify=True, order_by=("system__name",))
     severity = BadgeColumn(TIER_TONES)
@@ -122,7 +124,7 @@ class IncidentTable(tables.Table):
         empty_text = "No incidents match."
 
 
-class ChangeRequestTable(tables.Table):
+class ChangeRequestTable(RecordTable):
     id = tables.Column(verbose_name="Request", linkify=True)
     system = tables.Column(linkify=True, order_by=("system__name",))
     status = BadgeColumn(STATUS_TONES)
@@ -151,7 +153,7 @@ class ChangeRequestTable(tables.Table):
         return f"CR-{value}"
 
 
-class RegistryPolicyTable(tables.Table):
+class RegistryPolicyTable(RecordTable):
     title = tables.Column(linkify=True)
 
     class Meta:

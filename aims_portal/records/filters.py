@@ -1,12 +1,14 @@
+import copy
 from collections import OrderedDict
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.forms import NullBooleanSelect
+from django.forms import BoundField, NullBooleanSelect
 from django.forms.renderers import Jinja2
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django_filters.fields import ChoiceIterator
 from django_filters.utils import label_for_filter
 
 from ..kept import Kept, frozen_or_none
@@ -150,16 +152,66 @@ class KeptJinja2(Jinja2):
 FILTER_RENDERER = KeptJinja2()
 
 
+class KeptBoundField(BoundField):
+    """A filter box drawn once per form class, box and value, and kept.
+
+    A filter form's class is made once per filter set (``RecordFilterSet.get_form_class``),
+    so its boxes are the same on every request but for their values. A box is drawn anew
+    each time when its menu's choices are worked out when drawn (a callable, a queryset),
+    or when it is a remote lookup showing the name of a chosen record, read from the
+    database.
+    """
+
+    _drawings = Kept(4096)
+
+    def as_widget(self, widget=None, attrs=None, only_initial=False):
+        draw = super().as_widget
+        if widget is not None or attrs or only_initial:
+            return draw(widget, attrs, only_initial)
+        return self._drawings.get(self._drawing_key(), draw)
+
+    def _drawing_key(self):
+        widget = self.field.widget
+        value = self.value()
+        if isinstance(widget, RemoteLookupInput):
+            if value not in (None, ""):
+                return None
+        elif not _fixed(getattr(widget, "choices", ())):
+            return None
+        return frozen_or_none(
+            (
+                type(self.form),
+                self.name,
+                value,
+                self.auto_id,
+                bool(self.errors),
+                get_urlconf(),
+                get_script_prefix(),
+            )
+        )
+
+
+def _fixed(choices):
+    """Whether a menu's choices are a list given once (django-filter wraps them to add its
+    empty choice), not worked out each time they are read."""
+    if isinstance(choices, ChoiceIterator):
+        choices = choices.choices
+    return isinstance(choices, list | tuple)
+
+
 class FilterForm(forms.Form):
     """The form behind a list's filters: Bootstrap's small controls, drawn by Jinja2."""
 
     default_renderer = FILTER_RENDERER
+    bound_field_class = KeptBoundField
 
     @classmethod
     def with_fields(cls, name, fields):
         """A form class of ``fields``, each widget given its Bootstrap class. Each form made
         from it copies the fields, so the class can serve every request."""
-        form_class = type(name, (cls,), dict(fields))
+        # The form class owns its fields: the widgets' classes are added to copies.
+        fields = {key: copy.deepcopy(field) for key, field in fields.items()}
+        form_class = type(name, (cls,), fields)
         for field in form_class.base_fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
@@ -171,6 +223,24 @@ class FilterForm(forms.Form):
             classes = widget.attrs.get("class", "")
             widget.attrs["class"] = f"{classes} {css}".strip()
         return form_class
+
+
+class _Filters(OrderedDict):
+    """A filter set class's filters, copied one level deep for each filter set made from it.
+
+    django-filter deep-copies every filter for each filter set (each request): the copy
+    walks the filter's arguments, its widget, its queryset's whole query. A filter set
+    changes attributes of its filters only (its model and itself as their parent), never
+    what they hold. A filter that calls a method of its filter set is bound to its copy.
+    """
+
+    def __deepcopy__(self, memo):
+        copies = OrderedDict()
+        for name, declared in self.items():
+            copied = copies[name] = copy.copy(declared)
+            if declared.method is not None:
+                copied.method = declared.method  # a FilterMethod that calls the copy
+        return copies
 
 
 class RecordFilterSet(django_filters.FilterSet):
@@ -193,7 +263,7 @@ class RecordFilterSet(django_filters.FilterSet):
                 declared.label = label_for_filter(
                     model, declared.field_name, declared.lookup_expr, declared.exclude
                 )
-        return filters
+        return _Filters(filters)
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
