@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from aims_portal.records.columns import DateColumn
 from aims_portal.records.tables import RecordTable
 
 from .models import ImpactAssessment, Risk
@@ -68,7 +69,7 @@ class RiskTable(RecordTable):
     treatment = tables.Column()
     residual_score = LevelColumn(verbose_name="Residual")
     status = StatusColumn()
-    review_date = tables.Column()
+    review_date = DateColumn()
 
     class Meta:
         model = Risk
@@ -101,7 +102,7 @@ class AssessmentTable(RecordTable):
     decision = tables.Column()
     # Not sortable: an optional link's name has no index to read rows in that order.
     approver = tables.Column(orderable=False)
-    next_review = tables.Column()
+    next_review = DateColumn()
 
     class Meta:
         model = ImpactAssessment

@@ -5,7 +5,7 @@ joined, and each attestation's ledger position comes from a correlated subquery 
 ledger's (covered_model, covered_id) index.
 """
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
 
 from .labels import ledger_label
 from .models import Attestation, AttestationToken, LedgerEntry
@@ -37,12 +37,20 @@ def attestations(system=None, model_version=None, decision=None, sha256=None):
 
 
 def attestations_as_listed(**filters):
-    """``attestations``, reading of the joined rows only what the API shows: the system's
-    slug, the model version's label and the token's name. An AI system row is wide, and a
-    page of attestations would otherwise load one whole system row per attestation."""
-    own = [field.name for field in Attestation._meta.concrete_fields]
-    related = ("system__slug", "model_version__label", "token__name")
-    return attestations(**filters).only(*own, *related)
+    """``attestations`` as the API lists them: the system's slug, the model version's label
+    and the token's name read as columns of each row (``system_slug``,
+    ``model_version_label``, ``token_name``), and no AI system, model version or token row
+    loaded. An AI system row is wide, and a page of attestations would otherwise build three
+    records per attestation for one field each."""
+    return (
+        attestations(**filters)
+        .select_related(None)
+        .annotate(
+            system_slug=F("system__slug"),
+            model_version_label=F("model_version__label"),
+            token_name=F("token__name"),
+        )
+    )
 
 
 def system_summary(system):

@@ -29,7 +29,7 @@ from django.utils.hashable import make_hashable
 from django.utils.html import conditional_escape, escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeData, SafeString, mark_safe
-from django_tables2 import A
+from django_tables2 import A, Column
 from django_tables2.columns import ManyToManyColumn
 from django_tables2.columns.base import LinkTransform
 from django_tables2.columns.linkcolumn import BaseLinkColumn
@@ -66,6 +66,8 @@ class _Column:
     # (no "__" or legacy "." path).
     attribute: str | None
     many: bool
+    # The render method is django-tables2's own ``Column.render``, which gives the value.
+    shows_value: bool
     # Per model class: the choices field at the end of the accessor, if any, with its
     # labels by value when the model keeps Django's own get_FOO_display (else None: call it).
     choice_fields: dict[type, tuple[models.Field, dict | None] | None]
@@ -103,6 +105,7 @@ def _columns(table: tables.Table) -> list[_Column]:
                 link_attribute=str(link_accessor) if link_plain else None,
                 attribute=str(bound.accessor) if _plain_name(bound.accessor) else None,
                 many=isinstance(column, ManyToManyColumn),
+                shows_value=getattr(bound.render, "__func__", None) is Column.render,
                 choice_fields={},
             )
         )
@@ -227,7 +230,27 @@ def _attribute(record: models.Model, name: str) -> Any:
 
 
 def _render(column: _Column, table: tables.Table, row: BoundRow, value: Any) -> Any:
-    offered = {
+    offered = None
+    if column.shows_value:
+        content = value
+    else:
+        offered = _offered(column, table, row, value)
+        if column.wants is None:
+            content = column.render(**offered)
+        elif "__never__" in column.wants:
+            content = None
+        else:
+            content = column.render(**{name: offered[name] for name in column.wants})
+    link = column.bound.link
+    if not link:
+        return content
+    if column.plain_link:
+        return _plain_link(link, column, row.record, content)
+    return link(content, **(offered or _offered(column, table, row, value)))
+
+
+def _offered(column: _Column, table: tables.Table, row: BoundRow, value: Any) -> dict:
+    return {
         "value": value,
         "record": row.record,
         "column": column.bound.column,
@@ -235,18 +258,6 @@ def _render(column: _Column, table: tables.Table, row: BoundRow, value: Any) -> 
         "bound_row": row,
         "table": table,
     }
-    if column.wants is None:
-        content = column.render(**offered)
-    elif "__never__" in column.wants:
-        content = None
-    else:
-        content = column.render(**{name: offered[name] for name in column.wants})
-    link = column.bound.link
-    if not link:
-        return content
-    if column.plain_link:
-        return _plain_link(link, column, row.record, content)
-    return link(content, **offered)
 
 
 def _plain_link(link: LinkTransform, column: _Column, record: Any, content: Any) -> Any:
@@ -263,7 +274,8 @@ def _plain_link(link: LinkTransform, column: _Column, record: Any, content: Any)
     href = target.get_absolute_url()
     if href is None:
         return content
-    return mark_safe(f'<a href="{_escaped(href)}">{_escaped(content)}</a>')
+    # SafeString, not mark_safe: the text is built here, never lazy.
+    return SafeString(f'<a href="{_escaped(href)}">{_escaped(content)}</a>')
 
 
 def _escaped(text: Any) -> str:
@@ -281,6 +293,8 @@ def _as_text(column: _Column, cell: Any, context: Context) -> str:
     if localize is None:
         if isinstance(cell, str):  # text needs no local time or number format, only escaping
             return _escaped(cell)
+        if isinstance(cell, models.Model):  # a record is shown by its name, escaped
+            return _escaped(str(cell))
         return render_value_in_context(cell, context)
     if localize:
         return conditional_escape(formats.localize(cell, use_l10n=True))

@@ -130,9 +130,11 @@ class RejectedSerializer(serializers.Serializer):
 
 
 class AttestationSerializer(serializers.ModelSerializer):
-    system = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    model_version_label = serializers.CharField(source="model_version.label", read_only=True)
-    token = serializers.CharField(source="token.name", read_only=True)
+    """An attestation as listed (``attestation_selectors.attestations_as_listed``)."""
+
+    system = serializers.CharField(source="system_slug", read_only=True)
+    model_version_label = serializers.CharField(read_only=True)
+    token = serializers.CharField(source="token_name", read_only=True)
     # A plain string here: one enum component (the request's) keeps the schema's names clear.
     decision = serializers.CharField(read_only=True, help_text="See AttestationIn.decision.")
     sequence = serializers.IntegerField(read_only=True, allow_null=True)
