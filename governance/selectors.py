@@ -5,6 +5,7 @@ figures objectives can be measured by. Each function runs a fixed number of quer
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery
@@ -97,6 +98,13 @@ def acknowledgement_summary() -> list[dict]:
 
 def objectives() -> QuerySet[Objective]:
     """Objectives with their latest reading (value and date) annotated: one query."""
+    # A copy of a queryset built once: building the two subqueries took longer than the
+    # rest of the list's filtering. The copy is lazy and shares no results.
+    return _objectives_annotated().all()
+
+
+@cache
+def _objectives_annotated() -> QuerySet[Objective]:
     latest = Measurement.objects.filter(objective=OuterRef("pk")).order_by("-measured_on", "-pk")
     return Objective.objects.select_related("owner").annotate(
         latest_value=Subquery(
