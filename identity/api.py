@@ -2,6 +2,7 @@
 and access scopes. The same services as the pages."""
 
 from django.contrib.auth import get_user_model
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -15,6 +16,20 @@ from .models import AccessScope, GroupRoleMapping, grantable_roles
 from .records import GroupRoleMappingFilterSet, group_mappings
 
 User = get_user_model()
+
+
+# Filter sets declared once: with ``filterset_fields`` django-filter makes a new filter set
+# class on every request.
+class AccessScopeFilterSet(filters.FilterSet):
+    class Meta:
+        model = AccessScope
+        fields = ["user"]
+
+
+class UserFilterSet(filters.FilterSet):
+    class Meta:
+        model = User
+        fields = ["is_active"]
 
 
 class GroupRoleMappingSerializer(RecordSerializer):
@@ -44,7 +59,7 @@ class AccessScopeViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = AccessScope.objects.prefetch_related("teams", "systems").order_by("pk")
     serializer_class = AccessScopeSerializer
-    filterset_fields = ["user"]
+    filterset_class = AccessScopeFilterSet
     ordering_fields = ["updated_at"]
     search_fields = ["note"]
 
@@ -118,7 +133,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         "deactivate": "change",
         "reactivate": "change",
     }
-    filterset_fields = ["is_active"]
+    filterset_class = UserFilterSet
     search_fields = ["username", "email", "first_name", "last_name"]
     ordering_fields = ["username", "last_login"]
 
