@@ -130,9 +130,11 @@ class RejectedSerializer(serializers.Serializer):
 
 
 class AttestationSerializer(serializers.ModelSerializer):
-    """An attestation as listed (``attestation_selectors.attestations_as_listed``)."""
-
-    system = serializers.CharField(source="system_slug", read_only=True)
+    # Reads an attestation as attestation_selectors.attestations_as_listed gives it: the
+    # system's slug, the model version's label and the token's name are columns of the row.
+    system = serializers.CharField(
+        source="system_slug", read_only=True, label="ID", help_text="e.g. support-assistant"
+    )
     model_version_label = serializers.CharField(read_only=True)
     token = serializers.CharField(source="token_name", read_only=True)
     # A plain string here: one enum component (the request's) keeps the schema's names clear.
