@@ -180,3 +180,24 @@ def test_a_method_field_or_property_keeps_every_join():
     nested = ModelVersion.objects.select_related("system__owner")
     assert joins_read_by(nested, VersionById).query.select_related is False
     assert joins_read_by(nested, VersionBySlug) is nested  # the join and the one beyond stay
+
+
+def test_a_property_declared_to_read_own_columns_drops_the_joins():
+    from rest_framework import serializers
+
+    from audits.models import CorrectiveAction
+
+    class Undeclared(serializers.ModelSerializer):
+        overdue = serializers.BooleanField(source="is_overdue")
+
+        class Meta:
+            model = CorrectiveAction
+            fields = ["id", "finding", "owner", "overdue"]
+
+    class Declared(Undeclared):
+        class Meta(Undeclared.Meta):
+            own_properties = ("is_overdue",)
+
+    joined = CorrectiveAction.objects.select_related("finding", "owner")
+    assert joins_read_by(joined, Undeclared) is joined
+    assert joins_read_by(joined, Declared).query.select_related is False

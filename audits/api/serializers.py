@@ -141,6 +141,8 @@ class CorrectiveActionSerializer(RecordSerializer):
 
     class Meta(RecordSerializer.Meta):
         model = CorrectiveAction
+        # is_overdue reads the action's status and due date: the list needs no joined row.
+        own_properties = ("is_overdue",)
         fields = [
             "id",
             "reference",
