@@ -11,6 +11,8 @@ from weakref import WeakSet
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf
+from django.utils.translation import get_language
 
 _STORES = WeakSet()
 
@@ -53,6 +55,12 @@ def frozen(value):
         return (type(value), tuple(frozen(item) for item in value))
     hash(value)
     return (type(value), value)
+
+
+def setting_of_the_request():
+    """What a drawing may depend on beyond its own values, for every key: the URL
+    configuration and script prefix (its links) and the active language (its words)."""
+    return (get_urlconf(), get_script_prefix(), get_language())
 
 
 def frozen_or_none(value):

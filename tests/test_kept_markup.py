@@ -229,3 +229,13 @@ def test_a_kept_table_head_is_the_head_drawn_fresh(client_for, lead):
     assert heads[""] != heads["?sort=-name"]
     assert 'href="?sort=name"' in next(iter(heads["?sort=-name"]))
     assert "page=2" in next(iter(heads["?sort=-name&page=2&per_page=1"]))
+
+
+def test_the_active_language_is_part_of_the_key():
+    from django.utils import translation
+
+    template = Template('{% load kept %}{% kept "probe" %}{{ answer|yesno }}{% endkept %}')
+    assert template.render(Context({"answer": True})) == "yes"
+    with translation.override("fr"):
+        assert template.render(Context({"answer": True})) == "oui"
+    assert template.render(Context({"answer": True})) == "yes"

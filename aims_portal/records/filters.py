@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms import BoundField, NullBooleanSelect
 from django.forms.renderers import Jinja2
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django_filters.fields import ChoiceIterator
 from django_filters.utils import label_for_filter
 
-from ..kept import Kept, frozen_or_none
+from ..kept import Kept, frozen_or_none, setting_of_the_request
 from ..record_registry import record_type_for
 from .lookup import active_people
 
@@ -185,8 +185,7 @@ class KeptBoundField(BoundField):
                 value,
                 self.auto_id,
                 bool(self.errors),
-                get_urlconf(),
-                get_script_prefix(),
+                setting_of_the_request(),
             )
         )
 

@@ -36,7 +36,7 @@ from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.rows import BoundRow
 from django_tables2.utils import AttributeDict, signature
 
-from ..kept import Kept, frozen_or_none
+from ..kept import Kept, frozen_or_none, setting_of_the_request
 from ..links import one_address_base
 
 if TYPE_CHECKING:
@@ -350,6 +350,7 @@ def table_head(table: tables.Table, context: Context) -> SafeString:
             table.exclude,
             table.sequence,
             list(query.lists()),
+            setting_of_the_request(),
         )
     )
     return _HEADS.get(key, lambda: _drawn_head(table, context, dict(query)))

@@ -3,14 +3,14 @@ values and kept (see ``aims_portal.kept``).
 
 What the block shows must be a function of the values named and of nothing else that
 changes between requests: no CSRF token, no block another template fills. The URL
-configuration, the script prefix and autoescaping are part of every key.
+configuration, the script prefix, the active language and autoescaping are part of every
+key.
 """
 
 from django import template
-from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import mark_safe
 
-from ..kept import Kept, frozen_or_none
+from ..kept import Kept, frozen_or_none, setting_of_the_request
 
 register = template.Library()
 
@@ -25,7 +25,7 @@ class KeptNode(template.Node):
 
     def render(self, context):
         values = tuple(value.resolve(context) for value in self.values)
-        key = frozen_or_none((get_urlconf(), get_script_prefix(), context.autoescape, values))
+        key = frozen_or_none((setting_of_the_request(), context.autoescape, values))
         return mark_safe(self.drawings.get(key, lambda: self.nodelist.render(context)))
 
 
