@@ -14,6 +14,7 @@ from django_filters.utils import label_for_filter
 from ..kept import Kept, frozen_or_none, setting_of_the_request
 from ..record_registry import record_type_for
 from .lookup import active_people
+from .tables import OneLevelCopies
 
 
 class AnyYesNo(NullBooleanSelect):
@@ -224,22 +225,17 @@ class FilterForm(forms.Form):
         return form_class
 
 
-class _Filters(OrderedDict):
-    """A filter set class's filters, copied one level deep for each filter set made from it.
+class _Filters(OneLevelCopies):
+    """A filter set class's filters. A filter set changes attributes of its filters only (its
+    model and itself as their parent), never what they hold; a filter that calls a method of
+    its filter set is bound to its copy."""
 
-    django-filter deep-copies every filter for each filter set (each request): the copy
-    walks the filter's arguments, its widget, its queryset's whole query. A filter set
-    changes attributes of its filters only (its model and itself as their parent), never
-    what they hold. A filter that calls a method of its filter set is bound to its copy.
-    """
-
-    def __deepcopy__(self, memo):
-        copies = OrderedDict()
-        for name, declared in self.items():
-            copied = copies[name] = copy.copy(declared)
-            if declared.method is not None:
-                copied.method = declared.method  # a FilterMethod that calls the copy
-        return copies
+    @staticmethod
+    def copy_of(declared):
+        copied = copy.copy(declared)
+        if declared.method is not None:
+            copied.method = declared.method  # a FilterMethod that calls the copy
+        return copied
 
 
 class RecordFilterSet(django_filters.FilterSet):

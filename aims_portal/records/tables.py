@@ -6,18 +6,23 @@ from collections import OrderedDict
 import django_tables2 as tables
 
 
-class _Columns(OrderedDict):
-    """A table class's columns, copied one level deep for each table made from it.
+class OneLevelCopies(OrderedDict):
+    """Declarations a class holds by name (a table's columns, a filter set's filters), which
+    its library deep-copies for each instance; this mapping copies each one level deep
+    (``copy_of``) instead. Each instance still gets objects of its own to change attributes
+    of, and the copy no longer walks every attribute, link, widget and query they hold."""
 
-    django-tables2 deep-copies every column of the class for each table, so that a table may
-    change its own columns without touching the class: the copy walks each column's
-    attributes, its link, its header text. A table changes attributes of its columns only
-    (an accessor filled in, what a cell wrote remembered), never what they hold, so a copy of
-    each column does the same for a fraction of the work.
-    """
+    @staticmethod
+    def copy_of(declared):
+        return copy.copy(declared)
 
     def __deepcopy__(self, memo):
-        return OrderedDict((name, copy.copy(column)) for name, column in self.items())
+        return OrderedDict((name, self.copy_of(declared)) for name, declared in self.items())
+
+
+class _Columns(OneLevelCopies):
+    """A table class's columns. A table changes attributes of its columns only (an accessor
+    filled in, what a cell wrote remembered), never what they hold."""
 
 
 class RecordTable(tables.Table):
